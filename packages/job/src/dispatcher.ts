@@ -1,0 +1,68 @@
+import { EnqueuerMissingError } from './errors';
+import type { JobDescriptor, JobOptions } from './options';
+import type { Backoff } from './backoff';
+
+/** Per-call options of `performLater` / `Queue.add`. */
+export interface EnqueueOptions {
+  /** The job's key; overrides the class's partitioner. */
+  key?: string;
+  /** An explicit partition; overrides key-based partitioning. */
+  partition?: number;
+  /** The job's id. @defaultValue a random UUID */
+  jobId?: string;
+  /** Total tries. @defaultValue the class's, else 4 */
+  attempts?: number;
+  /** Wait between tries. @defaultValue the class's, else 0 */
+  backoff?: Backoff;
+  /** `sync` waits for the broker's acknowledgement. @defaultValue the class's, else 'async' */
+  dispatch?: 'async' | 'sync';
+  /** Dead letter topic or false. @defaultValue the class's, else `<queue>.dlq` */
+  deadLetter?: string | false;
+}
+
+/** What enqueueing a job returns. `partition` and `offset` are known for sync dispatch only. */
+export interface EnqueueResult {
+  id: string;
+  partition?: number;
+  offset?: number;
+}
+
+/** A job about to be enqueued, as a job class hands it to the enqueuer. */
+export interface JobRequest<TData = unknown> {
+  queue: string;
+  name: string;
+  data: TData;
+  classOptions: JobOptions<TData>;
+  opts?: EnqueueOptions;
+}
+
+/** The enqueuer's side of `Job.performLater`. @partita/enqueuer installs one on import. */
+export interface JobDispatcher {
+  enqueue(request: JobRequest): Promise<EnqueueResult>;
+  enqueueAll(requests: JobRequest[]): Promise<EnqueueResult[]>;
+}
+
+let current: JobDispatcher | undefined;
+
+/** Installs the dispatcher used by `Job.performLater`; @partita/enqueuer calls it. */
+export function setJobDispatcher(dispatcher: JobDispatcher | undefined): void {
+  current = dispatcher;
+}
+
+export function getJobDispatcher(): JobDispatcher {
+  if (!current) {
+    try {
+      // The enqueuer registers itself when loaded; app code often imports only the job classes.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('@partita/enqueuer');
+    } catch {
+      /* not installed: reported below */
+    }
+  }
+  if (!current) {
+    throw new EnqueuerMissingError('Job.performLater needs @partita/enqueuer: install it and call configure({ connection }) from it');
+  }
+  return current;
+}
+
+export type { JobDescriptor };

@@ -1,0 +1,45 @@
+/** Base class of every error partita throws, so `instanceof PartitaError` catches them all. */
+export class PartitaError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A job option, enqueue option or job class is invalid. Thrown before anything is produced. */
+export class JobValidationError extends PartitaError {
+  constructor(
+    /** The option or field at fault, e.g. `attempts` or `partitioner`. */
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Job data (or a result) cannot be turned into the wire format. */
+export class SerializationError extends PartitaError {}
+
+/**
+ * Thrown from `perform` to fail the job at once: the remaining attempts are skipped and the job
+ * goes straight to the dead letter queue.
+ */
+export class UnrecoverableError extends PartitaError {}
+
+/** Why a message on the wire cannot be run as a job. */
+export type PoisonReason = 'undecodable' | 'unknown-version' | 'unknown-job';
+
+/** A message on a queue topic that is not a job this worker can run. It goes to the DLQ, no retries. */
+export class PoisonMessageError extends PartitaError {
+  constructor(
+    readonly reason: PoisonReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** `performLater` was called but no enqueuer is available. */
+export class EnqueuerMissingError extends PartitaError {}

@@ -1,0 +1,27 @@
+export { Job, jobNameOf, queueOf, resolveJobOptions } from './job';
+export type { JobClass, JobData, JobResult } from './job';
+export type { JobContext } from './context';
+export { JobRegistry, jobClassesIn } from './registry';
+export {
+  DEFAULT_ATTEMPTS,
+  mergeJobOptions,
+  validateAttempts,
+  validateJobOptions,
+  validatePartition,
+} from './options';
+export type { DispatchMethod, JobDescriptor, JobOptions, PartitionKeyType, WireJobOptions } from './options';
+export { backoffDelay, validateBackoff } from './backoff';
+export type { Backoff, BackoffOptions } from './backoff';
+export { decodeEnvelope, encodeEnvelope, envelopeHeaders, ENVELOPE_VERSION, HEADERS } from './envelope';
+export type { Envelope, JobHeaders } from './envelope';
+export { getJobDispatcher, setJobDispatcher } from './dispatcher';
+export type { EnqueueOptions, EnqueueResult, JobDispatcher, JobRequest } from './dispatcher';
+export {
+  EnqueuerMissingError,
+  JobValidationError,
+  PartitaError,
+  PoisonMessageError,
+  SerializationError,
+  UnrecoverableError,
+} from './errors';
+export type { PoisonReason } from './errors';

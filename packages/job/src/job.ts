@@ -1,0 +1,89 @@
+import type { JobContext } from './context';
+import { EnqueueOptions, EnqueueResult, getJobDispatcher, JobRequest } from './dispatcher';
+import { JobValidationError } from './errors';
+import { JobOptions, mergeJobOptions, validateJobOptions } from './options';
+
+/**
+ * Base class of application jobs. Subclass it, set `static queue` (the Kafka topic) and optional
+ * `static options`, and implement `perform`:
+ *
+ * ```ts
+ * class SendWelcome extends Job<{ userId: string }> {
+ *   static queue = 'emails';
+ *   static options = { partitioner: (job) => job.data.userId };
+ *   async perform(data, ctx) { ... }
+ * }
+ * await SendWelcome.performLater({ userId: '42' });
+ * ```
+ */
+export abstract class Job<TData = unknown, TResult = unknown> {
+  /** The queue (Kafka topic) this job is enqueued to. Required. */
+  static queue?: string;
+  /** Job options; merged per key with those of parent classes. @defaultValue {} */
+  static options: JobOptions<never> = {};
+  /** The job's name on the wire. @defaultValue the class name */
+  static jobName?: string;
+
+  abstract perform(data: TData, ctx: JobContext): Promise<TResult> | TResult;
+
+  /** Enqueues one job of this class through the default enqueuer. */
+  static performLater<J extends Job<unknown, unknown>>(this: JobClass<J>, data: JobData<J>, opts?: EnqueueOptions): Promise<EnqueueResult> {
+    return getJobDispatcher().enqueue(jobRequest(this, data, opts));
+  }
+
+  /** Enqueues many jobs of this class in one batch. */
+  static performAllLater<J extends Job<unknown, unknown>>(
+    this: JobClass<J>,
+    list: Array<JobData<J> | { data: JobData<J>; opts?: EnqueueOptions }>,
+  ): Promise<EnqueueResult[]> {
+    const requests = list.map((item) =>
+      isDataWithOpts<JobData<J>>(item) ? jobRequest(this, item.data, item.opts) : jobRequest(this, item as JobData<J>, undefined),
+    );
+    return getJobDispatcher().enqueueAll(requests);
+  }
+}
+
+/** A concrete job class. */
+export interface JobClass<J extends Job<unknown, unknown> = Job<unknown, unknown>> {
+  new (): J;
+  queue?: string;
+  options: JobOptions<never>;
+  jobName?: string;
+  name: string;
+}
+
+export type JobData<J> = J extends Job<infer D, unknown> ? D : never;
+export type JobResult<J> = J extends Job<unknown, infer R> ? R : never;
+
+function isDataWithOpts<D>(item: unknown): item is { data: D; opts?: EnqueueOptions } {
+  return typeof item === 'object' && item !== null && 'data' in item && Object.keys(item).every((k) => k === 'data' || k === 'opts');
+}
+
+/** The job's name on the wire. */
+export function jobNameOf(jobClass: JobClass): string {
+  return Object.prototype.hasOwnProperty.call(jobClass, 'jobName') && jobClass.jobName ? jobClass.jobName : jobClass.name;
+}
+
+/** The queue of a job class; throws when it has none. */
+export function queueOf(jobClass: JobClass): string {
+  const queue = jobClass.queue;
+  if (typeof queue !== 'string' || queue.length === 0) {
+    throw new JobValidationError('queue', `job class ${jobClass.name} has no queue: set static queue = '<topic>'`);
+  }
+  return queue;
+}
+
+/** The class's options merged down its inheritance chain (base first), validated. */
+export function resolveJobOptions(jobClass: JobClass): JobOptions<unknown> {
+  const chain: JobOptions<unknown>[] = [];
+  for (let c: unknown = jobClass; typeof c === 'function' && c !== Job; c = Object.getPrototypeOf(c)) {
+    if (Object.prototype.hasOwnProperty.call(c, 'options')) chain.unshift((c as JobClass).options as JobOptions<unknown>);
+  }
+  const merged = mergeJobOptions(...chain);
+  validateJobOptions(merged, `${jobClass.name}.options`);
+  return merged;
+}
+
+function jobRequest(jobClass: JobClass, data: unknown, opts: EnqueueOptions | undefined): JobRequest {
+  return { queue: queueOf(jobClass), name: jobNameOf(jobClass), data, classOptions: resolveJobOptions(jobClass), opts };
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: install what is missing, build, run the unit tests, start Kafka and Redis, run the
+# integration tests against them.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+ensure_node_modules
+ensure_build
+say "unit tests"
+(cd "$ROOT" && npx --no-install jest --selectProjects unit "$@")
+ensure_kafka
+ensure_redis
+say "integration tests (real Kafka on ${PARTITA_BROKERS:-127.0.0.1:9092})"
+(cd "$ROOT" && npx --no-install jest --selectProjects integration --runInBand "$@")

@@ -1,0 +1,532 @@
+#!/usr/bin/env bash
+# Local single-node Apache Kafka (KRaft, broker+controller in one JVM) for
+# development and integration tests, without Docker.
+#
+# Usage: scripts/kafka/kafka.sh start|stop|status   (see usage() below)
+#
+# Everything it creates lives in <repo>/.kafka/ (git-ignored):
+#   lib/               Kafka jars copied from Maven Central by scripts/kafka/pom.xml
+#   data/              KRaft metadata + topic data (formatted once)
+#   logs/              server.log (broker), stdout.log (JVM), mvn.log (jar download)
+#   ping/              compiled scripts/kafka/Ping.java (readiness probe)
+#   server.properties  generated on every start
+#   log4j2.properties  broker logging;  log4j2-tools.properties: quiet tool logging
+#   kafka.pid          pid of the broker this script started
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+POM="$SCRIPT_DIR/pom.xml"
+PING_SRC="$SCRIPT_DIR/Ping.java"
+
+STATE_DIR="$REPO_ROOT/.kafka"
+LIB_DIR="$STATE_DIR/lib"
+LIB_MARKER="$LIB_DIR/.kafka-version"
+DATA_DIR="$STATE_DIR/data"
+LOG_DIR="$STATE_DIR/logs"
+PING_DIR="$STATE_DIR/ping"
+CONFIG="$STATE_DIR/server.properties"
+LOG4J_CONFIG="$STATE_DIR/log4j2.properties"
+LOG4J_TOOLS_CONFIG="$STATE_DIR/log4j2-tools.properties"
+PID_FILE="$STATE_DIR/kafka.pid"
+LOCK_FILE="$STATE_DIR/.lock"
+PORTS_FILE="$DATA_DIR/.ports"
+
+HOST="127.0.0.1"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
+ADDRESS="$HOST:$KAFKA_PORT"
+
+log() { printf '[kafka] %s\n' "$*"; }
+die() { printf '[kafka] error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat <<EOF
+Usage: scripts/kafka/kafka.sh <command>
+
+Runs a local single-node Kafka broker (KRaft) from jars on Maven Central; no Docker needed.
+
+Commands:
+  start    download the jars on first use, then start the broker at $HOST:\$KAFKA_PORT and wait
+           until it answers a metadata request. A no-op when a broker already answers there.
+  stop     stop the broker this script started (pid in .kafka/kafka.pid).
+  status   say whether the broker answers. Exit status: 0 = running and answering,
+           3 = not running (or its process exists but does not answer).
+
+Environment:
+  KAFKA_PORT             client (PLAINTEXT) port, default 9092
+  KAFKA_CONTROLLER_PORT  KRaft controller port, default 9093
+  KAFKA_START_TIMEOUT    seconds start waits for the broker to answer, default 90
+  KAFKA_STOP_TIMEOUT     seconds stop waits after SIGTERM before SIGKILL, default 30
+  KAFKA_HEAP_OPTS        JVM heap flags, default "-Xmx512m -Xms256m"
+
+State (jars, data, logs, config, pid) lives in $STATE_DIR; delete .kafka/data to start empty.
+EOF
+}
+
+# ---------------------------------------------------------------- checks
+
+check_port_value() {
+  local name="$1" value="$2"
+  if ! [[ "$value" =~ ^[0-9]+$ ]] || (( value < 1 || value > 65535 )); then
+    die "$name='$value' is not a valid port number: set it to a number between 1 and 65535."
+  fi
+}
+
+JAVA_BIN=""
+check_java() {
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+    JAVA_BIN="$JAVA_HOME/bin/java"
+  elif command -v java >/dev/null 2>&1; then
+    JAVA_BIN="$(command -v java)"
+  else
+    die "Java is not installed (no 'java' on PATH): install a JDK 17 or newer (e.g. apt-get install openjdk-17-jdk-headless) and retry."
+  fi
+  local version_line major
+  version_line="$("$JAVA_BIN" -version 2>&1 | head -n 1 || true)"
+  major="$(sed -nE 's/.*version "([0-9]+)(\.([0-9]+))?.*/\1 \3/p' <<<"$version_line")"
+  if [[ -z "$major" ]]; then
+    die "could not tell the Java version from '$JAVA_BIN -version' ($version_line): install a JDK 17 or newer and retry."
+  fi
+  # "1.8.0_x" style versions mean Java 8; "17.0.x" style mean 17.
+  if [[ "${major%% *}" == "1" ]]; then major="${major#* }"; else major="${major%% *}"; fi
+  if (( major < 17 )); then
+    die "Java $major found at $JAVA_BIN, but Kafka 4 needs Java 17 or newer: install JDK 17+ (or point JAVA_HOME at one) and retry."
+  fi
+}
+
+kafka_version() {
+  sed -nE 's:.*<kafka\.version>([^<]+)</kafka\.version>.*:\1:p' "$POM" | head -n 1
+}
+
+# ---------------------------------------------------------------- jars
+
+lib_complete() {
+  local version="$1"
+  [[ -f "$LIB_MARKER" ]] && [[ "$(cat "$LIB_MARKER")" == "$version" ]] &&
+    [[ -f "$LIB_DIR/kafka_2.13-$version.jar" ]] && [[ -f "$LIB_DIR/kafka-clients-$version.jar" ]]
+}
+
+ensure_lib() {
+  local version
+  version="$(kafka_version)"
+  [[ -n "$version" ]] || die "could not read <kafka.version> from $POM: restore that file (git checkout scripts/kafka/pom.xml)."
+  if lib_complete "$version"; then
+    return 0
+  fi
+  if ! command -v mvn >/dev/null 2>&1; then
+    die "Maven is not installed (no 'mvn' on PATH), and it is needed once to download the Kafka $version jars: install Maven 3.6+ (e.g. apt-get install maven) and retry."
+  fi
+  log "downloading Kafka $version jars from Maven Central (first run only; log: .kafka/logs/mvn.log)"
+  local tmp="$STATE_DIR/lib.partial"
+  rm -rf "$tmp"
+  if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
+        -DoutputDirectory="$tmp" -DincludeScope=runtime >"$LOG_DIR/mvn.log" 2>&1; then
+    rm -rf "$tmp"
+    local cause
+    if grep -qiE 'UnknownHost|Connection refused|connect timed out|Network is unreachable|No route to host|Could not transfer|transfer failed|Connection reset|PKIX|Read timed out' "$LOG_DIR/mvn.log"; then
+      cause="Maven could not reach Maven Central (network, proxy or ~/.m2/settings.xml mirror problem)"
+    else
+      cause="$(grep -m1 -E '^\[ERROR\]' "$LOG_DIR/mvn.log" | sed -E 's/^\[ERROR\] *//' | cut -c1-200 || true)"
+      [[ -n "$cause" ]] || cause="mvn exited with an error"
+    fi
+    die "could not download the Kafka jars: $cause. Fix that and retry; Maven's full output is in .kafka/logs/mvn.log."
+  fi
+  if [[ ! -f "$tmp/kafka_2.13-$version.jar" ]]; then
+    rm -rf "$tmp"
+    die "Maven finished but kafka_2.13-$version.jar was not copied: check $POM and .kafka/logs/mvn.log, then retry."
+  fi
+  rm -rf "$LIB_DIR"
+  mv "$tmp" "$LIB_DIR"
+  printf '%s\n' "$version" >"$LIB_MARKER"
+  log "jars ready in .kafka/lib ($(find "$LIB_DIR" -name '*.jar' | wc -l) jars)"
+}
+
+# ---------------------------------------------------------------- ping
+
+PING_CMD=()
+ensure_ping() {
+  # Compile the probe once (a single-file source launch recompiles it on every
+  # call, which costs ~2 s per poll); fall back to source launch without javac.
+  local javac_bin
+  javac_bin="$(dirname "$JAVA_BIN")/javac"
+  [[ -x "$javac_bin" ]] || javac_bin="$(command -v javac 2>/dev/null || true)"
+  if [[ -f "$PING_DIR/Ping.class" && ! "$PING_SRC" -nt "$PING_DIR/Ping.class" ]]; then
+    :
+  elif [[ -n "$javac_bin" ]]; then
+    rm -rf "$PING_DIR"
+    mkdir -p "$PING_DIR"
+    if ! "$javac_bin" -nowarn -d "$PING_DIR" -cp "$LIB_DIR/*" "$PING_SRC" >"$LOG_DIR/ping-javac.log" 2>&1; then
+      rm -rf "$PING_DIR"
+    fi
+  fi
+  if [[ -f "$PING_DIR/Ping.class" ]]; then
+    PING_CMD=("$JAVA_BIN" -Xshare:auto -XX:TieredStopAtLevel=1 -Xmx128m
+      "-Dlog4j2.configurationFile=$LOG4J_TOOLS_CONFIG" -cp "$PING_DIR:$LIB_DIR/*" Ping)
+  else
+    PING_CMD=("$JAVA_BIN" -XX:TieredStopAtLevel=1 -Xmx128m
+      "-Dlog4j2.configurationFile=$LOG4J_TOOLS_CONFIG" -cp "$LIB_DIR/*" "$PING_SRC")
+  fi
+}
+
+# ping [timeoutMs]: 0 when a Kafka broker answers a metadata request at $ADDRESS.
+ping_broker() {
+  "${PING_CMD[@]}" "$ADDRESS" "${1:-3000}" >"$STATE_DIR/.ping.out" 2>&1
+}
+
+port_open() {
+  # bash's /dev/tcp: connects (and closes at once) without external tools.
+  (exec 3<>"/dev/tcp/$HOST/$1") >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- process
+
+# Pid of the broker this script started, if alive; empty otherwise.
+our_pid() {
+  local pid
+  [[ -f "$PID_FILE" ]] || return 0
+  pid="$(tr -dc '0-9' <"$PID_FILE")"
+  [[ -n "$pid" ]] || return 0
+  is_our_broker "$pid" && printf '%s\n' "$pid"
+  return 0
+}
+
+is_our_broker() {
+  local pid="$1" cmdline
+  [[ -r "/proc/$pid/cmdline" ]] || return 1
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+  [[ "$cmdline" == *"kafka.Kafka $CONFIG"* ]]
+}
+
+# A broker started from this repo's config whose pid file went missing.
+orphan_pid() {
+  local pid
+  for pid in $(pgrep -f "kafka\.Kafka $CONFIG" 2>/dev/null || true); do
+    is_our_broker "$pid" && { printf '%s\n' "$pid"; return 0; }
+  done
+  return 0
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+terminate() {
+  local pid="$1" waited=0
+  kill -TERM "$pid" 2>/dev/null || true
+  while alive "$pid" && (( waited < KAFKA_STOP_TIMEOUT * 10 )); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if alive "$pid"; then
+    log "broker (pid $pid) did not exit ${KAFKA_STOP_TIMEOUT}s after SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    while alive "$pid"; do sleep 0.1; done
+  fi
+}
+
+with_lock() {
+  mkdir -p "$STATE_DIR"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$LOCK_FILE"
+    if ! flock -w 180 9; then
+      die "another scripts/kafka/kafka.sh start/stop has held $LOCK_FILE for 3 minutes: wait for it to finish (or end it) and retry."
+    fi
+  fi
+}
+
+# ---------------------------------------------------------------- config
+
+write_configs() {
+  cat >"$CONFIG" <<EOF
+# Generated by scripts/kafka/kafka.sh on every start; edit that script, not this file.
+# Single-node KRaft: this JVM is both the broker and the (only) controller.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=$HOST:$KAFKA_CONTROLLER_PORT
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+
+log.dirs=$DATA_DIR
+
+# One node: every internal topic has a single replica.
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.num.partitions=1
+offsets.topic.replication.factor=1
+transaction.state.log.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+
+# Tuned for fast tests: topics are created explicitly, groups rebalance at once,
+# short session timeouts are allowed.
+auto.create.topics.enable=false
+delete.topic.enable=true
+group.initial.rebalance.delay.ms=0
+group.min.session.timeout.ms=1000
+group.consumer.min.session.timeout.ms=1000
+group.consumer.min.heartbeat.interval.ms=500
+group.share.min.session.timeout.ms=1000
+group.share.min.heartbeat.interval.ms=500
+
+# Keep the disk small: a day of data or 256 MiB per partition, 64 MiB segments.
+log.retention.hours=24
+log.retention.bytes=268435456
+log.segment.bytes=67108864
+log.retention.check.interval.ms=60000
+
+num.network.threads=3
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+EOF
+
+  cat >"$LOG4J_CONFIG" <<EOF
+# Generated by scripts/kafka/kafka.sh: broker logs go to .kafka/logs/server.log only.
+status = warn
+name = partita-kafka
+
+appender.server.type = RollingFile
+appender.server.name = server
+appender.server.fileName = $LOG_DIR/server.log
+appender.server.filePattern = $LOG_DIR/server.log.%i
+appender.server.layout.type = PatternLayout
+appender.server.layout.pattern = [%d] %p %m (%c)%n
+appender.server.policies.type = Policies
+appender.server.policies.size.type = SizeBasedTriggeringPolicy
+appender.server.policies.size.size = 20MB
+appender.server.strategy.type = DefaultRolloverStrategy
+appender.server.strategy.max = 3
+
+rootLogger.level = INFO
+rootLogger.appenderRef.server.ref = server
+
+$(quiet_logger kafka_request kafka.request.logger)
+$(quiet_logger kafka_request_channel 'kafka.network.RequestChannel$')
+$(quiet_logger state_change state.change.logger)
+$(quiet_logger authorizer kafka.authorizer.logger)
+$(quiet_logger log_cleaner kafka.log.LogCleaner)
+$(quiet_logger controller kafka.controller)
+$(quiet_logger kafka_log kafka.log)
+$(quiet_logger storage org.apache.kafka.storage.internals)
+$(quiet_logger partition kafka.cluster.Partition)
+$(quiet_logger replica_manager kafka.server.ReplicaManager)
+$(quiet_logger replica_fetcher kafka.server.ReplicaFetcherManager)
+$(quiet_logger replica_alter kafka.server.ReplicaAlterLogDirsManager)
+$(quiet_logger config_log org.apache.kafka.common.config.AbstractConfig)
+$(quiet_logger app_info org.apache.kafka.common.utils.AppInfoParser)
+$(quiet_logger raft org.apache.kafka.raft)
+$(quiet_logger snapshot org.apache.kafka.snapshot)
+$(quiet_logger metadata_loader org.apache.kafka.image)
+$(quiet_logger clients org.apache.kafka.clients)
+EOF
+
+  cat >"$LOG4J_TOOLS_CONFIG" <<'EOF'
+# Generated by scripts/kafka/kafka.sh: the readiness probe and the storage tool log nothing.
+status = error
+rootLogger.level = OFF
+EOF
+}
+
+quiet_logger() {
+  printf 'logger.%s.name = %s\nlogger.%s.level = WARN\n' "$1" "$2" "$1"
+}
+
+format_storage() {
+  # With --standalone the controller's own address is written into the
+  # metadata log, so data formatted for other ports cannot be reused: the
+  # data of this throwaway test broker is wiped then.
+  local ports="$KAFKA_PORT $KAFKA_CONTROLLER_PORT"
+  if [[ -f "$DATA_DIR/meta.properties" ]]; then
+    if [[ -f "$PORTS_FILE" && "$(cat "$PORTS_FILE")" != "$ports" ]]; then
+      log "ports changed since .kafka/data was formatted ($(cat "$PORTS_FILE") -> $ports); wiping .kafka/data"
+      rm -rf "$DATA_DIR"
+    else
+      return 0
+    fi
+  fi
+  mkdir -p "$DATA_DIR"
+  local cluster_id
+  cluster_id="$("$JAVA_BIN" "-Dlog4j2.configurationFile=$LOG4J_TOOLS_CONFIG" -cp "$LIB_DIR/*" \
+    kafka.tools.StorageTool random-uuid 2>"$LOG_DIR/format.log" | tail -n 1)"
+  [[ -n "$cluster_id" ]] || die "could not generate a cluster id with kafka.tools.StorageTool (see .kafka/logs/format.log): delete .kafka/lib and retry."
+  log "formatting .kafka/data (cluster id $cluster_id)"
+  if ! "$JAVA_BIN" "-Dlog4j2.configurationFile=$LOG4J_TOOLS_CONFIG" -cp "$LIB_DIR/*" \
+      kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$CONFIG" >>"$LOG_DIR/format.log" 2>&1; then
+    rm -rf "$DATA_DIR"
+    die "formatting .kafka/data failed: $(tail -n 1 "$LOG_DIR/format.log"). See .kafka/logs/format.log."
+  fi
+  printf '%s\n' "$ports" >"$PORTS_FILE"
+}
+
+# ---------------------------------------------------------------- commands
+
+print_log_tail() {
+  local file="$LOG_DIR/server.log"
+  [[ -s "$file" ]] || file="$LOG_DIR/stdout.log"
+  if [[ -s "$file" ]]; then
+    printf '[kafka] last 40 lines of %s:\n' "${file#"$REPO_ROOT"/}" >&2
+    tail -n 40 "$file" >&2
+  fi
+  if [[ "$file" != "$LOG_DIR/stdout.log" && -s "$LOG_DIR/stdout.log" ]]; then
+    printf '[kafka] last 10 lines of .kafka/logs/stdout.log:\n' >&2
+    tail -n 10 "$LOG_DIR/stdout.log" >&2
+  fi
+}
+
+wait_until_ready() {
+  local pid="$1" started=$SECONDS
+  while (( SECONDS - started < KAFKA_START_TIMEOUT )); do
+    if ! alive "$pid"; then
+      print_log_tail
+      rm -f "$PID_FILE"
+      die "the broker process (pid $pid) exited during startup; the log above says why."
+    fi
+    if port_open "$KAFKA_PORT" && ping_broker 3000; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  print_log_tail
+  log "stopping the broker (pid $pid) that did not answer in time"
+  terminate "$pid"
+  rm -f "$PID_FILE"
+  die "the broker did not answer at $ADDRESS within ${KAFKA_START_TIMEOUT}s: read the log above (or raise KAFKA_START_TIMEOUT) and retry."
+}
+
+cmd_start() {
+  check_port_value KAFKA_PORT "$KAFKA_PORT"
+  check_port_value KAFKA_CONTROLLER_PORT "$KAFKA_CONTROLLER_PORT"
+  [[ "$KAFKA_PORT" != "$KAFKA_CONTROLLER_PORT" ]] ||
+    die "KAFKA_PORT and KAFKA_CONTROLLER_PORT are both $KAFKA_PORT: give them different values."
+  [[ "$KAFKA_START_TIMEOUT" =~ ^[0-9]+$ ]] ||
+    die "KAFKA_START_TIMEOUT='$KAFKA_START_TIMEOUT' is not a number of seconds: set it to e.g. 90."
+  check_java
+  mkdir -p "$STATE_DIR" "$LOG_DIR"
+  with_lock
+  local t0=$SECONDS
+
+  ensure_lib
+  write_configs
+  ensure_ping
+
+  # Already running?  Ours (maybe still starting), or any broker on the address.
+  local pid
+  pid="$(our_pid)"
+  [[ -n "$pid" ]] || pid="$(orphan_pid)"
+  if [[ -n "$pid" ]]; then
+    printf '%s\n' "$pid" >"$PID_FILE"
+    log "broker process already exists (pid $pid); waiting for it to answer at $ADDRESS"
+    wait_until_ready "$pid"
+    log "already running at $ADDRESS (pid $pid)"
+    return 0
+  fi
+  rm -f "$PID_FILE"
+  if port_open "$KAFKA_PORT"; then
+    if ping_broker 3000; then
+      log "already running: a Kafka broker answers at $ADDRESS ($(head -n 1 "$STATE_DIR/.ping.out")); nothing to do"
+      return 0
+    fi
+    die "port $KAFKA_PORT is in use by another program (not a Kafka broker): stop it or set KAFKA_PORT."
+  fi
+  if port_open "$KAFKA_CONTROLLER_PORT"; then
+    die "port $KAFKA_CONTROLLER_PORT (KRaft controller) is in use by another program: stop it or set KAFKA_CONTROLLER_PORT."
+  fi
+
+  format_storage
+
+  log "starting broker at $ADDRESS (controller $HOST:$KAFKA_CONTROLLER_PORT, logs: .kafka/logs/server.log)"
+  : >"$LOG_DIR/stdout.log"
+  # setsid: own session, so the broker outlives this shell and its terminal;
+  # the inner bash records its pid and then becomes the JVM (exec).
+  # shellcheck disable=SC2086
+  setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
+    "$JAVA_BIN" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    "-Dlog4j2.configurationFile=$LOG4J_CONFIG" "-Dkafka.logs.dir=$LOG_DIR" \
+    -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG" \
+    </dev/null >>"$LOG_DIR/stdout.log" 2>&1 &
+  local waited=0
+  while [[ ! -s "$PID_FILE" ]] && (( waited < 50 )); do sleep 0.1; waited=$((waited + 1)); done
+  pid="$(tr -dc '0-9' <"$PID_FILE" 2>/dev/null || true)"
+  [[ -n "$pid" ]] || { print_log_tail; die "the broker process did not start; see .kafka/logs/stdout.log."; }
+
+  wait_until_ready "$pid"
+  log "ready at $ADDRESS (pid $pid, $(head -n 1 "$STATE_DIR/.ping.out"), took $((SECONDS - t0))s)"
+}
+
+cmd_stop() {
+  with_lock
+  local pid="" from_file=1
+  if [[ -f "$PID_FILE" ]]; then
+    pid="$(our_pid)"
+    if [[ -z "$pid" ]]; then
+      log "pid file .kafka/kafka.pid names no running broker (stale); removing it"
+      rm -f "$PID_FILE"
+    fi
+  fi
+  if [[ -z "$pid" ]]; then
+    pid="$(orphan_pid)"
+    from_file=0
+  fi
+  if [[ -z "$pid" ]]; then
+    log "not running (no broker started by this script); nothing to stop"
+    return 0
+  fi
+  (( from_file )) || log "found a broker started from .kafka/server.properties without a pid file (pid $pid)"
+  log "stopping broker (pid $pid)"
+  terminate "$pid"
+  rm -f "$PID_FILE"
+  log "stopped"
+}
+
+cmd_status() {
+  check_java
+  local pid
+  pid="$(our_pid)"
+  [[ -n "$pid" ]] || pid="$(orphan_pid)"
+  if [[ ! -d "$LIB_DIR" ]] || ! port_open "$KAFKA_PORT"; then
+    if [[ -n "$pid" ]]; then
+      log "not answering: broker process pid $pid exists but nothing listens on $ADDRESS yet (starting, or stuck: see .kafka/logs/server.log)"
+    else
+      log "not running (nothing listens on $ADDRESS)"
+    fi
+    return 3
+  fi
+  [[ -f "$LOG4J_TOOLS_CONFIG" ]] || write_configs
+  ensure_ping
+  if ping_broker 3000; then
+    if [[ -n "$pid" ]]; then
+      log "running at $ADDRESS (pid $pid, $(head -n 1 "$STATE_DIR/.ping.out"))"
+    else
+      log "running at $ADDRESS ($(head -n 1 "$STATE_DIR/.ping.out")), but not started by this script (no pid file)"
+    fi
+    return 0
+  fi
+  if [[ -n "$pid" ]]; then
+    log "not answering: broker process pid $pid exists but does not answer at $ADDRESS yet (starting, or stuck: see .kafka/logs/server.log)"
+  else
+    log "not running: port $KAFKA_PORT is in use by another program (not a Kafka broker)"
+  fi
+  return 3
+}
+
+main() {
+  case "${1:-}" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    -h | --help | help) usage ;;
+    "") usage >&2; exit 2 ;;
+    *) printf '[kafka] error: unknown command "%s": use start, stop or status.\n' "$1" >&2; usage >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
