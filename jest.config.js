@@ -3,19 +3,20 @@ const moduleNameMapper = {
   '^@partita/(job|enqueuer|worker|state)$': '<rootDir>/packages/$1/src/index.ts',
 };
 const transform = {
-  // Type checking is tsc's job (npm run build); the test transform only strips types.
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.base.json' }],
+  // Type checking is tsc's job (npm run build); with isolatedModules ts-jest only strips types.
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
 
 module.exports = {
+  // Integration tests wait on a real broker and real worker processes.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{packages,apps}/*/test/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{packages,apps}/*/test/integration/**/*.test.ts'],
-      testTimeout: 120000,
+      testMatch: ['<rootDir>/{packages,apps}/*/test/integration/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
     },
   ],
 };

@@ -1,6 +1,7 @@
 # Shared helpers for the README's commands (npm test, npm run demo). Sourced, not run.
 # Each step is idempotent: it installs what is missing, starts what is not running, builds.
 
+export TURBO_TELEMETRY_DISABLED=1
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 say() { printf '[partita] %s\n' "$*"; }
 die() { printf '[partita] error: %s\n' "$*" >&2; exit 1; }

@@ -1,7 +1,7 @@
 export { Job, jobNameOf, queueOf, resolveJobOptions } from './job';
 export type { JobClass, JobData, JobResult } from './job';
 export type { JobContext } from './context';
-export { JobRegistry, jobClassesIn } from './registry';
+export { isJobClass, JobRegistry, jobClassesIn } from './registry';
 export {
   DEFAULT_ATTEMPTS,
   mergeJobOptions,

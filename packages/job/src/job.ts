@@ -17,22 +17,21 @@ import { JobOptions, mergeJobOptions, validateJobOptions } from './options';
  * ```
  */
 export abstract class Job<TData = unknown, TResult = unknown> {
-  /** The queue (Kafka topic) this job is enqueued to. Required. */
-  static queue?: string;
-  /** Job options; merged per key with those of parent classes. @defaultValue {} */
-  static options: JobOptions<never> = {};
-  /** The job's name on the wire. @defaultValue the class name */
-  static jobName?: string;
+  // `queue`, `options` and `jobName` are declared by subclasses (see JobClass), not here, so that
+  // apps compiled with `noImplicitOverride` need no `override` keyword on them.
 
   abstract perform(data: TData, ctx: JobContext): Promise<TResult> | TResult;
 
-  /** Enqueues one job of this class through the default enqueuer. */
-  static performLater<J extends Job<unknown, unknown>>(this: JobClass<J>, data: JobData<J>, opts?: EnqueueOptions): Promise<EnqueueResult> {
+  /**
+   * Enqueues one job of this class through the default enqueuer. Every failure (no queue, bad
+   * options, no enqueuer) is a rejection, never a synchronous throw.
+   */
+  static async performLater<J extends Job<unknown, unknown>>(this: JobClass<J>, data: JobData<J>, opts?: EnqueueOptions): Promise<EnqueueResult> {
     return getJobDispatcher().enqueue(jobRequest(this, data, opts));
   }
 
-  /** Enqueues many jobs of this class in one batch. */
-  static performAllLater<J extends Job<unknown, unknown>>(
+  /** Enqueues many jobs of this class in one batch; if any is invalid, none is enqueued. */
+  static async performAllLater<J extends Job<unknown, unknown>>(
     this: JobClass<J>,
     list: Array<JobData<J> | { data: JobData<J>; opts?: EnqueueOptions }>,
   ): Promise<EnqueueResult[]> {
@@ -43,13 +42,16 @@ export abstract class Job<TData = unknown, TResult = unknown> {
   }
 }
 
-/** A concrete job class. */
+/** A concrete job class and the statics it may declare. */
 export interface JobClass<J extends Job<unknown, unknown> = Job<unknown, unknown>> {
   new (): J;
+  /** The queue (Kafka topic) this job is enqueued to. Required. */
   queue?: string;
-  options: JobOptions<never>;
+  /** Job options; merged per key with those of parent classes. @defaultValue {} */
+  options?: JobOptions<never>;
+  /** The job's name on the wire. @defaultValue the class name */
   jobName?: string;
-  name: string;
+  readonly name: string;
 }
 
 export type JobData<J> = J extends Job<infer D, unknown> ? D : never;

@@ -11,7 +11,7 @@ export class JobRegistry {
 
   /** Adds a job class; validates its queue and options. Registering one name twice is an error. */
   register(jobClass: JobClass): this {
-    if (typeof jobClass !== 'function' || !(jobClass.prototype instanceof Job)) {
+    if (!isJobClass(jobClass)) {
       throw new JobValidationError('jobs', `${String((jobClass as { name?: string })?.name ?? jobClass)} is not a subclass of Job`);
     }
     queueOf(jobClass);
@@ -51,11 +51,21 @@ export class JobRegistry {
 export function jobClassesIn(moduleExports: Record<string, unknown>): JobClass[] {
   const found = new Set<JobClass>();
   const consider = (value: unknown) => {
-    if (typeof value === 'function' && value.prototype instanceof Job) found.add(value as JobClass);
+    if (isJobClass(value)) found.add(value);
   };
   for (const value of Object.values(moduleExports)) {
     if (Array.isArray(value)) value.forEach(consider);
     else consider(value);
   }
   return [...found];
+}
+
+/**
+ * True for a Job subclass. Also accepts a class from another copy of @partita/job (an app with its
+ * own node_modules): a class with a static `queue` and a `perform` method.
+ */
+export function isJobClass(value: unknown): value is JobClass {
+  if (typeof value !== 'function' || value === Job) return false;
+  if (value.prototype instanceof Job) return true;
+  return typeof (value.prototype as { perform?: unknown })?.perform === 'function' && typeof (value as { queue?: unknown }).queue === 'string';
 }

@@ -1,0 +1,128 @@
+import { EnqueueResult, JobDispatcher, JobOptions, JobRequest, validateJobOptions } from '@partita/job';
+import { ConnectionOptions } from './connection';
+import { EnqueuerClosedError } from './errors';
+import { JobMessage, placeJob, PreparedJob, prepareJob } from './job-message';
+import { getProducer, OutgoingMessage, ProducerHandle, ProducerOptions } from './producer';
+import { TopicInfo, TopicSpec } from './topic-admin';
+
+/** Options of an {@link Enqueuer} (and of `Queue` and `configure`). */
+export interface EnqueuerOptions extends ProducerOptions {
+  /**
+   * Where Kafka is.
+   * @defaultValue brokers from env `PARTITA_BROKERS`, else `127.0.0.1:9092`
+   */
+  connection?: ConnectionOptions;
+  /**
+   * Job options applied under every job's own (class options and per-call options win).
+   * @defaultValue `{}`
+   */
+  defaultJobOptions?: JobOptions;
+}
+
+/**
+ * Turns job requests into Kafka messages and produces them. Every input check happens before the
+ * first message of a call is produced, so a bad job (or a bad job in a batch) produces nothing.
+ */
+export class Enqueuer implements JobDispatcher {
+  private readonly producer: ProducerHandle;
+  private readonly defaults: JobOptions | undefined;
+  private closed = false;
+
+  constructor(options: EnqueuerOptions = {}) {
+    const { connection, defaultJobOptions, ...producerOptions } = options;
+    if (defaultJobOptions !== undefined) validateJobOptions(defaultJobOptions, 'defaultJobOptions');
+    this.defaults = defaultJobOptions;
+    // Validates the connection and producer options now; connects on first use.
+    this.producer = getProducer(connection, producerOptions);
+  }
+
+  /** The bootstrap servers this enqueuer produces to. */
+  get brokers(): string {
+    return this.producer.brokers;
+  }
+
+  async enqueue(request: JobRequest): Promise<EnqueueResult> {
+    this.assertOpen();
+    const job = prepareJob(request, this.defaults);
+    const message = placeJob(job, await this.partitionCountFor(job));
+    const result = await this.producer.produce(toOutgoing(message), { awaitAck: message.dispatch === 'sync' });
+    return toResult(message, result);
+  }
+
+  async enqueueAll(requests: JobRequest[]): Promise<EnqueueResult[]> {
+    this.assertOpen();
+    if (!Array.isArray(requests)) throw new TypeError('enqueueAll expects an array of job requests');
+    const jobs = requests.map((request, i) => withIndex(i, () => prepareJob(request, this.defaults)));
+    const counts = new Map<string, number>();
+    for (const topic of new Set(jobs.map((job) => job.topic))) counts.set(topic, await this.partitionCountOf(topic));
+    const messages = jobs.map((job, i) => withIndex(i, () => placeJob(job, counts.get(job.topic))));
+    const results = await this.producer.produceAll(
+      messages.map(toOutgoing),
+      messages.map((m) => m.dispatch === 'sync'),
+    );
+    return messages.map((message, i) => toResult(message, results[i]));
+  }
+
+  /** Creates the topic unless it exists; see `TopicAdmin.ensureTopic`. */
+  async ensureTopic(topic: string, spec: TopicSpec): Promise<TopicInfo> {
+    this.assertOpen();
+    return (await this.producer.admin()).ensureTopic(topic, spec);
+  }
+
+  /** The topic's partition count (cached for a minute). */
+  partitionCount(topic: string): Promise<number> {
+    this.assertOpen();
+    return this.partitionCountOf(topic);
+  }
+
+  /** Waits until every job enqueued here is acknowledged by the broker (or reports why not). */
+  flush(timeoutMs?: number): Promise<void> {
+    return this.producer.flush(timeoutMs);
+  }
+
+  /**
+   * Flushes the jobs enqueued here (async ones included) and releases the producer. Rejects when
+   * jobs could not be delivered, so that a lost job is never silent.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.producer.close();
+  }
+
+  /**
+   * Every job is checked against its topic: the topic must exist (partita never relies on
+   * auto-creation) and an explicit partition must be in range. The count is cached, so this is
+   * one metadata request per topic and minute.
+   */
+  private async partitionCountFor(job: PreparedJob): Promise<number> {
+    // Calls made one after another keep their order: they take the same path and resume in turn.
+    return this.producer.cachedPartitionCount(job.topic) ?? this.partitionCountOf(job.topic);
+  }
+
+  private partitionCountOf(topic: string): Promise<number> {
+    return this.producer.partitionCount(topic);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EnqueuerClosedError('this enqueuer (queue) was closed');
+  }
+}
+
+function toOutgoing(message: JobMessage): OutgoingMessage {
+  return { topic: message.topic, partition: message.partition, key: message.key, value: message.value, headers: message.headers, id: message.id };
+}
+
+function toResult(message: JobMessage, delivery: { partition: number; offset: number } | undefined): EnqueueResult {
+  if (delivery) return { id: message.id, partition: delivery.partition, offset: delivery.offset };
+  return message.partition === undefined ? { id: message.id } : { id: message.id, partition: message.partition };
+}
+
+/** Prefixes an error of the i-th job of a batch with its position, so the caller can find it. */
+function withIndex<T>(index: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof Error) error.message = `job #${index}: ${error.message}`;
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+import { BrokerUnavailableError, DeliveryError, EnqueueTimeoutError, getProducer, Queue } from '@partita/enqueuer';
+import { BROKERS, uniqueTopic } from './helpers';
+
+// Nothing listens on port 1: connection refused at once. The bound must hold all the same.
+const DEAD = { brokers: '127.0.0.1:1', connectTimeoutMs: 3_000 };
+const SLACK_MS = 2_000;
+
+describe('a broker that is down or a job that cannot be delivered', () => {
+  it('sync dispatch fails with BrokerUnavailableError within the configured bound', async () => {
+    const queue = new Queue('orders', { connection: DEAD, deliveryTimeoutMs: 3_000 });
+    const started = Date.now();
+    const error = await queue.add('ship', { id: 1 }, { dispatch: 'sync' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(BrokerUnavailableError);
+    expect((error as Error).message).toMatch(/127\.0\.0\.1:1/);
+    expect(elapsed).toBeLessThan(3_000 + SLACK_MS);
+    await queue.close();
+  });
+
+  it('async dispatch and addBulk fail the same way instead of hanging', async () => {
+    const queue = new Queue('orders', { connection: { ...DEAD, connectTimeoutMs: 1_500 } });
+    const started = Date.now();
+    await expect(queue.add('ship', { id: 1 })).rejects.toBeInstanceOf(BrokerUnavailableError);
+    await expect(queue.addBulk([{ name: 'ship', data: { id: 2 } }])).rejects.toBeInstanceOf(BrokerUnavailableError);
+    expect(Date.now() - started).toBeLessThan(2 * 1_500 + SLACK_MS);
+    await queue.close();
+  });
+
+  it('a connected producer that cannot deliver a message fails it within deliveryTimeoutMs', async () => {
+    // A topic that does not exist (and is never auto-created): librdkafka holds the message until
+    // its delivery timeout, then reports it failed.
+    const producer = getProducer({ brokers: BROKERS }, { deliveryTimeoutMs: 2_000 });
+    const started = Date.now();
+    const error = await producer.produce({ topic: uniqueTopic('missing'), key: 'k', value: Buffer.from('x'), id: 'job-1' }, { awaitAck: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const elapsed = Date.now() - started;
+    expect(error instanceof EnqueueTimeoutError || error instanceof DeliveryError).toBe(true);
+    expect((error as Error).message).toMatch(/job-1/);
+    expect(elapsed).toBeLessThan(2_000 + SLACK_MS);
+    await producer.close();
+  });
+});

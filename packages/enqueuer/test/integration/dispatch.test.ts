@@ -1,0 +1,103 @@
+import { decodeEnvelope } from '@partita/job';
+import { getProducer, Queue } from '@partita/enqueuer';
+import { BROKERS, readMessages, TopicFixture, waitFor } from './helpers';
+
+const topics = new TopicFixture();
+const connection = { brokers: BROKERS };
+
+afterAll(() => topics.cleanup());
+
+describe('sync and async dispatch', () => {
+  it('sync dispatch returns the partition and offset the broker wrote the job at', async () => {
+    const topic = await topics.create('sync', 4);
+    const queue = new Queue<{ order: number }>(topic, { connection });
+    const results = [];
+    for (let order = 0; order < 5; order++) {
+      results.push(await queue.add('ship', { order }, { key: 'order-1', dispatch: 'sync' }));
+    }
+    await queue.close();
+
+    // Same key: one partition, consecutive offsets, in the order added.
+    const [first] = results;
+    expect(first!.partition).toEqual(expect.any(Number));
+    results.forEach((result, i) => {
+      expect(result.partition).toBe(first!.partition);
+      expect(result.offset).toBe(first!.offset! + i);
+    });
+
+    // Reading the reported partition/offset back gives the very job.
+    const messages = await readMessages(topic, 4, 5);
+    for (const result of results) {
+      const found = messages.find((m) => m.partition === result.partition && m.offset === result.offset);
+      expect(found).toBeDefined();
+      expect(decodeEnvelope(found!.value).id).toBe(result.id);
+    }
+  });
+
+  it('async dispatch of 20,000 jobs followed by close() loses nothing', async () => {
+    const topic = await topics.create('async', 6);
+    const queue = new Queue<{ n: number }>(topic, { connection });
+    const sent = 20_000;
+    const ids = new Set<string>();
+    for (let n = 0; n < sent; n++) {
+      // Not awaited one by one: a burst, as a busy web process would produce.
+      const result = queue.add('count', { n }, { key: `k${n % 97}` });
+      if (n % 1000 === 999) ids.add((await result).id);
+    }
+    await queue.close();
+    // close() resolved: everything is on the broker, no waiting needed.
+    expect(await topics.count(topic)).toBe(sent);
+    expect(ids.size).toBe(sent / 1000);
+  });
+
+  it('a burst larger than the producer queue waits for room instead of failing, in order', async () => {
+    const topic = await topics.create('full', 1);
+    // A tiny local queue forces ERR__QUEUE_FULL; add() must wait for room, keep order, lose nothing.
+    const queue = new Queue<{ n: number }>(topic, { connection, maxQueuedMessages: 50 });
+    const sent = 3_000;
+    const adds = Array.from({ length: sent }, (_, n) => queue.add('n', { n }, { key: 'one-key' }));
+    await Promise.all(adds);
+    const bulk = await queue.addBulk(Array.from({ length: 500 }, (_, i) => ({ name: 'n', data: { n: sent + i }, opts: { key: 'one-key' } })));
+    expect(bulk).toHaveLength(500);
+    await queue.close();
+    expect(await topics.count(topic)).toBe(sent + 500);
+    const messages = await readMessages(topic, 1, sent + 500);
+    const order = messages.sort((a, b) => a.offset - b.offset).map((m) => (decodeEnvelope(m.value).data as { n: number }).n);
+    expect(order).toEqual(Array.from({ length: sent + 500 }, (_, n) => n));
+  });
+
+  it('addBulk mixes sync and async jobs and returns one result per job, in order', async () => {
+    const topic = await topics.create('bulk', 3);
+    const queue = new Queue(topic, { connection });
+    const results = await queue.addBulk([
+      { name: 'a', data: 1, opts: { dispatch: 'sync', jobId: 'job-a' } },
+      { name: 'b', data: 2, opts: { jobId: 'job-b' } },
+      { name: 'c', data: 3, opts: { dispatch: 'sync', partition: 2, jobId: 'job-c' } },
+    ]);
+    expect(results.map((r) => r.id)).toEqual(['job-a', 'job-b', 'job-c']);
+    expect(results[0]!.offset).toEqual(expect.any(Number));
+    expect(results[1]!.offset).toBeUndefined();
+    expect(results[2]).toEqual({ id: 'job-c', partition: 2, offset: 0 });
+    await queue.close();
+    await waitFor(async () => (await topics.count(topic)) === 3, 10_000, '3 messages on the topic');
+  });
+
+  it('shares one producer per connection and keeps it open until its last user closes', async () => {
+    const topic = await topics.create('shared', 1);
+    const a = new Queue(topic, { connection });
+    const b = new Queue(topic, { connection });
+    await a.add('x', 1, { dispatch: 'sync' });
+    await a.close();
+    // b still works after a closed: the producer is reference-counted.
+    const result = await b.add('x', 2, { dispatch: 'sync' });
+    expect(result.offset).toBe(1);
+    await b.close();
+    await expect(b.add('x', 3)).rejects.toThrow(/closed/);
+
+    // The low-level handle the worker uses for its dead letter queue.
+    const producer = getProducer(connection);
+    const delivery = await producer.produce({ topic, key: 'k', value: Buffer.from('raw'), headers: { h: 'v' } }, { awaitAck: true });
+    expect(delivery).toEqual({ topic, partition: 0, offset: 2 });
+    await producer.close();
+  });
+});

@@ -1,0 +1,100 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { JobRegistry } from '@partita/job';
+import { Worker } from '../worker';
+import type { WorkerOptions } from '../config';
+import { loadJobClasses } from './load-jobs';
+import { ThroughputReporter } from './throughput-reporter';
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer >= 1');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface WorkerFlags {
+  jobs: string;
+  queue: string[];
+  group?: string;
+  concurrency?: number;
+  maxPartitions?: number;
+  longRunning?: boolean;
+  brokers?: string;
+  shutdownTimeout?: number;
+  statsInterval: number;
+}
+
+/** `partita worker`: runs the Job classes of an app module until SIGTERM/SIGINT. */
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run the jobs of a module: jobs with the same key in order, the others in parallel')
+    .requiredOption('-j, --jobs <module>', 'path of the module that exports your Job classes (built JavaScript)')
+    .option('-q, --queue <name>', 'queue (topic) to consume; repeat for several (default: every queue of the exported jobs)', collect, [])
+    .option('-g, --group <id>', 'consumer group id (default: partita.<queues>)')
+    .option('-c, --concurrency <n>', 'jobs running at once in this process (default: 16)', parsePositiveInt)
+    .option('-m, --max-partitions <n>', 'most jobs of one Kafka partition running at once (virtual partitions; default: concurrency)', parsePositiveInt)
+    .option('--long-running', 'pause fetching from a partition while its jobs run (for jobs that run for minutes)')
+    .option('-b, --brokers <list>', 'Kafka bootstrap brokers, host:port,... (default: $PARTITA_BROKERS or 127.0.0.1:9092)')
+    .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running jobs may finish before they are aborted (default: 30000)', parsePositiveInt)
+    .option('--stats-interval <ms>', 'how often to log a throughput line; 0 for never', (v) => Number(v), 10000)
+    .action(async (flags: WorkerFlags) => {
+      await runWorker(flags);
+    });
+}
+
+async function runWorker(flags: WorkerFlags): Promise<void> {
+  const registry = new JobRegistry(loadJobClasses(flags.jobs));
+  const queues = flags.queue.length > 0 ? flags.queue : registry.queues();
+  const options: WorkerOptions = {
+    connection: { brokers: flags.brokers },
+    groupId: flags.group,
+    concurrency: flags.concurrency,
+    longRunning: flags.longRunning,
+    shutdownTimeoutMs: flags.shutdownTimeout,
+  };
+  if (flags.maxPartitions !== undefined) options.virtualPartitions = { maxPartitions: flags.maxPartitions };
+  const worker = new Worker(queues, registry, options);
+  const log = (line: string) => console.log(`[partita] ${line}`);
+
+  worker.on('assigned', (partitions) => log(`assigned ${partitions.map((p) => `${p.topic}/${p.partition}`).join(', ')} (now ${worker.assignment().length} partitions)`));
+  worker.on('revoked', (partitions) => log(`revoked ${partitions.map((p) => `${p.topic}/${p.partition}`).join(', ')}`));
+  worker.on('failed', (job, error, info) =>
+    log(`job ${job.name} ${job.id} failed (try ${info.attempt}): ${error.message}${info.willRetry ? `; retry in ${info.delayMs} ms` : ''}`),
+  );
+  worker.on('deadLettered', (job, info) => log(`job ${job.name} ${job.id} is dead: ${info.topic ? `written to ${info.topic}/${info.partition}@${info.offset}` : 'dropped'}`));
+  worker.on('error', (error) => console.error(`[partita] error: ${error.message}`));
+  const reporter = new ThroughputReporter(worker, flags.statsInterval, log);
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      log(`${signal}: finishing running jobs (up to ${worker.config.shutdownTimeoutMs} ms), then committing; send it again to force`);
+      worker.close().then(
+        () => {
+          reporter.stop();
+          log('stopped');
+          process.exit(0);
+        },
+        (error: Error) => {
+          console.error(`[partita] shutdown failed: ${error.message}`);
+          process.exit(1);
+        },
+      );
+    } else {
+      log(`${signal} again: aborting running jobs and exiting now`);
+      worker.forceClose();
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  log(`worker for ${queues.join(', ')} (jobs: ${registry.names().join(', ')}), group ${worker.config.groupId}, brokers ${worker.config.brokers}, concurrency ${worker.config.concurrency}`);
+  await worker.run();
+  reporter.start();
+  log('running');
+}

@@ -1,0 +1,254 @@
+import { Backoff, DEFAULT_ATTEMPTS, PartitaError, validateAttempts, validateBackoff } from '@partita/job';
+import type { BackoffStrategy } from './core/retry-policy';
+import { byMessageKey, LaneDistribution, VirtualPartitioner } from './core/lane-router';
+import { ConnectionOptions, resolveBrokers } from '@partita/enqueuer';
+
+/** Virtual partitions: fan-out of one Kafka partition's jobs to parallel ordered lanes. */
+export interface VirtualPartitionOptions {
+  /** Returns a message's ordering key from its key and headers (never the payload). @defaultValue the message key */
+  partitioner?: VirtualPartitioner;
+  /** Most jobs of one partition running at once. @defaultValue the worker's `concurrency` */
+  maxPartitions?: number;
+  /** How keys share lanes, see {@link LaneDistribution}. @defaultValue 'balanced' */
+  distribution?: LaneDistribution;
+}
+
+/** Options of a {@link Worker}. */
+export interface WorkerOptions {
+  /** Brokers and pass-through client properties. @defaultValue env `PARTITA_BROKERS` or `127.0.0.1:9092` */
+  connection?: ConnectionOptions;
+  /** Consumer group id; workers of one group share the partitions. @defaultValue `partita.<queues joined by +>` */
+  groupId?: string;
+  /** Jobs running at once in this process, over all partitions. @defaultValue 16 */
+  concurrency?: number;
+  /**
+   * Virtual partitions, on by default (ordering key = message key). `false` runs each partition's
+   * jobs strictly one at a time in offset order.
+   * @defaultValue `{ partitioner: message key, maxPartitions: concurrency, distribution: 'balanced' }`
+   */
+  virtualPartitions?: VirtualPartitionOptions | false;
+  /** Pause fetching from a partition while its jobs run (Karafka's Long-Running Jobs). @defaultValue false */
+  longRunning?: boolean;
+  /** How long `close()` (SIGTERM) waits for running jobs before aborting them. @defaultValue 30000 */
+  shutdownTimeoutMs?: number;
+  /** How long running jobs of a revoked partition may go on before the partition is released. @defaultValue 5000 */
+  revokeGraceMs?: number;
+  /** Received-but-unfinished jobs per partition above which fetching pauses. @defaultValue 1000 */
+  highWatermark?: number;
+  /** Unfinished jobs per partition at or below which a back-pressure pause ends. @defaultValue highWatermark / 2 */
+  lowWatermark?: number;
+  /** Total tries, overriding the job's own. @defaultValue the job's `attempts`, else 4 */
+  attempts?: number;
+  /** Wait between tries, overriding the job's own. @defaultValue the job's `backoff`, else 0 */
+  backoff?: Backoff;
+  /** Custom backoff: (attempt, error, job) → ms, or -1 to stop retrying. Overrides `backoff`. @defaultValue undefined */
+  backoffStrategy?: BackoffStrategy;
+  /**
+   * Dead letter topic for the jobs of this worker: a name, a function of the source queue, or `false`
+   * to drop dead jobs with a log line. A job's own `deadLetter` option wins.
+   * @defaultValue `<queue>.dlq`
+   */
+  deadLetter?: string | false | ((queue: string) => string);
+  /** How often stored offsets are committed in the background (ms). @defaultValue 1000 */
+  commitIntervalMs?: number;
+  /** Messages taken per poll. @defaultValue 500 */
+  batchSize?: number;
+  /** librdkafka consumer properties passed through (merged over `connection.kafka`). @defaultValue {} */
+  kafka?: Record<string, string | number | boolean>;
+}
+
+/** A worker option, or a combination of them, is invalid. Names the option and the fix. */
+export class WorkerConfigError extends PartitaError {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`${option}: ${message}`);
+  }
+}
+
+/** Worker options with every default applied, validated. */
+export interface ResolvedWorkerConfig {
+  queues: string[];
+  /** The connection as given (the dead-letter producer uses it too). */
+  connection: ConnectionOptions;
+  brokers: string;
+  clientId: string;
+  groupId: string;
+  concurrency: number;
+  partitioner: VirtualPartitioner;
+  maxPartitions: number;
+  distribution: LaneDistribution;
+  longRunning: boolean;
+  shutdownTimeoutMs: number;
+  revokeGraceMs: number;
+  highWatermark: number;
+  lowWatermark: number;
+  attempts?: number;
+  backoff?: Backoff;
+  backoffStrategy?: BackoffStrategy;
+  deadLetter: (queue: string) => string | false;
+  commitIntervalMs: number;
+  batchSize: number;
+  maxPollIntervalMs: number;
+  /** librdkafka consumer properties, partita's own included. */
+  kafka: Record<string, string | number | boolean>;
+}
+
+const WORKER_OPTION_KEYS = [
+  'connection', 'groupId', 'concurrency', 'virtualPartitions', 'longRunning', 'shutdownTimeoutMs', 'revokeGraceMs',
+  'highWatermark', 'lowWatermark', 'attempts', 'backoff', 'backoffStrategy', 'deadLetter', 'commitIntervalMs',
+  'batchSize', 'kafka',
+];
+
+/**
+ * librdkafka properties partita owns: the engine stores offsets as the commit point advances and
+ * needs cooperative rebalancing to drain revoked partitions (seed 000: no manual offset management
+ * with virtual partitions).
+ */
+const OWNED_PROPERTIES: Record<string, string> = {
+  'enable.auto.offset.store': 'partita stores offsets itself as the commit point advances (manual offset management cannot be combined with virtual partitions); remove it',
+  'enable.auto.commit': 'partita commits stored offsets itself; tune commitIntervalMs instead',
+  'auto.commit.interval.ms': 'use the commitIntervalMs option instead',
+  'group.id': 'use the groupId option instead',
+  'bootstrap.servers': 'use connection.brokers instead',
+  'metadata.broker.list': 'use connection.brokers instead',
+  rebalance_cb: 'partita handles rebalances itself (revocation-aware draining); remove it',
+  offset_commit_cb: 'partita handles commits itself; listen to the worker events instead',
+  'group.protocol': "only the classic group protocol with cooperative-sticky assignment is supported; remove it",
+};
+
+function positiveInt(option: string, value: unknown, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new WorkerConfigError(option, `must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Applies defaults and rejects every invalid option or combination, naming the option and the fix. */
+export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {}): ResolvedWorkerConfig {
+  if (queues.length === 0 || queues.some((q) => typeof q !== 'string' || q.length === 0)) {
+    throw new WorkerConfigError('queue', 'give at least one queue name (a Kafka topic)');
+  }
+  for (const key of Object.keys(options)) {
+    if (!WORKER_OPTION_KEYS.includes(key)) {
+      throw new WorkerConfigError(key, `unknown worker option; allowed: ${WORKER_OPTION_KEYS.join(', ')}`);
+    }
+  }
+  const kafka: Record<string, string | number | boolean> = { ...options.connection?.kafka, ...options.kafka };
+  for (const [property, fix] of Object.entries(OWNED_PROPERTIES)) {
+    if (property in kafka) throw new WorkerConfigError(`kafka['${property}']`, fix);
+  }
+  const strategy = kafka['partition.assignment.strategy'];
+  if (strategy !== undefined && strategy !== 'cooperative-sticky') {
+    throw new WorkerConfigError(
+      "kafka['partition.assignment.strategy']",
+      `'${String(strategy)}' revokes every partition on each rebalance; partita requires 'cooperative-sticky' (remove the property)`,
+    );
+  }
+
+  const concurrency = positiveInt('concurrency', options.concurrency, 16);
+  const vp = options.virtualPartitions;
+  if (vp !== undefined && vp !== false && (typeof vp !== 'object' || vp === null)) {
+    throw new WorkerConfigError('virtualPartitions', 'must be an object { partitioner?, maxPartitions?, distribution? } or false');
+  }
+  const vpOptions = vp === false ? undefined : vp ?? {};
+  if (vpOptions?.partitioner !== undefined && typeof vpOptions.partitioner !== 'function') {
+    throw new WorkerConfigError('virtualPartitions.partitioner', 'must be a function (message) => string; it sees key and headers, not the payload');
+  }
+  const distribution = vpOptions?.distribution ?? 'balanced';
+  if (distribution !== 'balanced' && distribution !== 'consistent') {
+    throw new WorkerConfigError('virtualPartitions.distribution', `must be 'balanced' or 'consistent', got ${String(distribution)}`);
+  }
+  const maxPartitions = vpOptions ? positiveInt('virtualPartitions.maxPartitions', vpOptions.maxPartitions, concurrency) : 1;
+  if (maxPartitions > concurrency) {
+    throw new WorkerConfigError(
+      'virtualPartitions.maxPartitions',
+      `${maxPartitions} lanes can never run at once with concurrency ${concurrency}; raise concurrency or lower maxPartitions`,
+    );
+  }
+
+  const maxPollIntervalMs = Number(kafka['max.poll.interval.ms'] ?? 300000);
+  const sessionTimeoutMs = Number(kafka['session.timeout.ms'] ?? 45000);
+  if (sessionTimeoutMs > maxPollIntervalMs) {
+    throw new WorkerConfigError("kafka['session.timeout.ms']", `(${sessionTimeoutMs}) must not exceed max.poll.interval.ms (${maxPollIntervalMs})`);
+  }
+  const revokeGraceMs = positiveInt('revokeGraceMs', options.revokeGraceMs, 5000, 0);
+  if (revokeGraceMs >= maxPollIntervalMs) {
+    throw new WorkerConfigError(
+      'revokeGraceMs',
+      `(${revokeGraceMs}) must be below max.poll.interval.ms (${maxPollIntervalMs}): a rebalance waits for the grace period and the group gives up after max.poll.interval.ms`,
+    );
+  }
+  const shutdownTimeoutMs = positiveInt('shutdownTimeoutMs', options.shutdownTimeoutMs, 30000, 0);
+  if (options.longRunning && shutdownTimeoutMs === 0) {
+    throw new WorkerConfigError('shutdownTimeoutMs', 'long-running jobs need a shutdown timeout above 0 to finish on SIGTERM (seed 000)');
+  }
+  const highWatermark = positiveInt('highWatermark', options.highWatermark, 1000);
+  const lowWatermark = positiveInt('lowWatermark', options.lowWatermark, Math.floor(highWatermark / 2), 0);
+  if (lowWatermark >= highWatermark) {
+    throw new WorkerConfigError('lowWatermark', `(${lowWatermark}) must be below highWatermark (${highWatermark})`);
+  }
+  if (options.attempts !== undefined) {
+    try {
+      validateAttempts(options.attempts);
+    } catch (error) {
+      throw new WorkerConfigError('attempts', (error as Error).message);
+    }
+  }
+  if (options.backoff !== undefined) {
+    try {
+      validateBackoff(options.backoff);
+    } catch (error) {
+      throw new WorkerConfigError('backoff', (error as Error).message);
+    }
+  }
+  if (options.backoffStrategy !== undefined && typeof options.backoffStrategy !== 'function') {
+    throw new WorkerConfigError('backoffStrategy', 'must be a function (attempt, error, job) => ms | -1');
+  }
+  const deadLetter = resolveDeadLetter(options.deadLetter);
+  for (const queue of queues) {
+    const dlq = deadLetter(queue);
+    if (dlq === queue) throw new WorkerConfigError('deadLetter', `the dead letter topic of ${queue} is ${queue} itself; dead jobs would run again forever`);
+  }
+
+  const groupId = options.groupId ?? `partita.${queues.join('+')}`;
+  if (typeof groupId !== 'string' || groupId.length === 0) throw new WorkerConfigError('groupId', 'must be a non-empty string');
+  const brokers = resolveBrokers(options.connection);
+  const clientId = options.connection?.clientId ?? 'partita-worker';
+  return {
+    queues: [...new Set(queues)],
+    connection: options.connection ?? {},
+    brokers,
+    clientId,
+    groupId,
+    concurrency,
+    partitioner: vpOptions?.partitioner ?? (vpOptions ? byMessageKey : () => 'partition'),
+    maxPartitions,
+    distribution: vpOptions ? distribution : 'consistent',
+    longRunning: options.longRunning ?? false,
+    shutdownTimeoutMs,
+    revokeGraceMs,
+    highWatermark,
+    lowWatermark,
+    attempts: options.attempts,
+    backoff: options.backoff,
+    backoffStrategy: options.backoffStrategy,
+    deadLetter,
+    commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 1000, 1),
+    batchSize: positiveInt('batchSize', options.batchSize, 500),
+    maxPollIntervalMs,
+    kafka,
+  };
+}
+
+function resolveDeadLetter(option: WorkerOptions['deadLetter']): (queue: string) => string | false {
+  if (option === undefined) return (queue) => `${queue}.dlq`;
+  if (option === false) return () => false;
+  if (typeof option === 'string' && option.length > 0) return () => option;
+  if (typeof option === 'function') return option;
+  throw new WorkerConfigError('deadLetter', 'must be a topic name, a function (queue) => topic, or false');
+}
+
+export { DEFAULT_ATTEMPTS };

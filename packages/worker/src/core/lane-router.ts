@@ -1,0 +1,47 @@
+import type { RoutableMessage } from './inbound-message';
+
+/**
+ * How ordering groups are formed inside a partition.
+ * - `balanced`: every distinct key is its own ordering group; at most `maxPartitions` groups of a
+ *   partition run at once, and a free lane goes to the group that has waited longest. A failing or
+ *   slow key holds back only itself.
+ * - `consistent`: keys are hashed onto `maxPartitions` fixed lanes, as in Karafka; keys sharing a
+ *   lane run one after another, and a key always lands in the same lane.
+ */
+export type LaneDistribution = 'balanced' | 'consistent';
+
+/** Returns the ordering key of a message (jobs with the same key run one at a time, in order). */
+export type VirtualPartitioner = (message: RoutableMessage) => string | null | undefined;
+
+/** The default partitioner: the message key. */
+export const byMessageKey: VirtualPartitioner = (message) => message.key;
+
+/** Routes messages to ordering groups. Keyless messages need no order: each is a group of its own. */
+export class LaneRouter {
+  constructor(
+    private readonly partitioner: VirtualPartitioner,
+    private readonly distribution: LaneDistribution,
+    private readonly maxPartitions: number,
+  ) {}
+
+  route(message: RoutableMessage): string {
+    const key = this.partitioner(message);
+    if (key === null || key === undefined || key === '') {
+      return this.distribution === 'consistent' ? `lane:${message.offset % this.maxPartitions}` : `offset:${message.offset}`;
+    }
+    if (typeof key !== 'string') {
+      throw new TypeError(`virtualPartitions.partitioner returned ${typeof key}; it must return a string (or null for no key)`);
+    }
+    return this.distribution === 'consistent' ? `lane:${fnv1a(key) % this.maxPartitions}` : `key:${key}`;
+  }
+}
+
+/** 32-bit FNV-1a: a fast, stable string hash; lanes only need spread, not cryptographic strength. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

@@ -1,0 +1,445 @@
+import { LaneRouter } from './core/lane-router';
+import type { InboundMessage } from './core/inbound-message';
+import { PartitionWork, PauseReason, QueuedJob } from './core/partition-work';
+import { decideAfterFailure } from './core/retry-policy';
+import { Scheduler } from './core/scheduler';
+import type { ResolvedWorkerConfig } from './config';
+import type { DeadLetterInfo, JobInfo, TopicPartition, TypedEmitter, WorkerEvents } from './events';
+import { Backoff, PartitaError } from '@partita/job';
+
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: number;
+}
+
+/** What the engine needs from the Kafka consumer; the consumer shell implements it. */
+export interface ConsumerControl {
+  pause(partitions: TopicPartition[]): void;
+  resume(partitions: TopicPartition[]): void;
+  /** Stores offsets for the background commit. */
+  storeOffsets(offsets: TopicPartitionOffset[]): void;
+  /** Commits offsets now (on revocation and shutdown). */
+  commit(offsets: TopicPartitionOffset[]): Promise<void>;
+}
+
+/** A running try's view of its fate: aborted on revocation or forced shutdown. */
+export interface RunHandle {
+  readonly signal: AbortSignal;
+  isRevoked(): boolean;
+}
+
+export type ExecutionResult =
+  | { status: 'completed'; result: unknown }
+  | { status: 'failed'; error: Error; attempts: number; backoff?: Backoff };
+
+/** Runs one try of a job. Never rejects: failures are results. */
+export interface JobExecutor {
+  execute(job: QueuedJob, handle: RunHandle): Promise<ExecutionResult>;
+  /** The job as events show it. */
+  describe(job: QueuedJob): JobInfo;
+}
+
+/** Writes a dead job to its dead letter topic; resolves once the broker acknowledged. */
+export interface DeadLetterSink {
+  write(job: QueuedJob, error: Error): Promise<DeadLetterInfo>;
+}
+
+class Run implements RunHandle {
+  private controller?: AbortController;
+  private aborted: unknown;
+  private revoked = false;
+
+  get signal(): AbortSignal {
+    // Created lazily: most jobs never look at their signal, and an AbortController per job costs.
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted !== undefined) this.controller.abort(this.aborted);
+    }
+    return this.controller.signal;
+  }
+
+  isRevoked(): boolean {
+    return this.revoked;
+  }
+
+  abort(reason: Error, revoked: boolean): void {
+    if (this.aborted !== undefined) return;
+    this.revoked ||= revoked;
+    this.aborted = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+
+/** Delay before retrying a dead-letter write that failed. */
+const DEAD_LETTER_RETRY_MS = 1000;
+
+/**
+ * The processing engine: buffers received jobs per partition, starts them under the concurrency
+ * limit in key order, retries, dead-letters, tracks commit points, applies back-pressure and drains
+ * revoked partitions. It knows nothing of librdkafka: the consumer shell feeds it and obeys it.
+ */
+export class Engine {
+  private readonly partitions = new Map<string, PartitionWork>();
+  private readonly runs = new Map<PartitionWork, Set<Run>>();
+  private readonly retryTimers = new Map<PartitionWork, Map<QueuedJob, NodeJS.Timeout>>();
+  private readonly dirty = new Set<PartitionWork>();
+  private readonly scheduler: Scheduler;
+  private readonly router: LaneRouter;
+  private busy = false;
+  private closing = false;
+
+  constructor(
+    private readonly config: ResolvedWorkerConfig,
+    private readonly control: ConsumerControl,
+    private readonly executor: JobExecutor,
+    private readonly deadLetters: DeadLetterSink,
+    private readonly events: TypedEmitter<WorkerEvents>,
+  ) {
+    this.scheduler = new Scheduler(config.concurrency);
+    this.router = new LaneRouter(config.partitioner, config.distribution, config.maxPartitions);
+  }
+
+  /** Partitions newly assigned to this worker. */
+  assign(partitions: TopicPartition[]): void {
+    for (const tp of partitions) {
+      if (this.partitions.has(key(tp))) continue;
+      const work = new PartitionWork(tp.topic, tp.partition, this.config.maxPartitions);
+      this.partitions.set(key(tp), work);
+      this.runs.set(work, new Set());
+      this.retryTimers.set(work, new Map());
+      this.scheduler.add(work);
+    }
+    if (partitions.length > 0) this.events.emit('assigned', partitions);
+  }
+
+  /** Messages from the poll loop. */
+  push(messages: InboundMessage[]): void {
+    const touched = new Set<PartitionWork>();
+    for (const message of messages) {
+      const work = this.partitions.get(key(message));
+      if (!work || work.revoked) continue;
+      let group: string;
+      try {
+        group = this.router.route(message);
+      } catch (error) {
+        // A broken partitioner must not lose the job: it still runs, ordered by partition.
+        this.reportError(error as Error);
+        group = 'partitioner-error';
+      }
+      if (work.enqueue(message, group)) touched.add(work);
+    }
+    for (const work of touched) {
+      this.busy = true;
+      if (work.unfinished >= this.config.highWatermark) this.addPause(work, 'backpressure');
+      if (this.config.longRunning) this.addPause(work, 'longRunning');
+    }
+    this.pump();
+  }
+
+  /** Stores the commit points that moved since the last call (called by the poll loop). */
+  flushOffsets(): void {
+    if (this.dirty.size === 0) return;
+    const offsets: TopicPartitionOffset[] = [];
+    for (const work of this.dirty) {
+      const offset = work.tracker.commitPoint;
+      if (!work.revoked && offset !== undefined) offsets.push({ topic: work.topic, partition: work.partition, offset });
+    }
+    this.dirty.clear();
+    if (offsets.length > 0) this.control.storeOffsets(offsets);
+  }
+
+  /**
+   * Partitions taken away. Nothing of them starts any more, buffered jobs are dropped, running jobs
+   * see their signal aborted and get `revokeGraceMs` to finish; then the finished commit point is
+   * committed (unless the assignment was lost). Resolves when the partitions may be released.
+   */
+  async revoke(partitions: TopicPartition[], { lost }: { lost: boolean }): Promise<void> {
+    const works = partitions.map((tp) => this.partitions.get(key(tp))).filter((w): w is PartitionWork => w !== undefined);
+    for (const work of works) this.stopPartition(work, new RevokedError(work), true);
+    if (partitions.length > 0) this.events.emit('revoked', partitions);
+    if (!lost && !this.closing) {
+      await this.waitUntil(() => works.every((w) => this.runningOf(w) === 0), this.config.revokeGraceMs);
+    }
+    if (!lost) await this.commitNow(works);
+    for (const work of works) this.forget(work);
+    this.checkDrained();
+  }
+
+  /** Stops new work and fetching; lets running jobs finish within `timeoutMs`, aborts the rest, commits. */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    this.scheduler.halted = true;
+    const works = [...this.partitions.values()];
+    for (const work of works) this.stopPartition(work, undefined, false);
+    const all = works.map((w) => ({ topic: w.topic, partition: w.partition }));
+    if (all.length > 0) this.control.pause(all);
+    const finished = await this.waitUntil(() => this.runningTotal() === 0, timeoutMs);
+    if (!finished) {
+      this.abortAll(new ShutdownError('shutdown timeout reached'));
+      await this.waitUntil(() => this.runningTotal() === 0, 1000);
+    }
+    await this.commitNow(works);
+  }
+
+  /** Aborts every running job's signal (a forced shutdown). */
+  abortAll(reason: Error): void {
+    for (const runs of this.runs.values()) for (const run of runs) run.abort(reason, false);
+  }
+
+  /** Stops starting jobs (`worker.pause()`); running ones go on. */
+  pause(): void {
+    this.scheduler.halted = true;
+    for (const work of this.partitions.values()) this.addPause(work, 'user');
+  }
+
+  resume(): void {
+    if (this.closing) return;
+    this.scheduler.halted = false;
+    for (const work of this.partitions.values()) this.removePause(work, 'user');
+    this.pump();
+  }
+
+  /** Jobs running now. */
+  get running(): number {
+    return this.scheduler.running;
+  }
+
+  /** Received jobs not finished, over all partitions. */
+  get unfinished(): number {
+    let n = 0;
+    for (const work of this.partitions.values()) n += work.unfinished;
+    return n;
+  }
+
+  /** Assigned partitions. */
+  assignment(): TopicPartition[] {
+    return [...this.partitions.values()].map((w) => ({ topic: w.topic, partition: w.partition }));
+  }
+
+  private pump(): void {
+    for (let next = this.scheduler.next(); next; next = this.scheduler.next()) this.start(next.work, next.job);
+  }
+
+  private start(work: PartitionWork, job: QueuedJob): void {
+    const run = new Run();
+    this.runs.get(work)?.add(run);
+    if (job.deadLetterError) {
+      this.deadLetter(work, job, run, job.deadLetterError);
+      return;
+    }
+    this.executor.execute(job, run).then(
+      (result) => this.settle(work, job, run, result),
+      (error: unknown) => this.settle(work, job, run, { status: 'failed', error: asError(error), attempts: 1 }),
+    );
+  }
+
+  private settle(work: PartitionWork, job: QueuedJob, run: Run, result: ExecutionResult): void {
+    if (result.status === 'completed') {
+      this.endRun(work, run);
+      this.events.emit('completed', this.executor.describe(job), result.result);
+      this.finish(work, job);
+      return;
+    }
+    const { error } = result;
+    const now = Date.now();
+    job.firstFailedAt ??= now;
+    job.lastFailedAt = now;
+    const info = this.executor.describe(job);
+    if (work.revoked) {
+      // The partition is going away: the next owner runs the job again; neither retry nor dead-letter here.
+      this.events.emit('failed', info, error, { attempt: job.attempt, willRetry: false });
+      this.endRun(work, run);
+      work.deferRetry(job);
+      this.pump();
+      return;
+    }
+    const decision = decideAfterFailure({
+      attempt: job.attempt,
+      attempts: this.config.attempts ?? result.attempts,
+      error,
+      backoff: this.config.backoff ?? result.backoff,
+      strategy: this.config.backoffStrategy,
+      job: { id: info.id, name: info.name, data: info.data },
+    });
+    if (decision.action === 'retry') {
+      this.events.emit('failed', info, error, { attempt: job.attempt, willRetry: true, delayMs: decision.delayMs });
+      this.endRun(work, run);
+      work.deferRetry(job);
+      job.attempt++;
+      this.retryLater(work, job, decision.delayMs);
+      this.pump();
+      return;
+    }
+    this.events.emit('failed', info, error, { attempt: job.attempt, willRetry: false });
+    job.deadLetterError = error;
+    this.deadLetter(work, job, run, error);
+  }
+
+  private deadLetter(work: PartitionWork, job: QueuedJob, run: Run, error: Error): void {
+    this.deadLetters.write(job, error).then(
+      (info) => {
+        this.endRun(work, run);
+        this.events.emit('deadLettered', this.executor.describe(job), info);
+        this.finish(work, job);
+      },
+      (writeError: unknown) => {
+        // Not acknowledged: the job stays unfinished (the commit point stays below it) and the write is retried.
+        this.reportError(new DeadLetterWriteError(this.executor.describe(job), asError(writeError)));
+        this.endRun(work, run);
+        work.deferRetry(job);
+        if (!work.revoked) this.retryLater(work, job, DEAD_LETTER_RETRY_MS);
+        this.pump();
+      },
+    );
+  }
+
+  private retryLater(work: PartitionWork, job: QueuedJob, delayMs: number): void {
+    const timers = this.retryTimers.get(work);
+    if (!timers) return;
+    const timer = setTimeout(() => {
+      timers.delete(job);
+      work.retryDue(job);
+      this.pump();
+    }, delayMs);
+    timers.set(job, timer);
+  }
+
+  private finish(work: PartitionWork, job: QueuedJob): void {
+    if (work.finish(job)) this.dirty.add(work);
+    if (work.pauseReasons.has('backpressure') && work.unfinished <= this.config.lowWatermark) this.removePause(work, 'backpressure');
+    if (work.pauseReasons.has('longRunning') && work.unfinished === 0) this.removePause(work, 'longRunning');
+    this.pump();
+    this.checkDrained();
+  }
+
+  private endRun(work: PartitionWork, run: Run): void {
+    this.runs.get(work)?.delete(run);
+    this.scheduler.release();
+  }
+
+  private checkDrained(): void {
+    if (this.busy && this.scheduler.running === 0 && this.unfinished === 0) {
+      this.busy = false;
+      this.events.emit('drained');
+    }
+  }
+
+  private stopPartition(work: PartitionWork, reason: Error | undefined, revoked: boolean): void {
+    work.revoke();
+    const timers = this.retryTimers.get(work);
+    if (timers) {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    }
+    if (reason) for (const run of this.runs.get(work) ?? []) run.abort(reason, revoked);
+  }
+
+  private forget(work: PartitionWork): void {
+    this.partitions.delete(key(work));
+    this.runs.delete(work);
+    this.retryTimers.delete(work);
+    this.dirty.delete(work);
+    this.scheduler.remove(work);
+  }
+
+  private async commitNow(works: PartitionWork[]): Promise<void> {
+    const offsets: TopicPartitionOffset[] = [];
+    for (const work of works) {
+      const offset = work.tracker.commitPoint;
+      if (offset !== undefined) offsets.push({ topic: work.topic, partition: work.partition, offset });
+      this.dirty.delete(work);
+    }
+    if (offsets.length === 0) return;
+    try {
+      await this.control.commit(offsets);
+    } catch (error) {
+      this.reportError(new CommitError(offsets, asError(error)));
+    }
+  }
+
+  private addPause(work: PartitionWork, reason: PauseReason): void {
+    if (work.revoked || work.pauseReasons.has(reason)) return;
+    const wasPaused = work.pauseReasons.size > 0;
+    work.pauseReasons.add(reason);
+    if (!wasPaused) this.control.pause([{ topic: work.topic, partition: work.partition }]);
+  }
+
+  private removePause(work: PartitionWork, reason: PauseReason): void {
+    if (!work.pauseReasons.delete(reason) || work.revoked) return;
+    if (work.pauseReasons.size === 0) this.control.resume([{ topic: work.topic, partition: work.partition }]);
+  }
+
+  private runningOf(work: PartitionWork): number {
+    return this.runs.get(work)?.size ?? 0;
+  }
+
+  private runningTotal(): number {
+    let n = 0;
+    for (const runs of this.runs.values()) n += runs.size;
+    return n;
+  }
+
+  private waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (condition()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const timer = setInterval(() => {
+        if (condition()) {
+          clearInterval(timer);
+          resolve(true);
+        } else if (Date.now() - started >= timeoutMs) {
+          clearInterval(timer);
+          resolve(false);
+        }
+      }, 10);
+    });
+  }
+
+  private reportError(error: Error): void {
+    if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
+    else console.error(`[partita] ${error.stack ?? error.message}`);
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/** The reason a revoked partition's running jobs see on `ctx.signal`. */
+export class RevokedError extends PartitaError {
+  constructor(tp: TopicPartition) {
+    super(`partition ${tp.topic}/${tp.partition} was revoked from this worker`);
+
+  }
+}
+
+/** The reason running jobs see on `ctx.signal` when shutdown cannot wait any longer. */
+export class ShutdownError extends PartitaError {
+  constructor(message: string) {
+    super(message);
+
+  }
+}
+
+/** A dead-letter write was not acknowledged; the job stays uncommitted and the write is retried. */
+export class DeadLetterWriteError extends PartitaError {
+  constructor(
+    readonly job: JobInfo,
+    cause: Error,
+  ) {
+    super(`dead-letter write of job ${job.id} (${job.queue}/${job.partition}@${job.offset}) failed, will retry: ${cause.message}`, { cause });
+
+  }
+}
+
+/** Committing offsets failed (e.g. the group rebalanced meanwhile); the jobs may run again. */
+export class CommitError extends PartitaError {
+  constructor(
+    readonly offsets: TopicPartitionOffset[],
+    cause: Error,
+  ) {
+    super(`commit of ${offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(', ')} failed: ${cause.message}`, { cause });
+
+  }
+}

@@ -1,0 +1,77 @@
+import { EventEmitter } from 'node:events';
+
+/** A topic partition. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** What events and processor functions see of a job. */
+export interface JobInfo<TData = unknown> {
+  /** The job's id (for a poison message: its `partita-id` header, else `topic/partition@offset`). */
+  id: string;
+  /** The job's name (for a poison message: its `partita-job` header, else `unknown`). */
+  name: string;
+  data: TData;
+  queue: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  /** The current try, 1-based. */
+  attempt: number;
+  /** Epoch ms at enqueue time (0 when unknown). */
+  enqueuedAt: number;
+}
+
+/** Details of a failed try. */
+export interface FailureInfo {
+  /** The try that failed, 1-based. */
+  attempt: number;
+  /** True when another try follows after `delayMs`. */
+  willRetry: boolean;
+  delayMs?: number;
+}
+
+/** Where a dead job went. */
+export interface DeadLetterInfo {
+  /** The dead letter topic, or null when dead-lettering is disabled (`deadLetter: false`). */
+  topic: string | null;
+  partition?: number;
+  offset?: number;
+  error: Error;
+}
+
+/** The worker's events and their arguments. */
+export interface WorkerEvents {
+  /** A try of a job starts. */
+  active: [job: JobInfo];
+  completed: [job: JobInfo, result: unknown];
+  /** A try failed; `info.willRetry` says whether another try follows. */
+  failed: [job: JobInfo, error: Error, info: FailureInfo];
+  /** A job's tries are over and it was written to the dead letter queue (or dropped). */
+  deadLettered: [job: JobInfo, info: DeadLetterInfo];
+  progress: [job: JobInfo, progress: number | object];
+  log: [job: JobInfo, line: string];
+  assigned: [partitions: TopicPartition[]];
+  revoked: [partitions: TopicPartition[]];
+  /** Every received job has finished; nothing is buffered or running. */
+  drained: [];
+  error: [error: Error];
+  closed: [];
+}
+
+/** An EventEmitter whose events and listener arguments are typed. */
+export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> extends EventEmitter {
+  override on<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+  override once<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+  override off<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+  override emit<K extends keyof E & string>(event: K, ...args: E[K]): boolean {
+    return super.emit(event, ...args);
+  }
+}

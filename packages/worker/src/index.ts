@@ -1,0 +1,13 @@
+export { Worker } from './worker';
+export type { WorkerHandler } from './worker';
+export { resolveWorkerConfig, WorkerConfigError } from './config';
+export type { ResolvedWorkerConfig, VirtualPartitionOptions, WorkerOptions } from './config';
+export type { ConnectionOptions } from '@partita/enqueuer';
+export type { DeadLetterInfo, FailureInfo, JobInfo, TopicPartition, WorkerEvents } from './events';
+export type { Processor } from './runner';
+export type { LaneDistribution, VirtualPartitioner } from './core/lane-router';
+export type { RoutableMessage } from './core/inbound-message';
+export type { BackoffStrategy } from './core/retry-policy';
+export { CommitError, DeadLetterWriteError, RevokedError, ShutdownError } from './engine';
+export { DLQ_HEADERS } from './dead-letter-record';
+export { KafkaClientError, KafkaConnectError } from './kafka/consumer-shell';

@@ -1,0 +1,179 @@
+import { CODES, KafkaConsumer, LibrdKafkaError, Message, TopicPartition as RdTopicPartition } from '@confluentinc/kafka-javascript';
+import type { ResolvedWorkerConfig } from '../config';
+import type { InboundMessage } from '../core/inbound-message';
+import type { ConsumerControl, TopicPartitionOffset } from '../engine';
+import type { TopicPartition } from '../events';
+import { toInboundMessage } from './message-conversion';
+
+/** What the shell reports to its owner. */
+export interface ConsumerShellHandlers {
+  onAssign(partitions: TopicPartition[]): void;
+  /** Resolves when the revoked partitions may be released. */
+  onRevoke(partitions: TopicPartition[], lost: boolean): Promise<void>;
+  onMessages(messages: InboundMessage[]): void;
+  /** Called after each poll, a good moment to store moved commit points. */
+  afterPoll(): void;
+  onError(error: Error): void;
+}
+
+/** Cooperative-rebalance methods the client has but its type declarations lack. */
+type CooperativeConsumer = KafkaConsumer & {
+  incrementalAssign(assignment: RdTopicPartition[]): void;
+  incrementalUnassign(assignment: RdTopicPartition[]): void;
+  assignmentLost(): boolean;
+};
+
+/** librdkafka's error objects are not `Error`s; wrap them so events always carry an Error. */
+export class KafkaClientError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+    this.name = 'KafkaClientError';
+  }
+}
+
+function kafkaError(err: LibrdKafkaError): Error {
+  return err instanceof Error ? err : new KafkaClientError(err.code, err.message);
+}
+
+/** How long a poll waits for the first message; short, so the loop stays responsive. */
+const POLL_TIMEOUT_MS = 100;
+
+/**
+ * The thin Kafka shell: owns the librdkafka consumer (callback API), the poll loop, the rebalance
+ * callback, pause/resume and offsets. The poll loop never waits on a job.
+ */
+export class ConsumerShell implements ConsumerControl {
+  private readonly consumer: CooperativeConsumer;
+  private polling = false;
+  private closing = false;
+  private loopStopped: Promise<void> = Promise.resolve();
+  private revocations: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly config: ResolvedWorkerConfig,
+    private readonly handlers: ConsumerShellHandlers,
+  ) {
+    this.consumer = <CooperativeConsumer>new KafkaConsumer(
+      {
+        'bootstrap.servers': config.brokers,
+        'client.id': config.clientId,
+        'group.id': config.groupId,
+        'partition.assignment.strategy': 'cooperative-sticky',
+        'enable.auto.commit': true,
+        'auto.commit.interval.ms': config.commitIntervalMs,
+        'enable.auto.offset.store': false,
+        // Jobs enqueued before the group's first start must run, so a new group starts at the beginning.
+        'auto.offset.reset': 'earliest',
+        // Keep librdkafka's prefetch small: our own buffer does the buffering (bounded memory).
+        'queued.max.messages.kbytes': 8192,
+        ...config.kafka,
+        rebalance_cb: (err: LibrdKafkaError, assignment: RdTopicPartition[]) => this.onRebalance(err, assignment),
+      },
+      {},
+    );
+    this.consumer.on('event.error', (error: LibrdKafkaError) => {
+      if (error.isFatal) this.handlers.onError(kafkaError(error));
+    });
+  }
+
+  /** Connects, subscribes and starts the poll loop. */
+  async start(connectTimeoutMs = 30000): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.consumer.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(new KafkaConnectError(this.config.brokers, kafkaError(err))) : resolve()));
+    });
+    this.consumer.setDefaultConsumeTimeout(POLL_TIMEOUT_MS);
+    this.consumer.subscribe(this.config.queues);
+    this.polling = true;
+    this.loopStopped = new Promise((resolve) => this.poll(resolve));
+  }
+
+  /** Stops polling and leaves the group (after the owner drained and committed). */
+  async stop(): Promise<void> {
+    this.closing = true;
+    this.polling = false;
+    await this.loopStopped;
+    await this.revocations;
+    if (!this.consumer.isConnected()) return;
+    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    this.guard(() => this.consumer.pause(partitions));
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    this.guard(() => this.consumer.resume(partitions));
+  }
+
+  storeOffsets(offsets: TopicPartitionOffset[]): void {
+    this.guard(() => this.consumer.offsetsStore(offsets));
+  }
+
+  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    if (!this.consumer.isConnected()) throw new Error('consumer is disconnected');
+    this.consumer.commitSync(offsets);
+  }
+
+  private poll(done: () => void): void {
+    if (!this.polling) {
+      done();
+      return;
+    }
+    this.consumer.consume(this.config.batchSize, (err, messages) => {
+      if (err && err.code !== CODES.ERRORS.ERR__TIMED_OUT && err.code !== CODES.ERRORS.ERR__PARTITION_EOF) {
+        if (!this.closing) this.handlers.onError(kafkaError(err));
+      }
+      try {
+        if (messages && messages.length > 0) this.handlers.onMessages(messages.map((m: Message) => toInboundMessage(m)));
+        this.handlers.afterPoll();
+      } catch (error) {
+        this.handlers.onError(error as Error);
+      }
+      // A failed poll (e.g. broker away) retries after a pause instead of spinning.
+      if (err && err.code !== CODES.ERRORS.ERR__TIMED_OUT) setTimeout(() => this.poll(done), POLL_TIMEOUT_MS);
+      else setImmediate(() => this.poll(done));
+    });
+  }
+
+  private onRebalance(err: LibrdKafkaError, assignment: RdTopicPartition[]): void {
+    const partitions = assignment.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
+    if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      this.guard(() => this.consumer.incrementalAssign(assignment));
+      this.handlers.onAssign(partitions);
+      return;
+    }
+    if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+      const lost = this.guardValue(() => this.consumer.assignmentLost(), false);
+      // librdkafka waits for incrementalUnassign; meanwhile the loop keeps polling and running jobs drain.
+      const revocation = this.handlers
+        .onRevoke(partitions, lost)
+        .catch((error: Error) => this.handlers.onError(error))
+        .finally(() => this.guard(() => this.consumer.incrementalUnassign(assignment)));
+      this.revocations = this.revocations.then(() => revocation);
+      return;
+    }
+    this.handlers.onError(kafkaError(err));
+  }
+
+  private guard(action: () => unknown): void {
+    this.guardValue(action, undefined);
+  }
+
+  private guardValue<T>(action: () => T, fallback: T): T {
+    try {
+      return action();
+    } catch (error) {
+      // Calls on a consumer that is closing or was kicked out of the group fail; that is not news.
+      if (!this.closing && this.consumer.isConnected()) this.handlers.onError(error as Error);
+      return fallback;
+    }
+  }
+}
+
+/** The brokers could not be reached at startup. */
+export class KafkaConnectError extends Error {
+  constructor(brokers: string, cause: Error) {
+    super(`could not connect to Kafka at ${brokers}: ${cause.message}. Is the broker running (scripts/kafka/start) and PARTITA_BROKERS right?`, { cause });
+    this.name = 'KafkaConnectError';
+  }
+}

@@ -1,0 +1,104 @@
+import {
+  decodeEnvelope,
+  DEFAULT_ATTEMPTS,
+  Envelope,
+  HEADERS,
+  JobContext,
+  JobRegistry,
+  PoisonMessageError,
+  resolveJobOptions,
+} from '@partita/job';
+import type { QueuedJob } from './core/partition-work';
+import type { ExecutionResult, JobExecutor, RunHandle } from './engine';
+import type { JobInfo, TypedEmitter, WorkerEvents } from './events';
+
+/** A BullMQ-style processor: receives the job and its context, returns the job's result. */
+export type Processor<TData = unknown, TResult = unknown> = (job: JobInfo<TData>, ctx: JobContext) => Promise<TResult> | TResult;
+
+/** Decodes a job, finds what runs it (a registered Job class or the processor) and runs one try. */
+export class JobRunner implements JobExecutor {
+  constructor(
+    private readonly handler: JobRegistry | Processor,
+    private readonly events: TypedEmitter<WorkerEvents>,
+  ) {}
+
+  async execute(job: QueuedJob, handle: RunHandle): Promise<ExecutionResult> {
+    let envelope: Envelope;
+    try {
+      envelope = (job.decoded as Envelope | undefined) ?? decodeEnvelope(job.message.value);
+    } catch (error) {
+      return { status: 'failed', error: error as Error, attempts: 1 };
+    }
+    job.decoded = envelope;
+    let perform: (info: JobInfo, ctx: JobContext) => unknown;
+    let attempts = envelope.opts.attempts;
+    let backoff = envelope.opts.backoff;
+    if (this.handler instanceof JobRegistry) {
+      const jobClass = this.handler.get(envelope.name);
+      if (!jobClass) {
+        const error = new PoisonMessageError('unknown-job', `no job named '${envelope.name}' is registered with this worker (registered: ${this.handler.names().join(', ')})`);
+        return { status: 'failed', error, attempts: 1 };
+      }
+      const classOptions = resolveJobOptions(jobClass);
+      attempts ??= classOptions.attempts;
+      backoff ??= classOptions.backoff;
+      perform = (info, ctx) => new jobClass().perform(info.data as never, ctx);
+    } else {
+      perform = this.handler;
+    }
+    const info = this.describe(job);
+    this.events.emit('active', info);
+    try {
+      const result = await perform(info, this.context(info, handle));
+      return { status: 'completed', result };
+    } catch (error) {
+      return { status: 'failed', error: error instanceof Error ? error : new Error(String(error)), attempts: attempts ?? DEFAULT_ATTEMPTS, backoff };
+    }
+  }
+
+  describe(job: QueuedJob): JobInfo {
+    const { message } = job;
+    const envelope = job.decoded as Envelope | undefined;
+    return {
+      id: envelope?.id ?? message.headers[HEADERS.id] ?? `${message.topic}/${message.partition}@${message.offset}`,
+      name: envelope?.name ?? message.headers[HEADERS.name] ?? 'unknown',
+      data: envelope?.data,
+      queue: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key,
+      attempt: job.attempt,
+      enqueuedAt: envelope?.enqueuedAt ?? 0,
+    };
+  }
+
+  private context(info: JobInfo, handle: RunHandle): JobContext {
+    const events = this.events;
+    return {
+      get signal() {
+        return handle.signal;
+      },
+      isRevoked: () => handle.isRevoked(),
+      attempt: info.attempt,
+      jobId: info.id,
+      queue: info.queue,
+      partition: info.partition,
+      offset: info.offset,
+      key: info.key,
+      log: (...args: unknown[]) => {
+        events.emit('log', info, args.map((a) => (typeof a === 'string' ? a : safeInspect(a))).join(' '));
+      },
+      updateProgress: (progress: number | object) => {
+        events.emit('progress', info, progress);
+      },
+    };
+  }
+}
+
+function safeInspect(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
