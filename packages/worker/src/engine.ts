@@ -2,6 +2,7 @@ import { LaneRouter } from './core/lane-router';
 import type { InboundMessage } from './core/inbound-message';
 import { PartitionWork, PauseReason, QueuedJob } from './core/partition-work';
 import { decideAfterFailure } from './core/retry-policy';
+import { decodeFinishedOffsets, encodeFinishedOffsets } from './core/commit-metadata';
 import { Scheduler } from './core/scheduler';
 import type { ResolvedWorkerConfig } from './config';
 import type { DeadLetterInfo, JobInfo, TopicPartition, TypedEmitter, WorkerEvents } from './events';
@@ -9,6 +10,8 @@ import { Backoff, PartitaError } from '@partita/job';
 
 export interface TopicPartitionOffset extends TopicPartition {
   offset: number;
+  /** Commit metadata: the finished offsets above `offset` (see commit-metadata.ts). */
+  metadata?: string;
 }
 
 /** What the engine needs from the Kafka consumer; the consumer shell implements it. */
@@ -88,6 +91,9 @@ export class Engine {
   private readonly router: LaneRouter;
   private busy = false;
   private closing = false;
+  private committedOnClose = false;
+  /** Set by `pause()` until `resume()`: partitions assigned meanwhile are paused too. */
+  private userPaused = false;
 
   constructor(
     private readonly config: ResolvedWorkerConfig,
@@ -109,16 +115,43 @@ export class Engine {
       this.runs.set(work, new Set());
       this.retryTimers.set(work, new Map());
       this.scheduler.add(work);
+      if (this.userPaused) this.addPause(work, 'user');
     }
     if (partitions.length > 0) this.events.emit('assigned', partitions);
   }
 
+  /**
+   * The committed state of newly assigned partitions (offset and metadata, as fetched from the
+   * group). Until it arrives, their messages are held and nothing of them starts; offsets a previous
+   * owner finished above its commit point are then skipped instead of run again.
+   */
+  restore(committed: TopicPartitionOffset[]): void {
+    for (const entry of committed) {
+      const work = this.partitions.get(key(entry));
+      if (!work || work.isRestored) continue;
+      const done = entry.offset >= 0 ? decodeFinishedOffsets(entry.offset, entry.metadata) : new Set<number>();
+      const held = work.restore(done);
+      if (held.length > 0) this.enqueueAll(held);
+    }
+    this.pump();
+  }
+
   /** Messages from the poll loop. */
   push(messages: InboundMessage[]): void {
+    this.enqueueAll(messages);
+    this.pump();
+  }
+
+  private enqueueAll(messages: InboundMessage[]): void {
     const touched = new Set<PartitionWork>();
     for (const message of messages) {
       const work = this.partitions.get(key(message));
       if (!work || work.revoked) continue;
+      if (!work.isRestored) {
+        work.hold(message);
+        if (work.heldCount >= this.config.highWatermark) this.addPause(work, 'backpressure');
+        continue;
+      }
       let group: string;
       try {
         group = this.router.route(message);
@@ -127,14 +160,15 @@ export class Engine {
         this.reportError(error as Error);
         group = 'partitioner-error';
       }
-      if (work.enqueue(message, group)) touched.add(work);
+      const outcome = work.enqueue(message, group);
+      if (outcome === 'skipped') this.dirty.add(work);
+      else if (outcome) touched.add(work);
     }
     for (const work of touched) {
       this.busy = true;
       if (work.unfinished >= this.config.highWatermark) this.addPause(work, 'backpressure');
       if (this.config.longRunning) this.addPause(work, 'longRunning');
     }
-    this.pump();
   }
 
   /** Stores the commit points that moved since the last call (called by the poll loop). */
@@ -142,8 +176,10 @@ export class Engine {
     if (this.dirty.size === 0) return;
     const offsets: TopicPartitionOffset[] = [];
     for (const work of this.dirty) {
-      const offset = work.tracker.commitPoint;
-      if (!work.revoked && offset !== undefined) offsets.push({ topic: work.topic, partition: work.partition, offset });
+      if (!work.revoked) {
+        const offset = this.commitOffsetOf(work);
+        if (offset) offsets.push(offset);
+      }
     }
     this.dirty.clear();
     if (offsets.length > 0) this.control.storeOffsets(offsets);
@@ -161,7 +197,8 @@ export class Engine {
     if (!lost && !this.closing) {
       await this.waitUntil(() => works.every((w) => this.runningOf(w) === 0), this.config.revokeGraceMs);
     }
-    if (!lost) await this.commitNow(works);
+    // After close() committed, the revocation that leaving the group causes has nothing to add.
+    if (!lost && !this.committedOnClose) await this.commitNow(works);
     for (const work of works) this.forget(work);
     this.checkDrained();
   }
@@ -180,6 +217,7 @@ export class Engine {
       await this.waitUntil(() => this.runningTotal() === 0, 1000);
     }
     await this.commitNow(works);
+    this.committedOnClose = true;
   }
 
   /** Aborts every running job's signal (a forced shutdown). */
@@ -189,12 +227,14 @@ export class Engine {
 
   /** Stops starting jobs (`worker.pause()`); running ones go on. */
   pause(): void {
+    this.userPaused = true;
     this.scheduler.halted = true;
     for (const work of this.partitions.values()) this.addPause(work, 'user');
   }
 
   resume(): void {
     if (this.closing) return;
+    this.userPaused = false;
     this.scheduler.halted = false;
     for (const work of this.partitions.values()) this.removePause(work, 'user');
     this.pump();
@@ -306,7 +346,9 @@ export class Engine {
   }
 
   private finish(work: PartitionWork, job: QueuedJob): void {
-    if (work.finish(job)) this.dirty.add(work);
+    // Even when the commit point stays, the metadata (finished offsets above it) changed.
+    work.finish(job);
+    this.dirty.add(work);
     if (work.pauseReasons.has('backpressure') && work.unfinished <= this.config.lowWatermark) this.removePause(work, 'backpressure');
     if (work.pauseReasons.has('longRunning') && work.unfinished === 0) this.removePause(work, 'longRunning');
     this.pump();
@@ -346,16 +388,26 @@ export class Engine {
   private async commitNow(works: PartitionWork[]): Promise<void> {
     const offsets: TopicPartitionOffset[] = [];
     for (const work of works) {
-      const offset = work.tracker.commitPoint;
-      if (offset !== undefined) offsets.push({ topic: work.topic, partition: work.partition, offset });
+      const offset = this.commitOffsetOf(work);
+      if (offset) offsets.push(offset);
       this.dirty.delete(work);
     }
     if (offsets.length === 0) return;
     try {
+      // Store first: librdkafka's auto-commit (and its commit on unassign) writes the stored offsets,
+      // and a stale stored offset would otherwise overwrite this commit.
+      this.control.storeOffsets(offsets);
       await this.control.commit(offsets);
     } catch (error) {
       this.reportError(new CommitError(offsets, asError(error)));
     }
+  }
+
+  /** The commit point with the finished offsets above it as metadata. */
+  private commitOffsetOf(work: PartitionWork): TopicPartitionOffset | undefined {
+    const offset = work.tracker.commitPoint;
+    if (offset === undefined) return undefined;
+    return { topic: work.topic, partition: work.partition, offset, metadata: encodeFinishedOffsets(offset, work.tracker.finishedAbove()) };
   }
 
   private addPause(work: PartitionWork, reason: PauseReason): void {

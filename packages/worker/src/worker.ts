@@ -41,6 +41,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.deadLetters = createDeadLetterSink(this.config);
     this.shell = new ConsumerShell(this.config, {
       onAssign: (partitions) => this.engine.assign(partitions),
+      onCommitted: (committed) => this.engine.restore(committed),
       onRevoke: (partitions, lost) => this.engine.revoke(partitions, { lost }),
       onMessages: (messages) => this.engine.push(messages),
       afterPoll: () => this.engine.flushOffsets(),

@@ -15,6 +15,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function collectProperty(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expected <librdkafka property>=<value>, got '${value}'`);
+  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() };
+}
+
 interface WorkerFlags {
   jobs: string;
   queue: string[];
@@ -25,6 +31,7 @@ interface WorkerFlags {
   brokers?: string;
   shutdownTimeout?: number;
   statsInterval: number;
+  kafka: Record<string, string>;
 }
 
 /** `partita worker`: runs the Job classes of an app module until SIGTERM/SIGINT. */
@@ -39,6 +46,7 @@ export function workerCommand(): Command {
     .option('--long-running', 'pause fetching from a partition while its jobs run (for jobs that run for minutes)')
     .option('-b, --brokers <list>', 'Kafka bootstrap brokers, host:port,... (default: $PARTITA_BROKERS or 127.0.0.1:9092)')
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running jobs may finish before they are aborted (default: 30000)', parsePositiveInt)
+    .option('-k, --kafka <property=value>', 'a librdkafka consumer property, e.g. session.timeout.ms=10000; repeat for several', collectProperty, {})
     .option('--stats-interval <ms>', 'how often to log a throughput line; 0 for never', (v) => Number(v), 10000)
     .action(async (flags: WorkerFlags) => {
       await runWorker(flags);
@@ -54,6 +62,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     concurrency: flags.concurrency,
     longRunning: flags.longRunning,
     shutdownTimeoutMs: flags.shutdownTimeout,
+    kafka: flags.kafka,
   };
   if (flags.maxPartitions !== undefined) options.virtualPartitions = { maxPartitions: flags.maxPartitions };
   const worker = new Worker(queues, registry, options);

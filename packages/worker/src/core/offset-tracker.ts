@@ -48,6 +48,11 @@ export class OffsetTracker {
     return this.next;
   }
 
+  /** Offsets above the commit point that already finished, ascending. */
+  finishedAbove(): number[] {
+    return [...this.finished].sort((a, b) => a - b);
+  }
+
   /** Received jobs not finished yet. */
   get unfinished(): number {
     return this.open.size;

@@ -42,6 +42,11 @@ export class PartitionWork {
   private readonly groups = new Map<string, OrderingGroup>();
   private readonly ready = new Fifo<OrderingGroup>();
   private runningCount = 0;
+  /** Messages received before the committed state was restored. */
+  private held: InboundMessage[] = [];
+  private restored = false;
+  /** Offsets a previous owner finished above its commit point: skipped, never run again. */
+  private alreadyDone = new Set<number>();
 
   constructor(
     readonly topic: string,
@@ -49,10 +54,43 @@ export class PartitionWork {
     private readonly maxLanes: number,
   ) {}
 
-  /** Buffers a received job. Returns false (and keeps nothing) for an offset already seen. */
-  enqueue(message: InboundMessage, group: string): boolean {
+  /**
+   * Takes the previous owner's finished offsets (from the commit metadata) and returns the messages
+   * held back until now, to be enqueued. Until this is called, nothing of the partition starts.
+   */
+  restore(alreadyDone: Set<number>): InboundMessage[] {
+    this.restored = true;
+    this.alreadyDone = alreadyDone;
+    const held = this.held;
+    this.held = [];
+    return held;
+  }
+
+  get isRestored(): boolean {
+    return this.restored;
+  }
+
+  /** Holds a message received before {@link restore}. */
+  hold(message: InboundMessage): void {
+    if (!this.revoked) this.held.push(message);
+  }
+
+  /** Messages held before restore (they count toward back-pressure). */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /**
+   * Buffers a received job. Returns false (keeping nothing) for an offset already seen, and
+   * 'skipped' for an offset a previous owner already finished (it counts as finished at once).
+   */
+  enqueue(message: InboundMessage, group: string): boolean | 'skipped' {
     if (this.revoked || !this.tracker.accepts(message.offset)) return false;
     this.tracker.track(message.offset);
+    if (this.alreadyDone.delete(message.offset)) {
+      this.tracker.finish(message.offset);
+      return 'skipped';
+    }
     let g = this.groups.get(group);
     if (!g) {
       g = { key: group, jobs: new Fifo<QueuedJob>(), state: 'ready' };

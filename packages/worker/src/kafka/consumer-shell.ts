@@ -8,6 +8,8 @@ import { toInboundMessage } from './message-conversion';
 /** What the shell reports to its owner. */
 export interface ConsumerShellHandlers {
   onAssign(partitions: TopicPartition[]): void;
+  /** The committed offsets (and metadata) of assigned partitions; offset -1 when none or unknown. */
+  onCommitted(committed: TopicPartitionOffset[]): void;
   /** Resolves when the revoked partitions may be released. */
   onRevoke(partitions: TopicPartition[], lost: boolean): Promise<void>;
   onMessages(messages: InboundMessage[]): void;
@@ -34,6 +36,9 @@ export class KafkaClientError extends Error {
 function kafkaError(err: LibrdKafkaError): Error {
   return err instanceof Error ? err : new KafkaClientError(err.code, err.message);
 }
+
+/** How long reading committed offsets of new partitions may take. */
+const COMMITTED_TIMEOUT_MS = 10000;
 
 /** How long a poll waits for the first message; short, so the loop stays responsive. */
 const POLL_TIMEOUT_MS = 100;
@@ -140,6 +145,7 @@ export class ConsumerShell implements ConsumerControl {
     if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       this.guard(() => this.consumer.incrementalAssign(assignment));
       this.handlers.onAssign(partitions);
+      this.fetchCommitted(partitions);
       return;
     }
     if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
@@ -153,6 +159,27 @@ export class ConsumerShell implements ConsumerControl {
       return;
     }
     this.handlers.onError(kafkaError(err));
+  }
+
+  /** Reads the group's committed offsets and metadata of new partitions (what a previous owner finished). */
+  private fetchCommitted(partitions: TopicPartition[]): void {
+    const unknown = () => partitions.map((tp) => ({ ...tp, offset: -1 }));
+    try {
+      this.consumer.committed(partitions, COMMITTED_TIMEOUT_MS, (err, committed) => {
+        if (err) {
+          // Without the metadata, finished jobs above the commit point may run again: at-least-once holds.
+          this.handlers.onError(new KafkaClientError(err.code, `could not read committed offsets: ${err.message}`));
+          this.handlers.onCommitted(unknown());
+          return;
+        }
+        this.handlers.onCommitted(
+          committed.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: tp.offset ?? -1, metadata: tp.metadata ?? undefined })),
+        );
+      });
+    } catch (error) {
+      this.handlers.onError(error as Error);
+      this.handlers.onCommitted(unknown());
+    }
   }
 
   private guard(action: () => unknown): void {

@@ -608,6 +608,8 @@ describe('Engine', () => {
       h.executor.fail(0, 0);
       await flush();
       await h.engine.revoke([tp(0)], { lost: false });
+      // The retry timer is gone, not just ignored when it fires.
+      expect(jest.getTimerCount()).toBe(0);
       await jest.advanceTimersByTimeAsync(5000);
       expect(h.executor.started()).toEqual(['0@0']);
       expect(h.control.committed()).toEqual(['0@0']);
@@ -708,8 +710,10 @@ describe('Engine', () => {
       h.executor.complete(0, 1);
       await flush();
       expect(h.named('drained')).toHaveLength(1);
-      // Once per busy period.
+      // Once per busy period: a later idle check (here: a revocation) does not repeat it.
       h.engine.flushOffsets();
+      h.engine.assign([tp(1)]);
+      await h.engine.revoke([tp(1)], { lost: false });
       expect(h.named('drained')).toHaveLength(1);
       h.push([0, 2, 'c']);
       h.executor.complete(0, 2);
@@ -758,6 +762,34 @@ describe('Engine', () => {
       expect(h.control.pauses(0)).toEqual(['+', '-']);
       expect(h.control.pauses(1)).toEqual(['+', '-']);
       expect(h.executor.running().sort()).toEqual(['0@1', '1@0']);
+    });
+
+    it('pauses a partition assigned while paused, and resumes it with the others', () => {
+      const h = setup({}, [0]);
+      h.engine.pause();
+      h.engine.assign([tp(1)]);
+      expect(h.control.pauses(1)).toEqual(['+']);
+      h.push([1, 0, 'a']);
+      expect(h.executor.running()).toEqual([]);
+      h.engine.resume();
+      expect(h.control.pauses(1)).toEqual(['+', '-']);
+      expect(h.executor.running()).toEqual(['1@0']);
+      // Not paused any more: a partition assigned now is left alone.
+      h.engine.assign([tp(2)]);
+      expect(h.control.pauses(2)).toEqual([]);
+    });
+
+    it('holds a due retry until resume', async () => {
+      const h = setup({ backoff: 100 });
+      h.push([0, 0, 'a']);
+      h.executor.fail(0, 0);
+      await flush();
+      h.engine.pause();
+      await jest.advanceTimersByTimeAsync(500);
+      expect(h.executor.running()).toEqual([]);
+      h.engine.resume();
+      expect(h.executor.running()).toEqual(['0@0']);
+      expect(h.executor.run(0, 0).attempt).toBe(2);
     });
 
     it('does not resume fetching from a partition still over its back-pressure mark', async () => {

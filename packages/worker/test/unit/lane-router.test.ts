@@ -49,6 +49,9 @@ describe('LaneRouter', () => {
     it('never puts a keyed message in the group of a keyless one', () => {
       // Key '5' and the keyless message at offset 5 must not share a group.
       expect(router.route(msg(0, 5, '5'))).not.toBe(router.route(msg(0, 5, null)));
+      // Not even a key that spells out a keyless group's name.
+      const keyless = router.route(msg(0, 5, null));
+      expect(router.route(msg(0, 6, keyless))).not.toBe(keyless);
     });
   });
 
