@@ -26,15 +26,21 @@ export class TestAdmin {
 
   /** Committed offset per partition of a consumer group (-1 / absent when none). */
   async committed(groupId: string, topic: string, partitions: number): Promise<Map<number, number>> {
-    const results = await new Promise<Array<{ partitions: Array<{ partition: number; offset: number }> }>>((resolve, reject) =>
+    const detailed = await this.committedWithMetadata(groupId, topic, partitions);
+    return new Map([...detailed].map(([p, c]) => [p, c.offset]));
+  }
+
+  /** Committed offset and commit metadata per partition of a consumer group. */
+  async committedWithMetadata(groupId: string, topic: string, partitions: number): Promise<Map<number, { offset: number; metadata?: string }>> {
+    const results = await new Promise<Array<{ partitions: Array<{ partition: number; offset: number; metadata?: string | null }> }>>((resolve, reject) =>
       this.client.listConsumerGroupOffsets(
         [{ groupId, partitions: Array.from({ length: partitions }, (_, partition) => ({ topic, partition })) }],
         { timeout: 10000 },
         settle(resolve, reject),
       ),
     );
-    const map = new Map<number, number>();
-    for (const p of results[0]?.partitions ?? []) map.set(p.partition, p.offset);
+    const map = new Map<number, { offset: number; metadata?: string }>();
+    for (const p of results[0]?.partitions ?? []) map.set(p.partition, { offset: p.offset, metadata: p.metadata ?? undefined });
     return map;
   }
 
@@ -48,6 +54,15 @@ export class TestAdmin {
       ),
     );
     return new Map(results.map((r) => [r.partition, Number(r.offset)]));
+  }
+
+  /** State and member count of a consumer group. */
+  async describeGroup(groupId: string): Promise<{ state: number; members: number }> {
+    const result = await new Promise<{ groups: Array<{ state: number; members: unknown[] }> }>((resolve, reject) =>
+      this.client.describeGroups([groupId], { timeout: 10000 }, settle(resolve, reject)),
+    );
+    const group = result.groups[0];
+    return { state: group.state, members: group.members.length };
   }
 
   close(): void {

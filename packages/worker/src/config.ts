@@ -154,6 +154,11 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
     throw new WorkerConfigError('virtualPartitions', 'must be an object { partitioner?, maxPartitions?, distribution? } or false');
   }
   const vpOptions = vp === false ? undefined : vp ?? {};
+  for (const key of Object.keys(vpOptions ?? {})) {
+    if (!['partitioner', 'maxPartitions', 'distribution'].includes(key)) {
+      throw new WorkerConfigError(`virtualPartitions.${key}`, 'unknown option; allowed: partitioner, maxPartitions, distribution');
+    }
+  }
   if (vpOptions?.partitioner !== undefined && typeof vpOptions.partitioner !== 'function') {
     throw new WorkerConfigError('virtualPartitions.partitioner', 'must be a function (message) => string; it sees key and headers, not the payload');
   }
@@ -169,8 +174,8 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
     );
   }
 
-  const maxPollIntervalMs = Number(kafka['max.poll.interval.ms'] ?? 300000);
-  const sessionTimeoutMs = Number(kafka['session.timeout.ms'] ?? 45000);
+  const maxPollIntervalMs = numericProperty(kafka, 'max.poll.interval.ms', 300000);
+  const sessionTimeoutMs = numericProperty(kafka, 'session.timeout.ms', 45000);
   if (sessionTimeoutMs > maxPollIntervalMs) {
     throw new WorkerConfigError("kafka['session.timeout.ms']", `(${sessionTimeoutMs}) must not exceed max.poll.interval.ms (${maxPollIntervalMs})`);
   }
@@ -213,12 +218,18 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
     if (dlq === queue) throw new WorkerConfigError('deadLetter', `the dead letter topic of ${queue} is ${queue} itself; dead jobs would run again forever`);
   }
 
-  const groupId = options.groupId ?? `partita.${queues.join('+')}`;
+  const uniqueQueues = [...new Set(queues)];
+  const groupId = options.groupId ?? `partita.${uniqueQueues.join('+')}`;
   if (typeof groupId !== 'string' || groupId.length === 0) throw new WorkerConfigError('groupId', 'must be a non-empty string');
-  const brokers = resolveBrokers(options.connection);
+  let brokers: string;
+  try {
+    brokers = resolveBrokers(options.connection);
+  } catch (error) {
+    throw new WorkerConfigError('connection.brokers', (error as Error).message);
+  }
   const clientId = options.connection?.clientId ?? 'partita-worker';
   return {
-    queues: [...new Set(queues)],
+    queues: uniqueQueues,
     connection: options.connection ?? {},
     brokers,
     clientId,
@@ -241,6 +252,17 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
     maxPollIntervalMs,
     kafka,
   };
+}
+
+/** A librdkafka property that partita reads as a number (milliseconds). */
+function numericProperty(kafka: Record<string, string | number | boolean>, property: string, fallback: number): number {
+  const raw = kafka[property];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (typeof raw === 'boolean' || !Number.isFinite(value) || value <= 0) {
+    throw new WorkerConfigError(`kafka['${property}']`, `must be a positive number of milliseconds, got ${String(raw)}`);
+  }
+  return value;
 }
 
 function resolveDeadLetter(option: WorkerOptions['deadLetter']): (queue: string) => string | false {

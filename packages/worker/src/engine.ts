@@ -144,6 +144,7 @@ export class Engine {
 
   private enqueueAll(messages: InboundMessage[]): void {
     const touched = new Set<PartitionWork>();
+    const skipped = new Set<PartitionWork>();
     for (const message of messages) {
       const work = this.partitions.get(key(message));
       if (!work || work.revoked) continue;
@@ -161,8 +162,13 @@ export class Engine {
         group = 'partitioner-error';
       }
       const outcome = work.enqueue(message, group);
-      if (outcome === 'skipped') this.dirty.add(work);
+      if (outcome === 'skipped') skipped.add(work);
       else if (outcome) touched.add(work);
+    }
+    for (const work of skipped) {
+      this.dirty.add(work);
+      // Skipped offsets finish without a run: no job's finish would lift a pause they ended.
+      this.relievePressure(work);
     }
     for (const work of touched) {
       this.busy = true;
@@ -287,8 +293,8 @@ export class Engine {
     job.lastFailedAt = now;
     const info = this.executor.describe(job);
     if (work.revoked) {
-      // The partition is going away: the next owner runs the job again; neither retry nor dead-letter here.
-      this.events.emit('failed', info, error, { attempt: job.attempt, willRetry: false });
+      // The partition is going away: the next owner runs the job again; neither retry nor dead-letter
+      // here, and no `failed` event, which would read as a final failure.
       this.endRun(work, run);
       work.deferRetry(job);
       this.pump();
@@ -349,10 +355,15 @@ export class Engine {
     // Even when the commit point stays, the metadata (finished offsets above it) changed.
     work.finish(job);
     this.dirty.add(work);
-    if (work.pauseReasons.has('backpressure') && work.unfinished <= this.config.lowWatermark) this.removePause(work, 'backpressure');
-    if (work.pauseReasons.has('longRunning') && work.unfinished === 0) this.removePause(work, 'longRunning');
+    this.relievePressure(work);
     this.pump();
     this.checkDrained();
+  }
+
+  /** Lifts the back-pressure and long-running pauses of a partition once its unfinished work allows. */
+  private relievePressure(work: PartitionWork): void {
+    if (work.pauseReasons.has('backpressure') && work.unfinished <= this.config.lowWatermark) this.removePause(work, 'backpressure');
+    if (work.pauseReasons.has('longRunning') && work.unfinished === 0) this.removePause(work, 'longRunning');
   }
 
   private endRun(work: PartitionWork, run: Run): void {
@@ -407,7 +418,9 @@ export class Engine {
   private commitOffsetOf(work: PartitionWork): TopicPartitionOffset | undefined {
     const offset = work.tracker.commitPoint;
     if (offset === undefined) return undefined;
-    return { topic: work.topic, partition: work.partition, offset, metadata: encodeFinishedOffsets(offset, work.tracker.finishedAbove()) };
+    // Offsets a previous owner finished that were not fetched again yet stay recorded too.
+    const finished = [...work.tracker.finishedAbove(), ...work.pendingSkips(offset)].sort((a, b) => a - b);
+    return { topic: work.topic, partition: work.partition, offset, metadata: encodeFinishedOffsets(offset, finished) };
   }
 
   private addPause(work: PartitionWork, reason: PauseReason): void {

@@ -1,4 +1,4 @@
-import { JobClass, JobRegistry } from '@partita/job';
+import { JobClass, JobRegistry, PartitaError } from '@partita/job';
 import { resolveWorkerConfig, ResolvedWorkerConfig, WorkerOptions } from './config';
 import { DeadLetterSink, Engine } from './engine';
 import { TypedEmitter, WorkerEvents } from './events';
@@ -108,8 +108,32 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.emit('closed');
   }
 
+  /**
+   * Emits an event; an exception thrown by a listener is reported as an `error` event instead of
+   * escaping into the engine, where it would leave a job unfinished.
+   */
+  override emit<K extends keyof WorkerEvents & string>(event: K, ...args: WorkerEvents[K]): boolean {
+    if (event === 'error') return super.emit(event, ...args);
+    try {
+      return super.emit(event, ...args);
+    } catch (error) {
+      this.reportError(new ListenerError(event, error instanceof Error ? error : new Error(String(error))));
+      return true;
+    }
+  }
+
   private reportError(error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else console.error(`[partita] ${error.message}`);
+  }
+}
+
+/** A listener of a worker event threw; the worker reports it and goes on. */
+export class ListenerError extends PartitaError {
+  constructor(
+    readonly event: string,
+    cause: Error,
+  ) {
+    super(`a '${event}' listener threw: ${cause.message}`, { cause });
   }
 }

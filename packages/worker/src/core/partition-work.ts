@@ -66,6 +66,13 @@ export class PartitionWork {
     return held;
   }
 
+  /** Offsets at or above `from` that a previous owner finished and that were not received yet. */
+  pendingSkips(from: number): number[] {
+    const pending: number[] = [];
+    for (const offset of this.alreadyDone) if (offset >= from) pending.push(offset);
+    return pending;
+  }
+
   get isRestored(): boolean {
     return this.restored;
   }

@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { TestAdmin } from '../../../../test/support/kafka-admin';
+import { waitForFullyCommitted } from '../../../../test/support/committed';
 import { enqueueKeyed } from '../../../../test/support/enqueue';
 import { countLines, crossKeyOverlaps, orderViolations, overlappingKeys, readRecords } from '../../../../test/support/job-records';
 import { uniqueName, waitFor } from '../../../../test/support/wait';
@@ -33,13 +34,7 @@ test('20,000 jobs over 100 keys, 4 partitions, 2 workers: exactly once, in key o
   const total = await enqueueKeyed(queue, { keys: 100, perKey: 200, ms: 2 });
   await waitFor(() => countLines(recordFile) >= total, { timeoutMs: 120000, message: () => `${total} runs (have ${countLines(recordFile)})` });
   // Everything is committed, so nothing can run again.
-  await waitFor(
-    async () => {
-      const [committed, ends] = await Promise.all([admin.committed(group, queue, 4), admin.endOffsets(queue, 4)]);
-      return [...ends].every(([p, end]) => committed.get(p) === end);
-    },
-    { timeoutMs: 30000, message: 'committed offsets to reach the end of every partition' },
-  );
+  await waitForFullyCommitted(admin, group, queue, 4, 30000);
 
   const records = readRecords(recordFile);
   expect(records).toHaveLength(total); // exactly once: no job lost, none run twice

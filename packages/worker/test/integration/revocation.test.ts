@@ -4,6 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { TestAdmin } from '../../../../test/support/kafka-admin';
+import { waitForFullyCommitted } from '../../../../test/support/committed';
 import { enqueueKeyed } from '../../../../test/support/enqueue';
 import { countLines, JobRecord, orderViolations, overlappingKeys, readRecords } from '../../../../test/support/job-records';
 import { uniqueName, waitFor } from '../../../../test/support/wait';
@@ -63,13 +64,7 @@ test('rebalance, graceful stop and kill -9 while jobs run: nothing lost, order k
   await b.kill(); // crash: no commit, no goodbye
 
   await waitFor(() => uniqueJobs(recordFile) >= total, { timeoutMs: 120000, message: () => `all ${total} jobs (have ${uniqueJobs(recordFile)})` });
-  await waitFor(
-    async () => {
-      const [committed, ends] = await Promise.all([admin.committed(group, queue, PARTITIONS), admin.endOffsets(queue, PARTITIONS)]);
-      return [...ends].every(([p, end]) => committed.get(p) === end);
-    },
-    { timeoutMs: 60000, message: 'everything committed' },
-  );
+  await waitForFullyCommitted(admin, group, queue, PARTITIONS, 60000);
 
   const records = readRecords(recordFile);
   // Nothing lost.

@@ -54,7 +54,7 @@ describe('resolveWorkerConfig', () => {
 
     it('derives the group id from all queues and de-duplicates the queues', () => {
       const config = resolveWorkerConfig(['a', 'b', 'a']);
-      expect(config.groupId).toBe('partita.a+b+a');
+      expect(config.groupId).toBe('partita.a+b');
       expect(config.queues).toEqual(['a', 'b']);
       expect(config.deadLetter('b')).toBe('b.dlq');
     });

@@ -3,7 +3,14 @@ import type { QueuedJob } from '../../src/core/partition-work';
 import { ConsumerControl, DeadLetterSink, Engine, ExecutionResult, JobExecutor, RunHandle, TopicPartitionOffset } from '../../src/engine';
 import { DeadLetterInfo, JobInfo, TopicPartition, TypedEmitter, WorkerEvents } from '../../src/events';
 import type { Backoff } from '@partita/job';
+import { decodeFinishedOffsets } from '../../src/core/commit-metadata';
 import { msg } from './helpers';
+
+/** `partition@offset`, then ` +a,b` when the metadata says offsets a and b above it finished. */
+function withDone(o: TopicPartitionOffset): string {
+  const done = [...decodeFinishedOffsets(o.offset, o.metadata)];
+  return `${o.partition}@${o.offset}${done.length > 0 ? ` +${done.join(',')}` : ''}`;
+}
 
 export type ControlCall =
   | { op: 'pause'; partitions: TopicPartition[] }
@@ -37,8 +44,16 @@ export class FakeControl implements ConsumerControl {
   stored(): string[] {
     return this.of('storeOffsets').flatMap((c) => c.offsets.map((o) => `${o.partition}@${o.offset}`));
   }
+  /** Offsets stored, flattened, as `partition@offset` plus the finished offsets above it from the metadata. */
+  storedWithDone(): string[] {
+    return this.of('storeOffsets').flatMap((c) => c.offsets.map(withDone));
+  }
   committed(): string[] {
     return this.of('commit').flatMap((c) => c.offsets.map((o) => `${o.partition}@${o.offset}`));
+  }
+  /** Offsets committed, as `partition@offset` plus the finished offsets above it from the metadata. */
+  committedWithDone(): string[] {
+    return this.of('commit').flatMap((c) => c.offsets.map(withDone));
   }
   /** Pause (+) and resume (-) calls of one partition, in order. */
   pauses(partition: number): string[] {
@@ -187,7 +202,11 @@ export interface EventLog {
   args: unknown[];
 }
 
-export function setup(options: WorkerOptions = {}, partitions: number[] = [0]) {
+/**
+ * An engine on queue `q` with fakes around it. The partitions are assigned and, unless
+ * `restore: false`, their committed state restored as "nothing committed" (offset -1).
+ */
+export function setup(options: WorkerOptions = {}, partitions: number[] = [0], { restore = true }: { restore?: boolean } = {}) {
   const config = resolveWorkerConfig(['q'], { concurrency: 4, ...options });
   const control = new FakeControl();
   const executor = new FakeExecutor();
@@ -200,11 +219,17 @@ export function setup(options: WorkerOptions = {}, partitions: number[] = [0]) {
   }
   events.on('error', (error) => errors.push(error));
   const engine = new Engine(config, control, executor, sink, events);
-  engine.assign(partitions.map((partition) => ({ topic: 'q', partition })));
+  /** Assigns partitions and restores them with nothing committed, as after a first assignment. */
+  const assign = (...parts: number[]) => {
+    engine.assign(parts.map((partition) => ({ topic: 'q', partition })));
+    engine.restore(parts.map((partition) => ({ topic: 'q', partition, offset: -1 })));
+  };
+  if (restore) assign(...partitions);
+  else engine.assign(partitions.map((partition) => ({ topic: 'q', partition })));
   /** Pushes `[partition, offset, key]` triples as one poll batch. */
   const push = (...messages: Array<[number, number, string | null]>) => engine.push(messages.map(([p, o, k]) => msg(p, o, k)));
   const named = (name: keyof WorkerEvents) => log.filter((e) => e.name === name);
-  return { config, control, executor, sink, events, log, errors, engine, push, named };
+  return { config, control, executor, sink, events, log, errors, engine, push, named, assign };
 }
 
 function clone<T>(value: T): T {

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from '@partita/job';
 import { CommitError, DeadLetterWriteError, RevokedError, ShutdownError } from '../../src/engine';
 import type { FailureInfo } from '../../src/events';
+import { decodeFinishedOffsets, encodeFinishedOffsets } from '../../src/core/commit-metadata';
 import { flush, setup } from './engine-harness';
 
 const tp = (partition: number) => ({ topic: 'q', partition });
@@ -47,6 +48,115 @@ describe('Engine', () => {
       h.push([0, 1, 'b'], [0, 0, 'a'], [0, 2, 'c']);
       expect(h.executor.started()).toEqual(['0@0', '0@1', '0@2']);
       expect(h.engine.unfinished).toBe(3);
+    });
+  });
+
+  describe('restoring the committed state of new partitions', () => {
+    it('holds messages until the committed state arrives, then runs them in order', () => {
+      const h = setup({}, [0], { restore: false });
+      h.push([0, 0, 'a'], [0, 1, 'a'], [0, 2, 'b']);
+      expect(h.executor.started()).toEqual([]);
+      expect(h.engine.unfinished).toBe(0);
+      h.engine.restore([{ topic: 'q', partition: 0, offset: -1 }]);
+      expect(h.executor.running()).toEqual(['0@0', '0@2']);
+      expect(h.engine.unfinished).toBe(3);
+    });
+
+    it('skips the offsets a previous owner finished above its commit point', async () => {
+      const h = setup({}, [0], { restore: false });
+      h.engine.restore([{ topic: 'q', partition: 0, offset: 5, metadata: encodeFinishedOffsets(5, [6, 8]) }]);
+      h.push([0, 5, 'a'], [0, 6, 'a'], [0, 7, 'b'], [0, 8, 'b'], [0, 9, 'c']);
+      expect(h.executor.running()).toEqual(['0@5', '0@7', '0@9']);
+      h.executor.complete(0, 5);
+      await flush();
+      h.engine.flushOffsets();
+      // 6 was skipped as done: the commit point moves to 7, and 8 is carried on in the metadata.
+      expect(h.control.storedWithDone()).toEqual(['0@7 +8']);
+      h.executor.complete(0, 7);
+      h.executor.complete(0, 9);
+      await flush();
+      h.engine.flushOffsets();
+      expect(h.control.storedWithDone()).toEqual(['0@7 +8', '0@10']);
+      expect(h.executor.started()).toEqual(['0@5', '0@7', '0@9']);
+    });
+
+    it('applies the skips to messages held before the committed state arrived', () => {
+      const h = setup({}, [0], { restore: false });
+      h.push([0, 5, 'a'], [0, 6, 'a'], [0, 7, 'a']);
+      h.engine.restore([{ topic: 'q', partition: 0, offset: 5, metadata: encodeFinishedOffsets(5, [6]) }]);
+      expect(h.executor.running()).toEqual(['0@5']);
+      expect(h.engine.unfinished).toBe(2);
+    });
+
+    it('stores the commit point moved by skipped offsets alone', () => {
+      // The message at the commit point is gone (retention); the next one was done by the previous owner.
+      const h = setup({}, [0], { restore: false });
+      h.engine.restore([{ topic: 'q', partition: 0, offset: 5, metadata: encodeFinishedOffsets(5, [6]) }]);
+      h.push([0, 6, 'a']);
+      expect(h.executor.started()).toEqual([]);
+      h.engine.flushOffsets();
+      expect(h.control.stored()).toEqual(['0@7']);
+    });
+
+    it('ignores metadata when nothing was committed, and metadata partita did not write', () => {
+      const h = setup({}, [0, 1], { restore: false });
+      h.engine.restore([
+        { topic: 'q', partition: 0, offset: -1, metadata: 'pt1:1' },
+        { topic: 'q', partition: 1, offset: 0, metadata: 'some other tool' },
+      ]);
+      h.push([0, 0, 'a'], [0, 1, 'b'], [1, 0, 'c'], [1, 1, 'd']);
+      expect(h.executor.running()).toEqual(['0@0', '1@0', '0@1', '1@1']);
+    });
+
+    it('restores a partition once, and ignores partitions not assigned', () => {
+      const h = setup({}, [0], { restore: false });
+      h.engine.restore([{ topic: 'q', partition: 0, offset: -1 }, { topic: 'q', partition: 7, offset: 0 }]);
+      h.engine.restore([{ topic: 'q', partition: 0, offset: 0, metadata: encodeFinishedOffsets(0, [1]) }]);
+      h.push([0, 0, 'a'], [0, 1, 'b']);
+      expect(h.executor.running()).toEqual(['0@0', '0@1']);
+    });
+
+    it('counts held messages toward back-pressure', () => {
+      const h = setup({ highWatermark: 3, lowWatermark: 1 }, [0], { restore: false });
+      h.push([0, 0, 'a'], [0, 1, 'b']);
+      expect(h.control.pauses(0)).toEqual([]);
+      h.push([0, 2, 'c']);
+      expect(h.control.pauses(0)).toEqual(['+']);
+    });
+
+    it('lifts a back-pressure pause when every held message turns out to be done already', () => {
+      // The message at the commit point is gone (retention); all the held ones were done by the previous owner.
+      const h = setup({ highWatermark: 3, lowWatermark: 1 }, [0], { restore: false });
+      h.push([0, 6, 'a'], [0, 7, 'b'], [0, 8, 'c']);
+      expect(h.control.pauses(0)).toEqual(['+']);
+      h.engine.restore([{ topic: 'q', partition: 0, offset: 5, metadata: encodeFinishedOffsets(5, [6, 7, 8]) }]);
+      expect(h.executor.started()).toEqual([]);
+      expect(h.engine.unfinished).toBe(0);
+      expect(h.control.pauses(0)).toEqual(['+', '-']);
+      h.engine.flushOffsets();
+      expect(h.control.stored()).toEqual(['0@9']);
+    });
+
+    it('keeps a back-pressure pause while the held messages that still run are over the low mark', async () => {
+      const h = setup({ concurrency: 1, virtualPartitions: { maxPartitions: 1 }, highWatermark: 4, lowWatermark: 1 }, [0], { restore: false });
+      h.push([0, 5, 'a'], [0, 6, 'a'], [0, 7, 'a'], [0, 8, 'a']);
+      h.engine.restore([{ topic: 'q', partition: 0, offset: 5, metadata: encodeFinishedOffsets(5, [6]) }]);
+      expect(h.control.pauses(0)).toEqual(['+']);
+      h.executor.complete(0, 5);
+      await flush();
+      expect(h.control.pauses(0)).toEqual(['+']); // 7 and 8 left
+      h.executor.complete(0, 7);
+      await flush();
+      expect(h.control.pauses(0)).toEqual(['+', '-']);
+    });
+
+    it('drops held messages of a partition revoked before its state arrived, committing nothing', async () => {
+      const h = setup({}, [0], { restore: false });
+      h.push([0, 0, 'a']);
+      await h.engine.revoke([tp(0)], { lost: false });
+      h.engine.restore([{ topic: 'q', partition: 0, offset: -1 }]);
+      expect(h.executor.started()).toEqual([]);
+      expect(h.control.of('commit')).toEqual([]);
     });
   });
 
@@ -167,6 +277,13 @@ describe('Engine', () => {
           finished.add(`${run.partition}@${run.offset}`);
           await flush();
           h.engine.flushOffsets();
+          // The stored offset never passes a job that has not finished, and the metadata lists only finished ones.
+          const call = h.control.of('storeOffsets').at(-1);
+          for (const o of call?.offsets ?? []) {
+            const below = h.executor.runs.filter((r) => r.partition === o.partition && r.offset < o.offset);
+            expect(below.every((r) => finished.has(`${r.partition}@${r.offset}`))).toBe(true);
+            for (const done of decodeFinishedOffsets(o.offset, o.metadata)) expect(finished.has(`${o.partition}@${done}`)).toBe(true);
+          }
         }
         const active = h.executor.active();
         expect(active.length).toBeLessThanOrEqual(concurrency);
@@ -183,11 +300,11 @@ describe('Engine', () => {
       expect(new Set(h.executor.started()).size).toBe(total); // every job ran exactly once
       expect(h.executor.started()).toHaveLength(total);
       expect(h.engine.unfinished).toBe(0);
-      // Stored offsets only ever move forward, and the last one of each partition is one past its last offset.
+      // Stored offsets never go back, and the last one of each partition is one past its last offset.
       const last = new Map<number, number>();
       for (const call of h.control.of('storeOffsets')) {
         for (const { partition, offset } of call.offsets) {
-          expect(offset).toBeGreaterThan(last.get(partition) ?? -1);
+          expect(offset).toBeGreaterThanOrEqual(last.get(partition) ?? -1);
           last.set(partition, offset);
         }
       }
@@ -199,40 +316,41 @@ describe('Engine', () => {
   });
 
   describe('commit point', () => {
-    it('stores offsets only over a contiguous finished prefix, and only on flushOffsets', async () => {
+    it('stores the commit point only over a contiguous finished prefix, and only on flushOffsets', async () => {
       const h = setup();
       h.push([0, 0, 'a'], [0, 1, 'b'], [0, 2, 'c'], [0, 3, 'd']);
       h.executor.complete(0, 2);
       h.executor.complete(0, 1);
       await flush();
-      h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual([]);
-      h.executor.complete(0, 0);
-      await flush();
       // Nothing stored until the poll loop asks.
       expect(h.control.stored()).toEqual([]);
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual(['0@3']);
-      // Nothing moved: nothing stored again.
+      // The offset stays at 0; the metadata records that 1 and 2 are done.
+      expect(h.control.storedWithDone()).toEqual(['0@0 +1,2']);
+      h.executor.complete(0, 0);
+      await flush();
       h.engine.flushOffsets();
-      expect(h.control.of('storeOffsets')).toHaveLength(1);
+      expect(h.control.storedWithDone()).toEqual(['0@0 +1,2', '0@3']);
+      expect(h.control.of('storeOffsets')[1].offsets[0].metadata).toBe('');
+      // Nothing finished since: nothing stored again.
+      h.engine.flushOffsets();
+      expect(h.control.of('storeOffsets')).toHaveLength(2);
       h.executor.complete(0, 3);
       await flush();
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual(['0@3', '0@4']);
+      expect(h.control.stored()).toEqual(['0@0', '0@3', '0@4']);
     });
 
-    it('stores the offsets of several partitions in one call, only those that moved', async () => {
-      const h = setup({}, [0, 1, 2]);
-      h.push([0, 10, 'a'], [1, 20, 'b'], [2, 30, 'c'], [2, 31, 'd']);
+    it('stores the offsets of several partitions in one call, only those where a job finished', async () => {
+      const h = setup({ concurrency: 8 }, [0, 1, 2, 3]);
+      h.push([0, 10, 'a'], [1, 20, 'b'], [2, 30, 'c'], [2, 31, 'd'], [3, 40, 'e']);
       h.executor.complete(0, 10);
       h.executor.complete(2, 31);
       h.executor.complete(1, 20);
       await flush();
       h.engine.flushOffsets();
-      expect(h.control.of('storeOffsets')).toEqual([
-        { op: 'storeOffsets', offsets: [{ topic: 'q', partition: 0, offset: 11 }, { topic: 'q', partition: 1, offset: 21 }] },
-      ]);
+      expect(h.control.of('storeOffsets')).toHaveLength(1);
+      expect(h.control.storedWithDone().sort()).toEqual(['0@11', '1@21', '2@30 +31']);
     });
 
     it('jumps over offsets the broker skipped', async () => {
@@ -330,7 +448,7 @@ describe('Engine', () => {
       await flush();
       expect(h.engine.running).toBe(0);
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual([]); // 0 is unfinished: nothing passes it
+      expect(h.control.storedWithDone()).toEqual(['0@0 +2']); // 0 is unfinished: nothing passes it
       await jest.advanceTimersByTimeAsync(999);
       expect(h.executor.running()).toEqual([]);
       await jest.advanceTimersByTimeAsync(1);
@@ -340,11 +458,11 @@ describe('Engine', () => {
       await flush();
       expect(h.executor.running()).toEqual(['0@1']);
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual(['0@1']);
+      expect(h.control.storedWithDone()).toEqual(['0@0 +2', '0@1 +2']);
       h.executor.complete(0, 1);
       await flush();
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual(['0@1', '0@3']);
+      expect(h.control.storedWithDone()).toEqual(['0@0 +2', '0@1 +2', '0@3']);
       expect(h.executor.started()).toEqual(['0@0', '0@2', '0@0', '0@1']);
       expect(h.executor.violations).toEqual([]);
     });
@@ -431,20 +549,20 @@ describe('Engine', () => {
       ]);
       // Not acknowledged yet: nothing stored past 0, and a@1 still waits.
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual([]);
+      expect(h.control.storedWithDone()).toEqual(['0@0 +2']);
       expect(h.executor.running()).toEqual([]);
       h.sink.writes[0].resolve();
       await flush();
       expect(h.named('deadLettered')).toHaveLength(1);
       expect(h.named('deadLettered')[0].args[1]).toMatchObject({ topic: 'q.dlq', partition: 0, error: last });
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual(['0@1']);
+      expect(h.control.storedWithDone()).toEqual(['0@0 +2', '0@1 +2']);
       // The key's next job runs only after the dead-lettering.
       expect(h.executor.running()).toEqual(['0@1']);
       h.executor.complete(0, 1);
       await flush();
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual(['0@1', '0@3']);
+      expect(h.control.storedWithDone()).toEqual(['0@0 +2', '0@1 +2', '0@3']);
     });
 
     it('dead-letters an UnrecoverableError after one try', async () => {
@@ -483,7 +601,7 @@ describe('Engine', () => {
       h.executor.complete(0, 2);
       await flush();
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual([]);
+      expect(h.control.storedWithDone()).toEqual(['0@0 +2']);
       expect(h.engine.running).toBe(0);
       await jest.advanceTimersByTimeAsync(1000);
       // The write is retried; the job itself does not run again.
@@ -492,7 +610,7 @@ describe('Engine', () => {
       h.sink.writes[1].resolve();
       await flush();
       h.engine.flushOffsets();
-      expect(h.control.stored()).toEqual(['0@1']);
+      expect(h.control.storedWithDone()).toEqual(['0@0 +2', '0@1 +2']);
       expect(h.executor.running()).toEqual(['0@1']);
     });
   });
@@ -527,8 +645,11 @@ describe('Engine', () => {
       b2.settle({ status: 'completed', result: null });
       await jest.advanceTimersByTimeAsync(20);
       expect(revoking.done()).toBe(true);
-      // 0 and 2 are done, 1 was dropped: the commit point is 1.
-      expect(h.control.of('commit')).toEqual([{ op: 'commit', offsets: [{ topic: 'q', partition: 0, offset: 1 }] }]);
+      // 0 and 2 are done, 1 was dropped: the commit point is 1, and 2 is recorded as done above it
+      // (so the next owner skips it). Stored first, so that librdkafka's own commit cannot undo it.
+      expect(h.control.committedWithDone()).toEqual(['0@1 +2']);
+      expect(h.control.calls.filter((c) => c.op === 'storeOffsets' || c.op === 'commit').map((c) => c.op)).toEqual(['storeOffsets', 'commit']);
+      expect(h.control.storedWithDone()).toEqual(['0@1 +2']);
       expect(h.engine.assignment()).toEqual([tp(1)]);
       expect(h.executor.started()).toEqual(['0@0', '1@0', '0@2']);
       expect(h.executor.violations).toEqual([]);
@@ -568,11 +689,12 @@ describe('Engine', () => {
       expect(revoking.done()).toBe(true);
       expect(h.control.committed()).toEqual(['0@1']);
       expect(h.engine.assignment()).toEqual([]);
-      // The slow job finishes after the partition was released.
+      // The slow job finishes after the partition was released: nothing more is stored or committed.
+      expect(h.control.stored()).toEqual(['0@1']);
       h.executor.complete(0, 1);
       await flush();
       h.engine.flushOffsets();
-      expect(h.control.of('storeOffsets')).toEqual([]);
+      expect(h.control.stored()).toEqual(['0@1']);
       expect(h.control.of('commit')).toHaveLength(1);
       expect(h.engine.running).toBe(0);
     });
@@ -596,7 +718,7 @@ describe('Engine', () => {
       h.executor.fail(0, 0, new Error('aborted'));
       await jest.advanceTimersByTimeAsync(1000);
       await revoking;
-      expect(h.named('failed').map((e) => e.args[2])).toEqual([{ attempt: 1, willRetry: false }]);
+      expect(h.named('failed')).toEqual([]); // not a final failure: the next owner runs it again
       expect(h.sink.writes).toEqual([]);
       expect(h.executor.started()).toEqual(['0@0']);
       expect(h.control.committed()).toEqual(['0@0']); // the failed job is not passed
@@ -632,7 +754,7 @@ describe('Engine', () => {
       const h = setup();
       h.push([0, 0, 'a'], [0, 1, 'a']);
       await h.engine.revoke([tp(0)], { lost: true });
-      h.engine.assign([tp(0)]);
+      h.assign(0);
       // The new owner state re-fetches from the committed offset: 1 was dropped, so it comes again.
       h.push([0, 1, 'a']);
       expect(h.executor.running()).toEqual(['0@0', '0@1']);
@@ -657,14 +779,25 @@ describe('Engine', () => {
       h.executor.complete(1, 0);
       await jest.advanceTimersByTimeAsync(20);
       expect(closing.done()).toBe(true);
-      expect(h.control.of('commit')).toEqual([
-        { op: 'commit', offsets: [{ topic: 'q', partition: 0, offset: 1 }, { topic: 'q', partition: 1, offset: 1 }] },
-      ]);
+      expect(h.control.of('commit')).toHaveLength(1);
+      expect(h.control.committedWithDone()).toEqual(['0@1 +2', '1@1']);
       expect(h.executor.started()).toEqual(['0@0', '1@0', '0@2']);
       // Late messages and resume() change nothing.
       h.push([1, 1, 'y']);
       h.engine.resume();
       expect(h.executor.started()).toHaveLength(3);
+    });
+
+    it('does not commit again for the revocation that leaving the group causes', async () => {
+      const h = setup();
+      h.push([0, 0, 'a']);
+      h.executor.complete(0, 0);
+      await flush();
+      await h.engine.close(1000);
+      expect(h.control.committed()).toEqual(['0@1']);
+      await h.engine.revoke([tp(0)], { lost: false });
+      expect(h.control.committed()).toEqual(['0@1']);
+      expect(h.engine.assignment()).toEqual([]);
     });
 
     it('aborts running jobs at the timeout (not as a revocation) and commits what finished', async () => {
@@ -712,7 +845,7 @@ describe('Engine', () => {
       expect(h.named('drained')).toHaveLength(1);
       // Once per busy period: a later idle check (here: a revocation) does not repeat it.
       h.engine.flushOffsets();
-      h.engine.assign([tp(1)]);
+      h.assign(1);
       await h.engine.revoke([tp(1)], { lost: false });
       expect(h.named('drained')).toHaveLength(1);
       h.push([0, 2, 'c']);
@@ -767,7 +900,7 @@ describe('Engine', () => {
     it('pauses a partition assigned while paused, and resumes it with the others', () => {
       const h = setup({}, [0]);
       h.engine.pause();
-      h.engine.assign([tp(1)]);
+      h.assign(1);
       expect(h.control.pauses(1)).toEqual(['+']);
       h.push([1, 0, 'a']);
       expect(h.executor.running()).toEqual([]);
@@ -775,7 +908,7 @@ describe('Engine', () => {
       expect(h.control.pauses(1)).toEqual(['+', '-']);
       expect(h.executor.running()).toEqual(['1@0']);
       // Not paused any more: a partition assigned now is left alone.
-      h.engine.assign([tp(2)]);
+      h.assign(2);
       expect(h.control.pauses(2)).toEqual([]);
     });
 

@@ -158,6 +158,25 @@ describe('OffsetTracker', () => {
     });
   });
 
+  it('lists the finished offsets above the commit point, ascending', () => {
+    const tracker = tracked(0, 1, 2, 3, 5, 8);
+    expect(tracker.finishedAbove()).toEqual([]);
+    tracker.finish(8);
+    tracker.finish(2);
+    tracker.finish(5);
+    expect(tracker.finishedAbove()).toEqual([2, 5, 8]);
+    tracker.finish(0);
+    expect(tracker.commitPoint).toBe(1);
+    expect(tracker.finishedAbove()).toEqual([2, 5, 8]);
+    tracker.finish(1);
+    expect(tracker.commitPoint).toBe(3);
+    expect(tracker.finishedAbove()).toEqual([5, 8]);
+    tracker.finish(4); // never tracked: not listed
+    tracker.finish(3);
+    expect(tracker.finishedAbove()).toEqual([]);
+    expect(tracker.commitPoint).toBe(9);
+  });
+
   it('keeps up with a long run of out-of-order finishes', () => {
     const tracker = new OffsetTracker();
     const n = 5000;

@@ -201,6 +201,48 @@ describe('PartitionWork', () => {
     });
   });
 
+  describe('restore (the previous owner\'s finished offsets)', () => {
+    it('holds messages received before restore and hands them back in order', () => {
+      const work = new PartitionWork('q', 0, 4);
+      expect(work.isRestored).toBe(false);
+      work.hold(msg(0, 5, 'a'));
+      work.hold(msg(0, 6, 'b'));
+      expect(work.heldCount).toBe(2);
+      expect(work.canStart).toBe(false);
+      const held = work.restore(new Set());
+      expect(work.isRestored).toBe(true);
+      expect(held.map((m) => m.offset)).toEqual([5, 6]);
+      expect(work.heldCount).toBe(0);
+    });
+
+    it('skips offsets the previous owner finished: tracked and finished at once, never started', () => {
+      const work = new PartitionWork('q', 0, 4);
+      work.restore(new Set([6, 8]));
+      expect(work.enqueue(msg(0, 5, 'a'), 'a')).toBe(true);
+      expect(work.enqueue(msg(0, 6, 'a'), 'a')).toBe('skipped');
+      expect(work.enqueue(msg(0, 7, 'b'), 'b')).toBe(true);
+      expect(work.enqueue(msg(0, 8, 'b'), 'b')).toBe('skipped');
+      expect(work.unfinished).toBe(2);
+      expect(work.tracker.commitPoint).toBe(5);
+      expect(work.tracker.finishedAbove()).toEqual([6, 8]);
+      const started = startAll(work);
+      expect(offsets(started)).toEqual([5, 7]);
+      expect(work.finish(started[0])).toBe(true);
+      expect(work.tracker.commitPoint).toBe(7);
+      work.finish(started[1]);
+      expect(work.tracker.commitPoint).toBe(9);
+      // A skip applies once: the same offset cannot come again anyway.
+      expect(work.enqueue(msg(0, 8, 'b'), 'b')).toBe(false);
+    });
+
+    it('holds nothing once revoked', () => {
+      const work = new PartitionWork('q', 0, 4);
+      work.revoke();
+      work.hold(msg(0, 0, 'a'));
+      expect(work.heldCount).toBe(0);
+    });
+  });
+
   describe('revoke', () => {
     it('drops buffered jobs, keeps the running heads, starts nothing more', () => {
       const work = new PartitionWork('q', 0, 2);
