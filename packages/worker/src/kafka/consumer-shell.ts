@@ -67,14 +67,14 @@ export class ConsumerShell implements ConsumerControl {
         'enable.auto.commit': true,
         'auto.commit.interval.ms': config.commitIntervalMs,
         'enable.auto.offset.store': false,
-        // Jobs enqueued before the group's first start must run, so a new group starts at the beginning.
-        'auto.offset.reset': 'earliest',
         // Keep librdkafka's prefetch small: our own buffer does the buffering (bounded memory).
         'queued.max.messages.kbytes': 8192,
         ...config.kafka,
         rebalance_cb: (err: LibrdKafkaError, assignment: RdTopicPartition[]) => this.onRebalance(err, assignment),
       },
-      {},
+      // Jobs enqueued before the group's first start must run, so a new group starts at the beginning.
+      // (A topic property: in the global config the binding's topic config would override it.)
+      { 'auto.offset.reset': 'earliest' },
     );
     this.consumer.on('event.error', (error: LibrdKafkaError) => {
       if (error.isFatal) this.handlers.onError(kafkaError(error));

@@ -1,0 +1,97 @@
+import { HEADERS } from '@partita/job';
+import { DLQ_HEADERS } from '../dead-letter-record';
+
+/** A record of a dead letter topic, with the headers partita wrote decoded. */
+export interface DeadJob {
+  dlqTopic: string;
+  dlqPartition: number;
+  dlqOffset: number;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  /** The job's name and id (from its headers), when known. */
+  name: string | null;
+  id: string | null;
+  sourceTopic: string | null;
+  sourcePartition: number | null;
+  sourceOffset: number | null;
+  group: string | null;
+  attempts: number | null;
+  errorClass: string | null;
+  errorMessage: string | null;
+  /** `failed`, or the poison reason. */
+  reason: string | null;
+  firstFailedAt: Date | null;
+  lastFailedAt: Date | null;
+}
+
+function intOrNull(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const n = Number(text);
+  return Number.isInteger(n) ? n : null;
+}
+
+function dateOrNull(text: string | undefined): Date | null {
+  if (!text) return null;
+  const d = new Date(text);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** Reads the partita headers of a dead letter record. Records from elsewhere decode with nulls. */
+export function toDeadJob(
+  dlqTopic: string,
+  record: { partition: number; offset: number; key: string | null; value: Buffer | null; headers: Record<string, string> },
+): DeadJob {
+  const h = record.headers;
+  return {
+    dlqTopic,
+    dlqPartition: record.partition,
+    dlqOffset: record.offset,
+    key: record.key,
+    value: record.value,
+    headers: h,
+    name: h[HEADERS.name] ?? null,
+    id: h[HEADERS.id] ?? null,
+    sourceTopic: h[DLQ_HEADERS.sourceTopic] ?? null,
+    sourcePartition: intOrNull(h[DLQ_HEADERS.sourcePartition]),
+    sourceOffset: intOrNull(h[DLQ_HEADERS.sourceOffset]),
+    group: h[DLQ_HEADERS.group] ?? null,
+    attempts: intOrNull(h[DLQ_HEADERS.attempts]),
+    errorClass: h[DLQ_HEADERS.errorClass] ?? null,
+    errorMessage: h[DLQ_HEADERS.errorMessage] ?? null,
+    reason: h[DLQ_HEADERS.reason] ?? null,
+    firstFailedAt: dateOrNull(h[DLQ_HEADERS.firstFailedAt]),
+    lastFailedAt: dateOrNull(h[DLQ_HEADERS.lastFailedAt]),
+  };
+}
+
+/** Which dead jobs a `dlq list` / `dlq replay` takes. */
+export interface DeadJobFilter {
+  /** Only jobs that failed for the last time at or after this time. */
+  since?: Date;
+  /** Only jobs of this name. */
+  job?: string;
+  /** At most this many (the oldest first). */
+  limit?: number;
+}
+
+export function filterDeadJobs(jobs: DeadJob[], filter: DeadJobFilter): DeadJob[] {
+  const selected = jobs.filter(
+    (j) => (!filter.since || (j.lastFailedAt !== null && j.lastFailedAt >= filter.since)) && (!filter.job || j.name === filter.job),
+  );
+  return filter.limit === undefined ? selected : selected.slice(0, filter.limit);
+}
+
+/**
+ * Parses `--since`: an ISO date/time, or a duration back from now such as `30m`, `2h`, `7d`.
+ * Returns undefined for an unparsable value.
+ */
+export function parseSince(text: string, now = Date.now()): Date | undefined {
+  const relative = text.match(/^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/);
+  if (relative) {
+    const unit = { s: 1000, m: 60000, h: 3600000, d: 86400000 }[relative[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(now - Number(relative[1]) * unit);
+  }
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
