@@ -13,6 +13,7 @@ export interface WorkerProcessOptions {
   maxPartitions?: number;
   longRunning?: boolean;
   shutdownTimeoutMs?: number;
+  revokeGraceMs?: number;
   /** librdkafka properties (`--kafka k=v`). */
   kafka?: Record<string, string | number>;
   env?: Record<string, string>;
@@ -32,6 +33,7 @@ export class WorkerProcess {
     if (options.maxPartitions) args.push('--max-partitions', String(options.maxPartitions));
     if (options.longRunning) args.push('--long-running');
     if (options.shutdownTimeoutMs) args.push('--shutdown-timeout', String(options.shutdownTimeoutMs));
+    if (options.revokeGraceMs !== undefined) args.push('--revoke-grace', String(options.revokeGraceMs));
     for (const [k, v] of Object.entries(options.kafka ?? {})) args.push('--kafka', `${k}=${v}`);
     this.child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     // Each stream is split into lines on its own: a chunk may end in the middle of a line.

@@ -11,6 +11,12 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+  return n;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -30,6 +36,7 @@ interface WorkerFlags {
   longRunning?: boolean;
   brokers?: string;
   shutdownTimeout?: number;
+  revokeGrace?: number;
   statsInterval: number;
   kafka: Record<string, string>;
 }
@@ -46,6 +53,7 @@ export function workerCommand(): Command {
     .option('--long-running', 'pause fetching from a partition while its jobs run (for jobs that run for minutes)')
     .option('-b, --brokers <list>', 'Kafka bootstrap brokers, host:port,... (default: $PARTITA_BROKERS or 127.0.0.1:9092)')
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running jobs may finish before they are aborted (default: 30000)', parsePositiveInt)
+    .option('--revoke-grace <ms>', 'how long running jobs of a revoked partition may finish before it is released (default: 5000)', (v) => parseNonNegativeInt(v))
     .option('-k, --kafka <property=value>', 'a librdkafka consumer property, e.g. session.timeout.ms=10000; repeat for several', collectProperty, {})
     .option('--stats-interval <ms>', 'how often to log a throughput line; 0 for never', (v) => Number(v), 10000)
     .action(async (flags: WorkerFlags) => {
@@ -62,6 +70,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     concurrency: flags.concurrency,
     longRunning: flags.longRunning,
     shutdownTimeoutMs: flags.shutdownTimeout,
+    revokeGraceMs: flags.revokeGrace,
     kafka: flags.kafka,
   };
   if (flags.maxPartitions !== undefined) options.virtualPartitions = { maxPartitions: flags.maxPartitions };

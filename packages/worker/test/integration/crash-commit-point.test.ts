@@ -36,7 +36,9 @@ test('kill -9 with slow jobs below finished ones: the restart runs exactly the u
   await q.close();
 
   const env = { QUEUE: queue, RECORD_FILE: recordFile, STARTED_LOG: '1' };
-  const first = new WorkerProcess({ jobs: FIXTURE, queue, group, concurrency: 8, env });
+  // A short session, so the group notices the crash quickly.
+  const kafka = { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 };
+  const first = new WorkerProcess({ jobs: FIXTURE, queue, group, concurrency: 8, env, kafka });
   workers.push(first);
   await waitFor(() => countLines(recordFile) >= 59, { timeoutMs: 60000, message: 'the 59 fast jobs' });
   await first.waitForLine(/\[started\] A 0 0@0/);
@@ -51,7 +53,7 @@ test('kill -9 with slow jobs below finished ones: the restart runs exactly the u
   );
   await first.kill();
 
-  const second = new WorkerProcess({ jobs: FIXTURE, queue, group, concurrency: 8, env: { ...env, MAX_MS: '50' } });
+  const second = new WorkerProcess({ jobs: FIXTURE, queue, group, concurrency: 8, env: { ...env, MAX_MS: '50' }, kafka });
   workers.push(second);
   await waitForFullyCommitted(admin, group, queue, 1, 60000);
 

@@ -30,10 +30,11 @@ test('jobs 3x longer than max.poll.interval.ms finish once, the worker stays in 
     group,
     concurrency: 4,
     longRunning: true,
+    revokeGraceMs: 1000, // must stay below max.poll.interval.ms
     env: { QUEUE: queue, RECORD_FILE: recordFile },
     kafka: { 'max.poll.interval.ms': MAX_POLL_INTERVAL_MS, 'session.timeout.ms': MAX_POLL_INTERVAL_MS, 'heartbeat.interval.ms': 500 },
   });
-  await waitFor(() => worker!.assigned().size === 2, { timeoutMs: 60000, message: 'assignment' });
+  await waitFor(() => worker!.assigned().size === 2, { timeoutMs: 60000, message: () => `assignment; worker said:\n${worker!.lines.join('\n')}` });
 
   // 4 keys x 2 jobs: two waves of jobs that each run 3 x max.poll.interval.ms.
   const total = await enqueueKeyed(queue, { keys: 4, perKey: 2, ms: 3 * MAX_POLL_INTERVAL_MS });
