@@ -1,6 +1,6 @@
 // The example web app: HTTP handlers that enqueue jobs. Jobs of one user (or order) run in order.
 import http from 'node:http';
-import { configure, ensureTopic } from '@partita/enqueuer';
+import { closeDefaultEnqueuer, configure, ensureTopic } from '@partita/enqueuer';
 import { AdvanceOrder, UpdateProfile } from './jobs';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -50,6 +50,12 @@ async function main(): Promise<void> {
   await ensureTopic(AdvanceOrder.queue, { partitions: 4 });
   server.listen(port, '127.0.0.1', () => console.log(`[web] listening on http://127.0.0.1:${port}`));
 }
+
+// On shutdown, stop taking requests and flush the jobs still queued in the process.
+process.on('SIGTERM', () => {
+  server.close();
+  closeDefaultEnqueuer().finally(() => process.exit(0));
+});
 
 main().catch((error: Error) => {
   console.error(`[web] ${error.message}`);
