@@ -1,8 +1,8 @@
 import { EnqueueResult, JobDispatcher, JobOptions, JobRequest, validateJobOptions } from '@partita/job';
 import { ConnectionOptions } from './connection';
 import { EnqueuerClosedError } from './errors';
-import { JobMessage, placeJob, PreparedJob, prepareJob } from './job-message';
-import { getProducer, OutgoingMessage, ProducerHandle, ProducerOptions } from './producer';
+import { assertMessageSize, DEFAULT_MAX_MESSAGE_BYTES, JobMessage, placeJob, PreparedJob, prepareJob } from './job-message';
+import { getProducer, ProducerHandle, ProducerOptions } from './producer';
 import { TopicInfo, TopicSpec } from './topic-admin';
 
 /** Options of an {@link Enqueuer} (and of `Queue` and `configure`). */
@@ -26,12 +26,15 @@ export interface EnqueuerOptions extends ProducerOptions {
 export class Enqueuer implements JobDispatcher {
   private readonly producer: ProducerHandle;
   private readonly defaults: JobOptions | undefined;
+  private readonly maxMessageBytes: number;
   private closed = false;
 
   constructor(options: EnqueuerOptions = {}) {
     const { connection, defaultJobOptions, ...producerOptions } = options;
     if (defaultJobOptions !== undefined) validateJobOptions(defaultJobOptions, 'defaultJobOptions');
     this.defaults = defaultJobOptions;
+    const configured = Number(connection?.kafka?.['message.max.bytes']);
+    this.maxMessageBytes = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_MAX_MESSAGE_BYTES;
     // Validates the connection and producer options now; connects on first use.
     this.producer = getProducer(connection, producerOptions);
   }
@@ -45,7 +48,9 @@ export class Enqueuer implements JobDispatcher {
     this.assertOpen();
     const job = prepareJob(request, this.defaults);
     const message = placeJob(job, await this.partitionCountFor(job));
-    const result = await this.producer.produce(toOutgoing(message), { awaitAck: message.dispatch === 'sync' });
+    assertMessageSize(message, this.maxMessageBytes);
+    // A JobMessage is an OutgoingMessage (topic, partition, key, value, headers, id).
+    const result = await this.producer.produce(message, { awaitAck: message.dispatch === 'sync' });
     return toResult(message, result);
   }
 
@@ -55,9 +60,15 @@ export class Enqueuer implements JobDispatcher {
     const jobs = requests.map((request, i) => withIndex(i, () => prepareJob(request, this.defaults)));
     const counts = new Map<string, number>();
     for (const topic of new Set(jobs.map((job) => job.topic))) counts.set(topic, await this.partitionCountOf(topic));
-    const messages = jobs.map((job, i) => withIndex(i, () => placeJob(job, counts.get(job.topic))));
+    const messages = jobs.map((job, i) =>
+      withIndex(i, () => {
+        const message = placeJob(job, counts.get(job.topic));
+        assertMessageSize(message, this.maxMessageBytes);
+        return message;
+      }),
+    );
     const results = await this.producer.produceAll(
-      messages.map(toOutgoing),
+      messages,
       messages.map((m) => m.dispatch === 'sync'),
     );
     return messages.map((message, i) => toResult(message, results[i]));
@@ -106,10 +117,6 @@ export class Enqueuer implements JobDispatcher {
   private assertOpen(): void {
     if (this.closed) throw new EnqueuerClosedError('this enqueuer (queue) was closed');
   }
-}
-
-function toOutgoing(message: JobMessage): OutgoingMessage {
-  return { topic: message.topic, partition: message.partition, key: message.key, value: message.value, headers: message.headers, id: message.id };
 }
 
 function toResult(message: JobMessage, delivery: { partition: number; offset: number } | undefined): EnqueueResult {

@@ -40,7 +40,15 @@ export type {
 export { createTopicAdmin, ensureTopic, provisionTopic, TopicAdmin, validateTopicName } from './topic-admin';
 export type { PartitionWatermarks, ProvisionTopicOptions, TopicInfo, TopicSpec } from './topic-admin';
 export { murmur2, partitionForKey } from './murmur2';
-export { buildJobMessage, needsPartitionCount, placeJob, prepareJob, validateEnqueueOptions } from './job-message';
+export {
+  assertMessageSize,
+  buildJobMessage,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  needsPartitionCount,
+  placeJob,
+  prepareJob,
+  validateEnqueueOptions,
+} from './job-message';
 export type { JobMessage, PreparedJob, PrepareJobDeps } from './job-message';
 export {
   BrokerUnavailableError,

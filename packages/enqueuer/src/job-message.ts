@@ -6,6 +6,7 @@ import {
   Envelope,
   ENVELOPE_VERSION,
   envelopeHeaders,
+  HEADERS,
   JobDescriptor,
   JobHeaders,
   JobOptions,
@@ -171,6 +172,25 @@ export function placeJob(job: PreparedJob, partitionCount: number | undefined): 
     id: job.id,
     dispatch: job.dispatch,
   };
+}
+
+/** librdkafka's default `message.max.bytes`. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_000_000;
+
+/**
+ * Refuses a job whose message librdkafka would refuse (`message.max.bytes`), so that the refusal
+ * happens with the other input checks, before any job of a batch is produced.
+ */
+export function assertMessageSize(message: JobMessage, maxBytes: number = DEFAULT_MAX_MESSAGE_BYTES): void {
+  let size = message.value.length + (message.key === null ? 0 : Buffer.byteLength(message.key));
+  for (const name in message.headers) size += name.length + Buffer.byteLength(message.headers[name]!);
+  if (size > maxBytes) {
+    throw new JobValidationError(
+      'data',
+      `job ${message.headers[HEADERS.name] ?? message.id} is ${size} bytes on the wire, more than message.max.bytes (${maxBytes}); ` +
+        'store large payloads elsewhere and enqueue a reference, or raise message.max.bytes (producer and topic)',
+    );
+  }
 }
 
 /** {@link prepareJob} then {@link placeJob}, for callers that already know the partition count. */

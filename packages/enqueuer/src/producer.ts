@@ -13,9 +13,11 @@ export interface ProducerOptions {
    */
   deliveryTimeoutMs?: number;
   /**
-   * How long librdkafka waits to fill a batch before sending it (`linger.ms`). Higher values give
-   * bigger batches (throughput), lower values a faster sync dispatch (latency).
-   * @defaultValue 5
+   * How long librdkafka waits to fill a batch before sending it (`linger.ms`). Every sync dispatch
+   * waits this long on top of the broker round trip; under load, batches fill while earlier
+   * requests are in flight anyway, so a small value costs little throughput (measured on the
+   * local broker: sync add ≈1,000/s at 0 ms, ≈500/s at 1 ms, ≈150/s at 5 ms; bulk unchanged).
+   * @defaultValue 1
    */
   lingerMs?: number;
   /**
@@ -102,7 +104,7 @@ export interface ProducerHandle {
 }
 
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
-export const DEFAULT_LINGER_MS = 5;
+export const DEFAULT_LINGER_MS = 1;
 export const DEFAULT_MAX_QUEUED_MESSAGES = 100_000;
 
 /** Validates {@link ProducerOptions} and fills in defaults. */
@@ -237,6 +239,7 @@ class SharedProducer {
     if (this.refs > 0) return;
     this.closing = true;
     this.onClosed();
+    if (this.connecting) await this.connecting.catch(() => undefined);
     const native = this.native;
     this.native = undefined;
     this.topicAdmin = undefined;
@@ -262,8 +265,10 @@ class SharedProducer {
       this.connecting = attempt;
       attempt.then(
         (native) => {
-          this.native = native;
           this.connecting = undefined;
+          // The last handle was released while connecting: nobody will ever close this one.
+          if (this.closing) void disconnect(native, 0);
+          else this.native = native;
         },
         () => {
           // Let the next call try again: the broker may be back by then.
@@ -276,6 +281,14 @@ class SharedProducer {
 
   connectedNative(): Producer | undefined {
     return this.native;
+  }
+
+  private retire(native: Producer): void {
+    if (this.native !== native) return;
+    this.native = undefined;
+    this.topicAdmin = undefined;
+    // Give librdkafka time to report (fail) what it still holds before tearing it down.
+    void disconnect(native, this.options.deliveryTimeoutMs);
   }
 
   async admin(): Promise<TopicAdmin> {
@@ -306,7 +319,7 @@ class SharedProducer {
     } catch (error) {
       if ((error as LibrdKafkaError).code !== ERR__QUEUE_FULL) throw this.produceError(error, ticket.message);
       this.toBacklog(ticket);
-      void this.drainBacklog(native);
+      void this.drainBacklog();
       return;
     }
     ticket.owner.pending += 1;
@@ -322,14 +335,17 @@ class SharedProducer {
 
   private produceNative(native: Producer, ticket: Ticket): void {
     const { message } = ticket;
-    const headers: MessageHeader[] | undefined = message.headers
-      ? Object.entries(message.headers).map(([name, value]) => ({ [name]: value }))
-      : undefined;
+    let headers: MessageHeader[] | undefined;
+    if (message.headers) {
+      // The binding takes one single-key object per header.
+      headers = [];
+      for (const name in message.headers) headers.push({ [name]: message.headers[name]! });
+    }
     native.produce(message.topic, message.partition ?? null, message.value, message.key ?? null, null, ticket, headers);
   }
 
   /** Moves backlogged messages into librdkafka as room frees up, in order. */
-  private async drainBacklog(native: Producer): Promise<void> {
+  private async drainBacklog(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     let delay = 1;
@@ -337,6 +353,16 @@ class SharedProducer {
     try {
       while (this.backlogHead < this.backlog.length) {
         const ticket = this.backlog[this.backlogHead]!;
+        // Looked up each time: a fatal error may have replaced the producer meanwhile.
+        let native = this.native;
+        if (!native) {
+          try {
+            native = await this.connect();
+          } catch (error) {
+            this.failBacklog(error as Error);
+            return;
+          }
+        }
         try {
           this.produceNative(native, ticket);
           this.shiftBacklog();
@@ -428,6 +454,9 @@ class SharedProducer {
       native.on('event.error', (error) => {
         // Kept to explain timeouts ("Connection refused" says more than "Message timed out").
         this.lastError = error;
+        // A fatal error (e.g. the idempotent producer lost its sequence) leaves this producer
+        // unusable: librdkafka fails its queued messages; the next job gets a fresh producer.
+        if (error.isFatal) this.retire(native);
       });
       let settled = false;
       const fail = (cause: unknown) => {
@@ -515,8 +544,21 @@ class Handle implements ProducerHandle {
   produce(message: OutgoingMessage, options: { awaitAck: true }): Promise<DeliveryResult>;
   produce(message: OutgoingMessage, options?: ProduceOptions): Promise<DeliveryResult | undefined>;
   async produce(message: OutgoingMessage, options: ProduceOptions = {}): Promise<DeliveryResult | undefined> {
-    const [result] = await this.produceAll([message], options.awaitAck ?? false);
-    return result;
+    this.assertOpen();
+    const native = this.shared.connectedNative() ?? (await this.shared.connect());
+    const ticket: Ticket = { message, owner: this };
+    this.shared.submit(native, ticket);
+    // Delivery reports arrive on a later turn of the event loop: attaching now cannot miss one.
+    const ack = options.awaitAck ? this.expectAck(ticket) : undefined;
+    if (ticket.taken) {
+      try {
+        await ticket.taken.promise;
+      } catch (error) {
+        ack?.catch(() => undefined);
+        throw error;
+      }
+    }
+    return ack;
   }
 
   async produceAll(messages: OutgoingMessage[], awaitAck: boolean[] | boolean): Promise<Array<DeliveryResult | undefined>> {
@@ -562,9 +604,12 @@ class Handle implements ProducerHandle {
 
   async flush(timeoutMs: number = this.shared.options.deliveryTimeoutMs + 5_000): Promise<void> {
     if (this.pending > 0) {
-      const native = this.shared.connectedNative();
-      // Sends lingering batches now instead of after linger.ms; the wait below is what counts.
-      if (native) native.flush(timeoutMs, () => undefined);
+      try {
+        // Sends lingering batches now instead of after linger.ms; the wait below is what counts.
+        this.shared.connectedNative()?.flush(timeoutMs, () => undefined);
+      } catch {
+        // Disconnected under us (fatal error): the delivery reports still settle the wait.
+      }
       const idle = await this.waitIdle(timeoutMs);
       if (!idle) {
         throw new EnqueueTimeoutError(

@@ -238,6 +238,10 @@ export async function ensureTopic(topic: string, spec: TopicSpec, connection?: C
 
 /** Options of {@link provisionTopic}. */
 export interface ProvisionTopicOptions extends TopicSpec {
+  /**
+   * Where Kafka is.
+   * @defaultValue brokers from env `PARTITA_BROKERS`, else `127.0.0.1:9092`
+   */
   connection?: ConnectionOptions;
   /**
    * Where the one-line report goes.

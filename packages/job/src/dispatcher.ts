@@ -20,10 +20,16 @@ export interface EnqueueOptions {
   deadLetter?: string | false;
 }
 
-/** What enqueueing a job returns. `partition` and `offset` are known for sync dispatch only. */
+/** What enqueueing a job returns. */
 export interface EnqueueResult {
+  /** The job's id. */
   id: string;
+  /**
+   * The partition: known for sync dispatch, and for async dispatch when the enqueuer chose it
+   * (an explicit partition, or `partitionKeyType: 'partitionKey'`).
+   */
   partition?: number;
+  /** The offset the broker wrote the job at: sync dispatch only. */
   offset?: number;
 }
 

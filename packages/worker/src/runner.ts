@@ -3,7 +3,9 @@ import {
   DEFAULT_ATTEMPTS,
   Envelope,
   HEADERS,
+  JobClass,
   JobContext,
+  JobOptions,
   JobRegistry,
   PoisonMessageError,
   resolveJobOptions,
@@ -17,6 +19,8 @@ export type Processor<TData = unknown, TResult = unknown> = (job: JobInfo<TData>
 
 /** Decodes a job, finds what runs it (a registered Job class or the processor) and runs one try. */
 export class JobRunner implements JobExecutor {
+  private readonly classOptions = new WeakMap<JobClass, JobOptions<unknown>>();
+
   constructor(
     private readonly handler: JobRegistry | Processor,
     private readonly events: TypedEmitter<WorkerEvents>,
@@ -39,7 +43,7 @@ export class JobRunner implements JobExecutor {
         const error = new PoisonMessageError('unknown-job', `no job named '${envelope.name}' is registered with this worker (registered: ${this.handler.names().join(', ')})`);
         return { status: 'failed', error, attempts: 1 };
       }
-      const classOptions = resolveJobOptions(jobClass);
+      const classOptions = this.optionsOf(jobClass);
       attempts ??= classOptions.attempts;
       backoff ??= classOptions.backoff;
       perform = (info, ctx) => new jobClass().perform(info.data as never, ctx);
@@ -54,6 +58,16 @@ export class JobRunner implements JobExecutor {
     } catch (error) {
       return { status: 'failed', error: error instanceof Error ? error : new Error(String(error)), attempts: attempts ?? DEFAULT_ATTEMPTS, backoff };
     }
+  }
+
+  /** A class's merged options, resolved once: the registry validated them already. */
+  private optionsOf(jobClass: JobClass): JobOptions<unknown> {
+    let options = this.classOptions.get(jobClass);
+    if (!options) {
+      options = resolveJobOptions(jobClass);
+      this.classOptions.set(jobClass, options);
+    }
+    return options;
   }
 
   describe(job: QueuedJob): JobInfo {

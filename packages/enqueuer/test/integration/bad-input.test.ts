@@ -1,24 +1,28 @@
 import { Job, JobDescriptor, JobOptions, JobValidationError, SerializationError } from '@partita/job';
 import { closeDefaultEnqueuer, configure, Queue, TopicNotFoundError } from '@partita/enqueuer';
-import { BROKERS, TopicFixture, uniqueTopic } from './helpers';
+import { BROKERS, Closer, TopicFixture, uniqueTopic } from './helpers';
 
 const topics = new TopicFixture();
+const closer = new Closer();
 const connection = { brokers: BROKERS };
 let topic: string;
 let queue: Queue;
 
 beforeAll(async () => {
   topic = await topics.create('bad', 3);
-  queue = new Queue(topic, { connection });
+  queue = closer.track(new Queue(topic, { connection }));
   configure({ connection });
 });
 
 afterAll(async () => {
   // Nothing of any bad job reached the topic.
-  expect(await topics.count(topic)).toBe(0);
-  await queue.close();
-  await closeDefaultEnqueuer();
-  await topics.cleanup();
+  try {
+    expect(await topics.count(topic)).toBe(0);
+  } finally {
+    await closer.closeAll();
+    await closeDefaultEnqueuer();
+    await topics.cleanup();
+  }
 });
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -61,7 +65,7 @@ describe('bad input raises at add/performLater time and produces nothing', () =>
     ['returns a number', () => 42 as unknown as string, /returned number 42/],
     ['returns an empty string', () => '', /returned ""/],
   ])('a partitioner that %s → JobValidationError naming the partitioner and job', async (_what, partitioner, message) => {
-    const bad = new Queue(topic, { connection, defaultJobOptions: { partitioner } });
+    const bad = closer.track(new Queue(topic, { connection, defaultJobOptions: { partitioner } }));
     const error = await rejection(bad.add('job', {}));
     expect(error).toBeInstanceOf(JobValidationError);
     expect((error as JobValidationError).field).toBe('partitioner');
@@ -114,16 +118,16 @@ describe('bad input raises at add/performLater time and produces nothing', () =>
     expect(noQueue.message).toMatch(/NoQueue has no queue/);
 
     class BadOptions extends Job<{ id: number }> {
-      static override queue = topic;
-      static override options = { retries: 3 } as unknown as JobOptions<never>;
+      static queue = topic;
+      static options = { retries: 3 } as unknown as JobOptions<never>;
       perform(): void {}
     }
     const badOptions = await rejection(BadOptions.performLater({ id: 1 }));
     expect((badOptions as JobValidationError).field).toBe('retries');
 
     class Throwing extends Job<{ id: number }> {
-      static override queue = topic;
-      static override options: JobOptions<{ id: number }> = {
+      static queue = topic;
+      static options: JobOptions<{ id: number }> = {
         partitioner: (job: JobDescriptor<{ id: number }>) => {
           throw new Error(`cannot key ${job.data.id}`);
         },
@@ -134,16 +138,27 @@ describe('bad input raises at add/performLater time and produces nothing', () =>
     expect(throwing.message).toMatch(/partitioner of job Throwing threw: cannot key 1/);
 
     class Fine extends Job<{ id: number }> {
-      static override queue = topic;
+      static queue = topic;
       perform(): void {}
     }
     const badOpts = await rejection(Fine.performLater({ id: 1 }, { partition: 10, dispatch: 'sync' }));
     expect(badOpts.message).toMatch(/out of range/);
   });
 
+  it('a job larger than message.max.bytes → JobValidationError, nothing of its batch produced', async () => {
+    const error = await rejection(
+      queue.addBulk([
+        { name: 'ok', data: 1 },
+        { name: 'huge', data: { blob: 'x'.repeat(1_100_000) } },
+      ]),
+    );
+    expect((error as JobValidationError).field).toBe('data');
+    expect(error.message).toMatch(/^job #1: job huge is \d+ bytes on the wire, more than message\.max\.bytes \(1000000\)/);
+  });
+
   it('a topic that does not exist → TopicNotFoundError telling how to create it', async () => {
     const missing = uniqueTopic('missing');
-    const q = new Queue(missing, { connection });
+    const q = closer.track(new Queue(missing, { connection }));
     const error = await rejection(q.add('job', {}, { dispatch: 'sync' }));
     expect(error).toBeInstanceOf(TopicNotFoundError);
     expect(error.message).toBe(

@@ -1,13 +1,16 @@
 import { BrokerUnavailableError, DeliveryError, EnqueueTimeoutError, getProducer, Queue } from '@partita/enqueuer';
-import { BROKERS, uniqueTopic } from './helpers';
+import { BROKERS, Closer, uniqueTopic } from './helpers';
 
 // Nothing listens on port 1: connection refused at once. The bound must hold all the same.
 const DEAD = { brokers: '127.0.0.1:1', connectTimeoutMs: 3_000 };
 const SLACK_MS = 2_000;
+const closer = new Closer();
+
+afterAll(() => closer.closeAll());
 
 describe('a broker that is down or a job that cannot be delivered', () => {
   it('sync dispatch fails with BrokerUnavailableError within the configured bound', async () => {
-    const queue = new Queue('orders', { connection: DEAD, deliveryTimeoutMs: 3_000 });
+    const queue = closer.track(new Queue('orders', { connection: DEAD, deliveryTimeoutMs: 3_000 }));
     const started = Date.now();
     const error = await queue.add('ship', { id: 1 }, { dispatch: 'sync' }).then(
       () => undefined,
@@ -21,7 +24,7 @@ describe('a broker that is down or a job that cannot be delivered', () => {
   });
 
   it('async dispatch and addBulk fail the same way instead of hanging', async () => {
-    const queue = new Queue('orders', { connection: { ...DEAD, connectTimeoutMs: 1_500 } });
+    const queue = closer.track(new Queue('orders', { connection: { ...DEAD, connectTimeoutMs: 1_500 } }));
     const started = Date.now();
     await expect(queue.add('ship', { id: 1 })).rejects.toBeInstanceOf(BrokerUnavailableError);
     await expect(queue.addBulk([{ name: 'ship', data: { id: 2 } }])).rejects.toBeInstanceOf(BrokerUnavailableError);
@@ -32,7 +35,7 @@ describe('a broker that is down or a job that cannot be delivered', () => {
   it('a connected producer that cannot deliver a message fails it within deliveryTimeoutMs', async () => {
     // A topic that does not exist (and is never auto-created): librdkafka holds the message until
     // its delivery timeout, then reports it failed.
-    const producer = getProducer({ brokers: BROKERS }, { deliveryTimeoutMs: 2_000 });
+    const producer = closer.track(getProducer({ brokers: BROKERS }, { deliveryTimeoutMs: 2_000 }));
     const started = Date.now();
     const error = await producer.produce({ topic: uniqueTopic('missing'), key: 'k', value: Buffer.from('x'), id: 'job-1' }, { awaitAck: true }).then(
       () => undefined,
@@ -43,5 +46,30 @@ describe('a broker that is down or a job that cannot be delivered', () => {
     expect((error as Error).message).toMatch(/job-1/);
     expect(elapsed).toBeLessThan(2_000 + SLACK_MS);
     await producer.close();
+  });
+
+  it('async jobs that cannot be delivered make flush() reject and emit a process warning: never silent', async () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const producer = closer.track(getProducer({ brokers: BROKERS }, { deliveryTimeoutMs: 1_500 }));
+      const topic = uniqueTopic('missing');
+      for (let i = 0; i < 3; i++) {
+        // Resolves at once: async means "held by the producer".
+        expect(await producer.produce({ topic, key: `k${i}`, value: Buffer.from('x'), id: `async-${i}` })).toBeUndefined();
+      }
+      const error = await producer.flush(10_000).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect((error as Error).message).toMatch(/^3 job\(s\) dispatched async were not delivered; the first: job async-0/);
+      // Reported once: a second flush has nothing left to report.
+      await expect(producer.flush(1_000)).resolves.toBeUndefined();
+      // The first failure is also a process warning, in case nobody flushes.
+      expect(emitWarning).toHaveBeenCalledTimes(1);
+      expect(emitWarning.mock.calls[0]![0]).toMatch(/partita: job async-0 for topic partita-test-missing/);
+    } finally {
+      emitWarning.mockRestore();
+    }
   });
 });

@@ -1,16 +1,21 @@
 import { decodeEnvelope } from '@partita/job';
 import { getProducer, Queue } from '@partita/enqueuer';
-import { BROKERS, readMessages, TopicFixture, waitFor } from './helpers';
+import { BROKERS, Closer, readMessages, TopicFixture, waitFor } from './helpers';
 
 const topics = new TopicFixture();
 const connection = { brokers: BROKERS };
 
-afterAll(() => topics.cleanup());
+const closer = new Closer();
+
+afterAll(async () => {
+  await closer.closeAll();
+  await topics.cleanup();
+});
 
 describe('sync and async dispatch', () => {
   it('sync dispatch returns the partition and offset the broker wrote the job at', async () => {
     const topic = await topics.create('sync', 4);
-    const queue = new Queue<{ order: number }>(topic, { connection });
+    const queue = closer.track(new Queue<{ order: number }>(topic, { connection }));
     const results = [];
     for (let order = 0; order < 5; order++) {
       results.push(await queue.add('ship', { order }, { key: 'order-1', dispatch: 'sync' }));
@@ -36,7 +41,7 @@ describe('sync and async dispatch', () => {
 
   it('async dispatch of 20,000 jobs followed by close() loses nothing', async () => {
     const topic = await topics.create('async', 6);
-    const queue = new Queue<{ n: number }>(topic, { connection });
+    const queue = closer.track(new Queue<{ n: number }>(topic, { connection }));
     const sent = 20_000;
     const ids = new Set<string>();
     for (let n = 0; n < sent; n++) {
@@ -53,7 +58,7 @@ describe('sync and async dispatch', () => {
   it('a burst larger than the producer queue waits for room instead of failing, in order', async () => {
     const topic = await topics.create('full', 1);
     // A tiny local queue forces ERR__QUEUE_FULL; add() must wait for room, keep order, lose nothing.
-    const queue = new Queue<{ n: number }>(topic, { connection, maxQueuedMessages: 50 });
+    const queue = closer.track(new Queue<{ n: number }>(topic, { connection, maxQueuedMessages: 50 }));
     const sent = 3_000;
     const adds = Array.from({ length: sent }, (_, n) => queue.add('n', { n }, { key: 'one-key' }));
     await Promise.all(adds);
@@ -68,15 +73,17 @@ describe('sync and async dispatch', () => {
 
   it('addBulk mixes sync and async jobs and returns one result per job, in order', async () => {
     const topic = await topics.create('bulk', 3);
-    const queue = new Queue(topic, { connection });
+    const queue = closer.track(new Queue(topic, { connection }));
     const results = await queue.addBulk([
-      { name: 'a', data: 1, opts: { dispatch: 'sync', jobId: 'job-a' } },
-      { name: 'b', data: 2, opts: { jobId: 'job-b' } },
+      // Explicit partitions: jobs without a key would land on a random partition.
+      { name: 'a', data: 1, opts: { dispatch: 'sync', jobId: 'job-a', partition: 0 } },
+      { name: 'b', data: 2, opts: { jobId: 'job-b', partition: 0 } },
       { name: 'c', data: 3, opts: { dispatch: 'sync', partition: 2, jobId: 'job-c' } },
     ]);
     expect(results.map((r) => r.id)).toEqual(['job-a', 'job-b', 'job-c']);
-    expect(results[0]!.offset).toEqual(expect.any(Number));
-    expect(results[1]!.offset).toBeUndefined();
+    expect(results[0]).toEqual({ id: 'job-a', partition: 0, offset: 0 });
+    // Async: the partition is known (explicit), the offset is not.
+    expect(results[1]).toEqual({ id: 'job-b', partition: 0 });
     expect(results[2]).toEqual({ id: 'job-c', partition: 2, offset: 0 });
     await queue.close();
     await waitFor(async () => (await topics.count(topic)) === 3, 10_000, '3 messages on the topic');
@@ -84,8 +91,8 @@ describe('sync and async dispatch', () => {
 
   it('shares one producer per connection and keeps it open until its last user closes', async () => {
     const topic = await topics.create('shared', 1);
-    const a = new Queue(topic, { connection });
-    const b = new Queue(topic, { connection });
+    const a = closer.track(new Queue(topic, { connection }));
+    const b = closer.track(new Queue(topic, { connection }));
     await a.add('x', 1, { dispatch: 'sync' });
     await a.close();
     // b still works after a closed: the producer is reference-counted.
@@ -95,7 +102,7 @@ describe('sync and async dispatch', () => {
     await expect(b.add('x', 3)).rejects.toThrow(/closed/);
 
     // The low-level handle the worker uses for its dead letter queue.
-    const producer = getProducer(connection);
+    const producer = closer.track(getProducer(connection));
     const delivery = await producer.produce({ topic, key: 'k', value: Buffer.from('raw'), headers: { h: 'v' } }, { awaitAck: true });
     expect(delivery).toEqual({ topic, partition: 0, offset: 2 });
     await producer.close();

@@ -29,8 +29,11 @@ export class TopicFixture {
   }
 
   async cleanup(): Promise<void> {
-    for (const topic of this.created) await this.admin.deleteTopic(topic).catch(() => undefined);
-    this.admin.close();
+    try {
+      for (const topic of this.created) await this.admin.deleteTopic(topic).catch(() => undefined);
+    } finally {
+      this.admin.close();
+    }
   }
 }
 
@@ -73,5 +76,23 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     if (await check()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/**
+ * Remembers what a test opened so that `closeAll` (in afterAll) closes it even when the test
+ * failed half-way: an open librdkafka client keeps the Jest process alive.
+ */
+export class Closer {
+  private readonly open: Array<{ close(): Promise<void> | void }> = [];
+
+  track<T extends { close(): Promise<void> | void }>(resource: T): T {
+    this.open.push(resource);
+    return resource;
+  }
+
+  async closeAll(): Promise<void> {
+    const open = this.open.splice(0);
+    await Promise.allSettled(open.map(async (resource) => resource.close()));
   }
 }

@@ -1,11 +1,13 @@
 import { decodeEnvelope, HEADERS, Job, JobDescriptor, JobOptions } from '@partita/job';
 import { closeDefaultEnqueuer, configure, partitionForKey, Queue } from '@partita/enqueuer';
-import { BROKERS, readMessages, TopicFixture } from './helpers';
+import { BROKERS, Closer, readMessages, TopicFixture } from './helpers';
 
 const topics = new TopicFixture();
+const closer = new Closer();
 const connection = { brokers: BROKERS };
 
 afterAll(async () => {
+  await closer.closeAll();
   await closeDefaultEnqueuer();
   await topics.cleanup();
 });
@@ -18,7 +20,7 @@ function headerValue(message: { headers?: Array<Record<string, string | Buffer>>
 describe('key → partition (murmur2, as the Java client)', () => {
   it('puts 10,000 jobs over 200 keys on a 12-partition topic where murmur2 says, one partition per key', async () => {
     const topic = await topics.create('keys', 12);
-    const queue = new Queue<{ n: number; user: string }>(topic, { connection });
+    const queue = closer.track(new Queue<{ n: number; user: string }>(topic, { connection }));
     const jobs = Array.from({ length: 10_000 }, (_, n) => {
       const user = `user-${n % 200}`;
       return { name: 'sync-profile', data: { n, user }, opts: { key: user } };
@@ -55,10 +57,10 @@ describe('key → partition (murmur2, as the Java client)', () => {
 
   it("partitionKeyType 'partitionKey' stores no key but uses the key's murmur2 partition", async () => {
     const topic = await topics.create('pkey', 7);
-    const queue = new Queue(topic, {
+    const queue = closer.track(new Queue(topic, {
       connection,
       defaultJobOptions: { partitionKeyType: 'partitionKey', partitioner: (job: JobDescriptor) => (job.data as { account: string }).account },
-    });
+    }));
     const accounts = Array.from({ length: 30 }, (_, i) => `account-${i}`);
     const results = await queue.addBulk(accounts.map((account) => ({ name: 'charge', data: { account } })));
     await queue.close();
@@ -75,14 +77,14 @@ describe('key → partition (murmur2, as the Java client)', () => {
 
   it("partitionKeyType 'partition' writes to the exact partition, keeping the key", async () => {
     const topic = await topics.create('part', 5);
-    const queue = new Queue<{ shard: number }>(topic, {
+    const queue = closer.track(new Queue<{ shard: number }>(topic, {
       connection,
       defaultJobOptions: {
         partitionKeyType: 'partition',
         partition: (job: JobDescriptor) => (job.data as { shard: number }).shard,
         partitioner: (job: JobDescriptor) => `shard-${(job.data as { shard: number }).shard}`,
       },
-    });
+    }));
     const sync = await queue.add('rebuild', { shard: 3 }, { dispatch: 'sync' });
     expect(sync.partition).toBe(3);
     // opts.partition always wins.
@@ -102,8 +104,8 @@ describe('key → partition (murmur2, as the Java client)', () => {
     configure({ connection });
 
     abstract class UserJob<D extends { userId: string }> extends Job<D> {
-      static override queue = topic;
-      static override options: JobOptions<{ userId: string }> = { partitioner: (job) => `user:${job.data.userId}`, attempts: 7 };
+      static queue = topic;
+      static options: JobOptions<{ userId: string }> = { partitioner: (job) => `user:${job.data.userId}`, attempts: 7 };
     }
     class SendWelcome extends UserJob<{ userId: string; template: string }> {
       static override options: JobOptions<{ userId: string }> = { backoff: 500 };

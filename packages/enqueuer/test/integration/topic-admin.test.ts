@@ -1,19 +1,24 @@
 import { createTopicAdmin, provisionTopic, Queue, TopicMismatchError } from '@partita/enqueuer';
-import { BROKERS, uniqueTopic } from './helpers';
+import { BROKERS, Closer, uniqueTopic } from './helpers';
 
 const admin = createTopicAdmin({ brokers: BROKERS });
 const created: string[] = [];
+const closer = new Closer();
 
 afterAll(async () => {
-  for (const topic of created) await admin.deleteTopic(topic);
-  admin.close();
+  await closer.closeAll();
+  try {
+    for (const topic of created) await admin.deleteTopic(topic);
+  } finally {
+    admin.close();
+  }
 });
 
 describe('topic provisioning (no broker auto-creation)', () => {
   it('queue.ensureTopic creates the topic once and is idempotent', async () => {
     const topic = uniqueTopic('ensure');
     created.push(topic);
-    const queue = new Queue(topic, { connection: { brokers: BROKERS } });
+    const queue = closer.track(new Queue(topic, { connection: { brokers: BROKERS } }));
     expect(await queue.ensureTopic({ partitions: 4, replicationFactor: 1 })).toEqual({ topic, partitions: 4, created: true });
     expect(await queue.ensureTopic({ partitions: 4 })).toEqual({ topic, partitions: 4, created: false });
     // Fewer partitions than exist is fine.

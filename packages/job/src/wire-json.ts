@@ -1,0 +1,319 @@
+import { SerializationError } from './errors';
+
+/**
+ * Serialises a value to superjson's wire format (`{ json, meta? }`), so that `SuperJSON.parse`
+ * restores it, without going through `SuperJSON.stringify`. Two reasons:
+ *
+ * - correctness: superjson 1.x does not escape an object key containing `.` when a Date, BigInt,
+ *   undefined, ... sits right under it (`{ 'a.b': new Date() }` comes back as a string, and can
+ *   overwrite `a.b` of a sibling `a`), and it turns an invalid Date into `null`. Here every path
+ *   segment is escaped, and what cannot be represented is refused instead of altered.
+ * - speed: plain JSON data (the common case) costs one validation walk plus `JSON.stringify`;
+ *   other data one walk that writes the text and the annotations directly. About five times faster
+ *   than superjson's generic walker, which matters on the enqueue hot path.
+ *
+ * Supported: null, booleans, strings, numbers (NaN, ±Infinity and -0 included), undefined, BigInt,
+ * Date, RegExp, Error (name and message), Map, Set, arrays and plain objects. Anything else
+ * (functions, symbols, class instances, circular references, invalid Dates) is a
+ * {@link SerializationError} naming where it is. An object reachable twice (not circularly) is
+ * written twice and comes back as two equal objects.
+ */
+export function toSuperJsonText(value: unknown, label = 'value'): string {
+  const walk = new Walk(label);
+  // Plain JSON (the common case): V8's native JSON.stringify is the fastest writer there is.
+  if (walk.isPlainJson(value)) return JSON.stringify({ json: value });
+  walk.out = '{"json":';
+  const annotation = walk.emit(value);
+  if (annotation === undefined) return `${walk.out}}`;
+  return `${walk.out},"meta":{"values":${JSON.stringify(annotation)}}}`;
+}
+
+/** superjson's type tag of a transformed value, optionally with the annotations of its insides. */
+type TypeAnnotation = [string] | [string, AnnotationTree];
+/** Annotations of the insides of an object, array, Map or Set, by (escaped, dotted) path. */
+type AnnotationTree = { [path: string]: TypeAnnotation };
+type Annotation = TypeAnnotation | AnnotationTree;
+
+const SET_ITEM = Symbol('set item');
+const MAP_KEY = Symbol('map key');
+/** Followed in the segments by the entry's key, as a string. */
+const MAP_VALUE = Symbol('map value');
+type Marker = typeof SET_ITEM | typeof MAP_KEY | typeof MAP_VALUE;
+
+interface Encoded {
+  json: unknown;
+  annotation: Annotation | undefined;
+}
+
+class Walk {
+  constructor(
+    /** Names what is being serialised in errors, e.g. `job SendWelcome`. */
+    private readonly label: string,
+  ) {}
+
+  /** The objects being walked, to detect cycles. */
+  private readonly ancestors: object[] = [];
+  /**
+   * Where the walk is: object keys (strings), array indexes (numbers) and Map/Set markers
+   * (symbols below). Turned into a readable path only for an error, to keep the walk cheap.
+   */
+  private readonly segments: Array<string | number | Marker> = [];
+
+  /**
+   * Validates `value` and tells whether `JSON.stringify` already writes it faithfully (no Date,
+   * undefined, BigInt, special number, Map, Set, RegExp or Error anywhere inside).
+   */
+  isPlainJson(value: unknown): boolean {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return true;
+      case 'number':
+        return Number.isFinite(value) && !Object.is(value, -0);
+      case 'undefined':
+      case 'bigint':
+        return false;
+      case 'function':
+      case 'symbol':
+        throw this.error(`is a ${typeof value}, which cannot be serialised`);
+    }
+    if (value === null) return true;
+    const object = value as object;
+    if (object instanceof Date || object instanceof RegExp || object instanceof Error || object instanceof Map || object instanceof Set) return false;
+    this.enter(object);
+    // At the first value JSON cannot carry, stop: the annotating walk that follows validates
+    // everything anyway.
+    let plain = true;
+    if (Array.isArray(object)) {
+      for (let i = 0; plain && i < object.length; i++) {
+        this.segments.push(i);
+        plain = this.isPlainJson(object[i]);
+        this.segments.pop();
+      }
+    } else {
+      this.assertPlainObject(object);
+      for (const key of Object.keys(object)) {
+        this.segments.push(key);
+        plain = this.isPlainJson((object as Record<string, unknown>)[key]);
+        this.segments.pop();
+        if (!plain) break;
+      }
+    }
+    this.ancestors.pop();
+    return plain;
+  }
+
+  /** The JSON text written so far by {@link emit}. */
+  out = '';
+
+  /**
+   * Appends the JSON text of `value` as superjson transforms it (Dates as ISO strings, undefined
+   * as null, ...) to {@link out}, and returns the annotations superjson needs to restore it. One
+   * walk, no intermediate copy of the data.
+   */
+  emit(value: unknown): Annotation | undefined {
+    switch (typeof value) {
+      case 'string':
+        this.out += JSON.stringify(value);
+        return undefined;
+      case 'boolean':
+        this.out += value ? 'true' : 'false';
+        return undefined;
+      case 'number':
+        if (Number.isFinite(value) && !Object.is(value, -0)) {
+          this.out += String(value);
+          return undefined;
+        }
+        this.out += Object.is(value, -0) ? '"-0"' : `"${String(value)}"`;
+        return ['number'];
+      case 'undefined':
+        this.out += 'null';
+        return ['undefined'];
+      case 'bigint':
+        this.out += `"${value.toString()}"`;
+        return ['bigint'];
+      case 'function':
+      case 'symbol':
+        throw this.error(`is a ${typeof value}, which cannot be serialised`);
+    }
+    if (value === null) {
+      this.out += 'null';
+      return undefined;
+    }
+    const object = value as object;
+    if (Array.isArray(object)) {
+      this.enter(object);
+      this.out += '[';
+      let tree: AnnotationTree | undefined;
+      for (let i = 0; i < object.length; i++) {
+        if (i > 0) this.out += ',';
+        this.segments.push(i);
+        const annotation = this.emit(object[i]);
+        this.segments.pop();
+        if (annotation !== undefined) tree = this.addChild(tree, String(i), annotation);
+      }
+      this.out += ']';
+      this.ancestors.pop();
+      return tree;
+    }
+    const proto = Object.getPrototypeOf(object);
+    if (proto === Object.prototype || proto === null) {
+      this.enter(object);
+      this.out += '{';
+      let tree: AnnotationTree | undefined;
+      let first = true;
+      for (const key of Object.keys(object)) {
+        this.out += first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`;
+        first = false;
+        this.segments.push(key);
+        const annotation = this.emit((object as Record<string, unknown>)[key]);
+        this.segments.pop();
+        if (annotation !== undefined) tree = this.addChild(tree, key, annotation);
+      }
+      this.out += '}';
+      this.ancestors.pop();
+      return tree;
+    }
+    if (object instanceof Date) {
+      if (Number.isNaN(object.getTime())) throw this.error('is an invalid Date, which cannot be serialised');
+      this.out += `"${object.toISOString()}"`;
+      return ['Date'];
+    }
+    // Rare types: build them with the copying encoder, then write the copy.
+    const { json, annotation } = this.encode(value);
+    this.out += JSON.stringify(json);
+    return annotation;
+  }
+
+  encode(value: unknown): Encoded {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return { json: value, annotation: undefined };
+      case 'number':
+        if (Number.isFinite(value) && !Object.is(value, -0)) return { json: value, annotation: undefined };
+        return { json: Object.is(value, -0) ? '-0' : String(value), annotation: ['number'] };
+      case 'undefined':
+        return { json: null, annotation: ['undefined'] };
+      case 'bigint':
+        return { json: value.toString(), annotation: ['bigint'] };
+      case 'function':
+      case 'symbol':
+        throw this.error(`is a ${typeof value}, which cannot be serialised`);
+    }
+    if (value === null) return { json: null, annotation: undefined };
+    const object = value as object;
+    if (object instanceof Date) {
+      if (Number.isNaN(object.getTime())) throw this.error('is an invalid Date, which cannot be serialised');
+      return { json: object.toISOString(), annotation: ['Date'] };
+    }
+    if (object instanceof RegExp) return { json: String(object), annotation: ['regexp'] };
+    if (object instanceof Error) return { json: { name: object.name, message: object.message }, annotation: ['Error'] };
+    this.enter(object);
+    try {
+      if (object instanceof Map) {
+        // superjson writes a Map as its entries, [[key, value], ...], annotated by "index.0|1".
+        const json: unknown[] = [];
+        let tree: AnnotationTree | undefined;
+        let i = 0;
+        for (const [k, v] of object) {
+          this.segments.push(MAP_KEY);
+          const key = this.encode(k);
+          this.segments.pop();
+          this.segments.push(MAP_VALUE, String(k));
+          const val = this.encode(v);
+          this.segments.pop();
+          this.segments.pop();
+          json.push([key.json, val.json]);
+          let entry: AnnotationTree | undefined;
+          if (key.annotation !== undefined) entry = this.addChild(entry, '0', key.annotation);
+          if (val.annotation !== undefined) entry = this.addChild(entry, '1', val.annotation);
+          if (entry !== undefined) tree = this.addChild(tree, String(i), entry);
+          i++;
+        }
+        return { json, annotation: tree ? ['map', tree] : ['map'] };
+      }
+      if (object instanceof Set) {
+        const inner = this.encodeItems([...object], SET_ITEM);
+        return { json: inner.json, annotation: inner.annotation ? ['set', inner.annotation] : ['set'] };
+      }
+      if (Array.isArray(object)) return this.encodeItems(object, undefined);
+      this.assertPlainObject(object);
+      const json: Record<string, unknown> = {};
+      let tree: AnnotationTree | undefined;
+      for (const key of Object.keys(object)) {
+        this.segments.push(key);
+        const child = this.encode((object as Record<string, unknown>)[key]);
+        json[key] = child.json;
+        if (child.annotation !== undefined) tree = this.addChild(tree, key, child.annotation);
+        this.segments.pop();
+      }
+      return { json, annotation: tree };
+    } finally {
+      this.ancestors.pop();
+    }
+  }
+
+  /** Array items, or Set items when `marker` is given (errors then say `<item>`, not an index). */
+  private encodeItems(items: unknown[], marker: Marker | undefined): { json: unknown[]; annotation: AnnotationTree | undefined } {
+    const json: unknown[] = new Array(items.length);
+    let tree: AnnotationTree | undefined;
+    for (let i = 0; i < items.length; i++) {
+      this.segments.push(marker ?? i);
+      const child = this.encode(items[i]);
+      json[i] = child.json;
+      if (child.annotation !== undefined) tree = this.addChild(tree, String(i), child.annotation);
+      this.segments.pop();
+    }
+    return { json, annotation: tree };
+  }
+
+  /** Adds a child's annotation under `key`, flattening a child tree into dotted paths as superjson does. */
+  private addChild(tree: AnnotationTree | undefined, key: string, annotation: Annotation): AnnotationTree {
+    const result = tree ?? {};
+    const segment = this.escapeSegment(key);
+    if (Array.isArray(annotation)) {
+      result[segment] = annotation;
+    } else {
+      for (const [inner, value] of Object.entries(annotation)) result[`${segment}.${inner}`] = value;
+    }
+    return result;
+  }
+
+  /**
+   * superjson's path syntax: segments joined by `.`, a literal dot written `\.`. A key ending in a
+   * backslash would read as an escaped dot, so it cannot be expressed.
+   */
+  private escapeSegment(key: string): string {
+    if (key.endsWith('\\')) {
+      throw this.error(`has the key ${JSON.stringify(key)} (ending in a backslash) above a Date/Map/Set/BigInt/undefined value, which superjson cannot address`);
+    }
+    return key.includes('.') ? key.replace(/\./g, '\\.') : key;
+  }
+
+  private enter(object: object): void {
+    if (this.ancestors.includes(object)) throw this.error('contains a circular reference');
+    this.ancestors.push(object);
+  }
+
+  private assertPlainObject(object: object): void {
+    const proto = Object.getPrototypeOf(object);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (object as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
+      throw this.error(`is a ${kind} instance; only plain objects, arrays, Date, Map, Set, BigInt, RegExp and Error are supported`);
+    }
+  }
+
+  private error(what: string): SerializationError {
+    let path = '';
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      if (typeof segment === 'number') path += `[${segment}]`;
+      else if (segment === SET_ITEM) path += '<item>';
+      else if (segment === MAP_KEY) path += '<key>';
+      else if (segment === MAP_VALUE) path += `.get(${String(this.segments[++i])})`;
+      else path += path === '' ? segment : `.${segment}`;
+    }
+    return new SerializationError(`${this.label}: ${path || 'the top level'} ${what}`);
+  }
+}

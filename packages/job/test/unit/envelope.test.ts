@@ -1,0 +1,144 @@
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  Envelope,
+  ENVELOPE_VERSION,
+  envelopeHeaders,
+  HEADERS,
+  PoisonMessageError,
+  SerializationError,
+} from '@partita/job';
+
+function envelope(data: unknown, overrides: Partial<Envelope> = {}): Envelope {
+  return { v: ENVELOPE_VERSION, id: 'job-1', name: 'SendWelcome', data, enqueuedAt: 1_700_000_000_000, opts: {}, ...overrides };
+}
+
+function roundTrip(data: unknown): unknown {
+  return decodeEnvelope(encodeEnvelope(envelope(data))).data;
+}
+
+describe('envelope codec round trips', () => {
+  it('keeps Dates, Maps, Sets, BigInts and undefined, nested', () => {
+    const data = {
+      at: new Date('2024-02-29T12:34:56.789Z'),
+      byUser: new Map<string, Set<bigint>>([
+        ['u1', new Set([1n, 2n ** 70n])],
+        ['u2', new Set()],
+      ]),
+      tags: new Set(['a', 'b']),
+      huge: -(2n ** 64n),
+      missing: undefined,
+      nested: { list: [undefined, new Date(0), { deeper: new Map([[new Date(1), undefined]]) }] },
+    };
+    const back = roundTrip(data) as typeof data;
+    expect(back).toEqual(data);
+    expect(back.at).toBeInstanceOf(Date);
+    expect(back.at.getTime()).toBe(data.at.getTime());
+    expect(back.byUser).toBeInstanceOf(Map);
+    expect(back.byUser.get('u1')).toEqual(new Set([1n, 2n ** 70n]));
+    expect(typeof back.huge).toBe('bigint');
+    expect('missing' in back).toBe(true);
+    expect(back.missing).toBeUndefined();
+    const deeper = (back.nested.list[2] as { deeper: Map<Date, undefined> }).deeper;
+    expect([...deeper.keys()][0]).toEqual(new Date(1));
+  });
+
+  it('keeps special numbers, RegExp and Error messages', () => {
+    const back = roundTrip({ nan: NaN, inf: Infinity, ninf: -Infinity, negZero: -0, re: /a+b/gi, err: new Error('boom') }) as Record<string, unknown>;
+    expect(back.nan).toBeNaN();
+    expect(back.inf).toBe(Infinity);
+    expect(back.ninf).toBe(-Infinity);
+    expect(Object.is(back.negZero, -0)).toBe(true);
+    expect(back.re).toEqual(/a+b/gi);
+    expect(back.err).toBeInstanceOf(Error);
+    expect((back.err as Error).message).toBe('boom');
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', 'plain'],
+    ['a bigint', 12345678901234567890n],
+    ['a Date', new Date(42)],
+    ['an empty object', {}],
+    ['unicode', { text: 'Grüße, 世界 🎵' }],
+  ])('keeps top-level %s', (_what, data) => {
+    expect(roundTrip(data)).toEqual(data);
+  });
+
+  it('keeps an object shared twice (not circular) and objects without prototype', () => {
+    const shared = { n: 1 };
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
+    const back = roundTrip({ pair: [shared, shared], bare }) as { pair: Array<{ n: number }>; bare: Record<string, unknown> };
+    expect(back.pair).toEqual([{ n: 1 }, { n: 1 }]);
+    expect(back.bare).toEqual({ a: 1 });
+  });
+
+  it('carries id, name, enqueuedAt and options', () => {
+    const original = envelope({ x: 1 }, { opts: { attempts: 3, backoff: { type: 'exponential', delay: 100, jitter: 0.5 }, deadLetter: false } });
+    expect(decodeEnvelope(encodeEnvelope(original))).toEqual(original);
+  });
+
+  it('decodes from a string as well as a Buffer', () => {
+    const encoded = encodeEnvelope(envelope([1, 2]));
+    expect(decodeEnvelope(encoded.toString('utf8')).data).toEqual([1, 2]);
+  });
+});
+
+describe('envelope codec rejects what it cannot carry faithfully', () => {
+  class Money {
+    constructor(readonly cents: number) {}
+  }
+
+  it.each([
+    ['a function', { cb: () => 1 }, 'data.cb is a function'],
+    ['a function in an array', { list: [1, () => 2] }, 'data.list[1] is a function'],
+    ['a symbol', { s: Symbol('x') }, 'data.s is a symbol'],
+    ['a class instance', { price: new Money(5) }, 'data.price is a Money instance'],
+    ['a class instance inside a Map', { m: new Map([['k', new Money(1)]]) }, 'data.m.get(k) is a Money instance'],
+    ['a class instance inside a Set', { s: new Set([new Money(1)]) }, 'data.s<item> is a Money instance'],
+    ['a Buffer', { raw: Buffer.from('x') }, 'data.raw is a Buffer instance'],
+  ])('%s → SerializationError naming the path', (_what, data, path) => {
+    expect(() => encodeEnvelope(envelope(data))).toThrow(SerializationError);
+    expect(() => encodeEnvelope(envelope(data))).toThrow(path);
+  });
+
+  it('rejects circular references', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = { back: a };
+    expect(() => encodeEnvelope(envelope(a))).toThrow(/circular reference/);
+    const list: unknown[] = [];
+    list.push(list);
+    expect(() => encodeEnvelope(envelope(list))).toThrow(SerializationError);
+    const map = new Map<string, unknown>();
+    map.set('me', map);
+    expect(() => encodeEnvelope(envelope(map))).toThrow(SerializationError);
+  });
+});
+
+describe('decodeEnvelope: poison messages', () => {
+  it.each([
+    ['no value', null, 'undecodable'],
+    ['an empty value', Buffer.alloc(0), 'undecodable'],
+    ['not JSON', Buffer.from('not json {'), 'undecodable'],
+    ['a JSON scalar', Buffer.from('42'), 'undecodable'],
+    ['another version', Buffer.from(JSON.stringify({ json: { v: 2, id: 'a', name: 'b', enqueuedAt: 1 } })), 'unknown-version'],
+    ['no version', Buffer.from(JSON.stringify({ json: { id: 'a', name: 'b', enqueuedAt: 1 } })), 'unknown-version'],
+    ['no id', Buffer.from(JSON.stringify({ json: { v: 1, name: 'b', enqueuedAt: 1 } })), 'undecodable'],
+  ])('%s → PoisonMessageError(%s)', (_what, value, reason) => {
+    let error: unknown;
+    try {
+      decodeEnvelope(value);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PoisonMessageError);
+    expect((error as PoisonMessageError).reason).toBe(reason);
+  });
+});
+
+describe('envelopeHeaders', () => {
+  it('names the job, its id and the format version', () => {
+    expect(envelopeHeaders(envelope(null))).toEqual({ [HEADERS.name]: 'SendWelcome', [HEADERS.id]: 'job-1', [HEADERS.version]: '1' });
+  });
+});
