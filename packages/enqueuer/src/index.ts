@@ -5,6 +5,8 @@
  * Importing this module installs the default enqueuer behind `Job.performLater`.
  */
 export { Queue } from './queue';
+export { StateNotEnabledError } from './queue-state';
+export type { QueueStateOption } from './queue-state';
 export type { BulkJob, QueueOptions } from './queue';
 export { Enqueuer } from './enqueuer';
 export type { EnqueuerOptions } from './enqueuer';

@@ -1,9 +1,18 @@
 import { EnqueueOptions, EnqueueResult, JobRequest, JobValidationError } from '@partita/job';
+import type { JobRecord, JobState, StateStore } from '@partita/state';
 import { Enqueuer, EnqueuerOptions } from './enqueuer';
+import { openQueueState, QueueStateOption, StateNotEnabledError } from './queue-state';
 import { TopicInfo, TopicSpec, validateTopicName } from './topic-admin';
 
-/** Options of a {@link Queue}: where Kafka is, producer tuning and default job options. */
-export type QueueOptions = EnqueuerOptions;
+/** Options of a {@link Queue}: where Kafka is, producer tuning, default job options, job state. */
+export interface QueueOptions extends EnqueuerOptions {
+  /**
+   * The job-state store in Redis (@partita/state): enables `getJob`, `getJobs`, `getJobCounts`,
+   * `clean` and `jobId` de-duplication. `{ redis: 'redis://…' }`, a `StateStore`, or `false`.
+   * @defaultValue enabled with `{ redis: PARTITA_REDIS_URL }` when that env is set, else off
+   */
+  state?: QueueStateOption;
+}
 
 /** One job of {@link Queue.addBulk}. */
 export interface BulkJob<TData = unknown> {
@@ -29,6 +38,7 @@ export interface BulkJob<TData = unknown> {
 export class Queue<TData = unknown> {
   private readonly enqueuer: Enqueuer;
   private readonly options: QueueOptions;
+  private readonly state?: { store: StateStore; owned: boolean };
 
   constructor(
     /** The queue's name, which is its Kafka topic. */
@@ -37,7 +47,9 @@ export class Queue<TData = unknown> {
   ) {
     validateTopicName(name, 'queue name');
     this.options = options;
-    this.enqueuer = new Enqueuer(options);
+    const { state, ...enqueuerOptions } = options;
+    this.enqueuer = new Enqueuer(enqueuerOptions);
+    this.state = openQueueState(state);
   }
 
   /** The job options every job of this queue starts from. */
@@ -50,7 +62,10 @@ export class Queue<TData = unknown> {
    * the broker wrote it at. Bad input rejects before anything is produced.
    */
   async add(name: string, data: TData, opts?: EnqueueOptions): Promise<EnqueueResult> {
-    return this.enqueuer.enqueue(this.request(name, data, opts));
+    const request = this.request(name, data, opts);
+    if (!this.state) return this.enqueuer.enqueue(request);
+    const [result] = await this.addWithState([{ name, data, opts }]);
+    return result;
   }
 
   /** Adds many jobs in one batch, in order. If any job is invalid, none is produced. */
@@ -60,7 +75,43 @@ export class Queue<TData = unknown> {
       if (typeof job !== 'object' || job === null) throw new JobValidationError('jobs', `job #${i}: expected { name, data, opts? }, got ${String(job)}`);
       return this.request(job.name, job.data, job.opts, i);
     });
-    return this.enqueuer.enqueueAll(requests);
+    if (!this.state) return this.enqueuer.enqueueAll(requests);
+    return this.addWithState(jobs);
+  }
+
+  /** The job's recorded state (needs `state`); undefined when unknown or removed by retention. */
+  getJob<TResult = unknown>(id: string): Promise<JobRecord<TData, TResult> | undefined> {
+    return this.stateStore('getJob').getJob<TData, TResult>(this.name, id);
+  }
+
+  /** Jobs in the given states, newest first (needs `state`). */
+  getJobs(states?: JobState | JobState[], start = 0, end = -1, asc = false): Promise<Array<JobRecord<TData>>> {
+    return this.stateStore('getJobs').getJobs<TData>(this.name, states, start, end, asc);
+  }
+
+  /** How many jobs are in each of the given states (needs `state`). */
+  getJobCounts<S extends JobState>(...states: S[]): Promise<Record<S, number>> {
+    return this.stateStore('getJobCounts').getJobCounts(this.name, ...states);
+  }
+
+  /** Removes up to `limit` (0: all) jobs in `state` finished more than `graceMs` ago; returns their ids. */
+  clean(graceMs: number, limit = 0, state: JobState = 'completed'): Promise<string[]> {
+    return this.stateStore('clean').clean(this.name, graceMs, limit, state);
+  }
+
+  private async addWithState(jobs: Array<BulkJob<TData>>): Promise<EnqueueResult[]> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { addJobsWithState } = require('@partita/state') as typeof import('@partita/state');
+    return addJobsWithState(this.stateStore('add'), this.name, jobs, (fresh) =>
+      this.enqueuer.enqueueAll(fresh.map((job) => this.request(job.name, job.data as TData, job.opts))),
+    );
+  }
+
+  private stateStore(method: string): StateStore {
+    if (!this.state) {
+      throw new StateNotEnabledError(`queue.${method} needs the job-state store: new Queue('${this.name}', { state: { redis: 'redis://127.0.0.1:6379' } }) or env PARTITA_REDIS_URL`);
+    }
+    return this.state.store;
   }
 
   /** Creates the queue's topic unless it exists (see `TopicAdmin.ensureTopic`). */
@@ -78,9 +129,13 @@ export class Queue<TData = unknown> {
     return this.enqueuer.flush(timeoutMs);
   }
 
-  /** Flushes every job added (async ones included) and releases the producer. */
-  close(): Promise<void> {
-    return this.enqueuer.close();
+  /** Flushes every job added (async ones included) and releases the producer (and its state store). */
+  async close(): Promise<void> {
+    try {
+      await this.enqueuer.close();
+    } finally {
+      if (this.state?.owned) await this.state.store.close();
+    }
   }
 
   private request(name: string, data: TData, opts: EnqueueOptions | undefined, index?: number): JobRequest {

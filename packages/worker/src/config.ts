@@ -2,6 +2,7 @@ import { Backoff, DEFAULT_ATTEMPTS, PartitaError, validateAttempts, validateBack
 import type { BackoffStrategy } from './core/retry-policy';
 import { byMessageKey, LaneDistribution, VirtualPartitioner } from './core/lane-router';
 import { ConnectionOptions, resolveBrokers } from '@partita/enqueuer';
+import type { StateStore, StateStoreOptions } from '@partita/state';
 
 /** Virtual partitions: fan-out of one Kafka partition's jobs to parallel ordered lanes. */
 export interface VirtualPartitionOptions {
@@ -55,6 +56,12 @@ export interface WorkerOptions {
   batchSize?: number;
   /** librdkafka consumer properties passed through (merged over `connection.kafka`). @defaultValue {} */
   kafka?: Record<string, string | number | boolean>;
+  /**
+   * Record each job's state in Redis (@partita/state) for `queue.getJob`, `waitUntilFinished`,
+   * counts and `QueueEvents`: `{ redis: 'redis://…' }`, a `StateStore`, or `false`.
+   * @defaultValue enabled with `{ redis: PARTITA_REDIS_URL }` when that env is set, else off
+   */
+  state?: StateStore | StateStoreOptions | false;
 }
 
 /** A worker option, or a combination of them, is invalid. Names the option and the fix. */
@@ -98,7 +105,7 @@ export interface ResolvedWorkerConfig {
 const WORKER_OPTION_KEYS = [
   'connection', 'groupId', 'concurrency', 'virtualPartitions', 'longRunning', 'shutdownTimeoutMs', 'revokeGraceMs',
   'highWatermark', 'lowWatermark', 'attempts', 'backoff', 'backoffStrategy', 'deadLetter', 'commitIntervalMs',
-  'batchSize', 'kafka',
+  'batchSize', 'kafka', 'state',
 ];
 
 /**

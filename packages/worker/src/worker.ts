@@ -6,6 +6,8 @@ import { ConsumerShell } from './kafka/consumer-shell';
 import { JobRunner, Processor } from './runner';
 import { createDeadLetterSink } from './dead-letter';
 import { prepareQueueTopics } from './queue-topics';
+import { openWorkerState } from './worker-state';
+import type { StateRecorder, StateStore } from '@partita/state';
 
 /** Job classes (or a registry of them), or a BullMQ-style processor function. */
 export type WorkerHandler = JobRegistry | JobClass[] | Processor;
@@ -28,6 +30,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   private readonly shell: ConsumerShell;
   private readonly deadLetters: DeadLetterSink & { close(): Promise<void> };
   private state: State = 'idle';
+  private readonly jobState?: { recorder: StateRecorder; store: StateStore; owned: boolean };
   private closing?: Promise<void>;
 
   constructor(queues: string | string[], handler: WorkerHandler, options: WorkerOptions = {}) {
@@ -48,6 +51,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       onError: (error) => this.reportError(error),
     });
     this.engine = new Engine(this.config, this.shell, new JobRunner(resolvedHandler, this), this.deadLetters, this);
+    this.jobState = openWorkerState(this, options.state);
   }
 
   /** Connects to Kafka, joins the consumer group and starts processing. Resolves once polling. */
@@ -104,6 +108,11 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     if (wasRunning) await this.engine.close(timeoutMs);
     await this.shell.stop();
     await this.deadLetters.close();
+    if (this.jobState) {
+      await this.jobState.recorder.flush(2000);
+      this.jobState.recorder.detach();
+      if (this.jobState.owned) await this.jobState.store.close();
+    }
     this.state = 'closed';
     this.emit('closed');
   }

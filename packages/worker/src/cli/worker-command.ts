@@ -37,6 +37,7 @@ interface WorkerFlags {
   brokers?: string;
   shutdownTimeout?: number;
   revokeGrace?: number;
+  redis?: string;
   statsInterval: number;
   kafka: Record<string, string>;
 }
@@ -54,6 +55,7 @@ export function workerCommand(): Command {
     .option('-b, --brokers <list>', 'Kafka bootstrap brokers, host:port,... (default: $PARTITA_BROKERS or 127.0.0.1:9092)')
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running jobs may finish before they are aborted (default: 30000)', parsePositiveInt)
     .option('--revoke-grace <ms>', 'how long running jobs of a revoked partition may finish before it is released (default: 5000)', (v) => parseNonNegativeInt(v))
+    .option('--redis <url>', 'record job state in Redis for getJob/waitUntilFinished/QueueEvents (default: $PARTITA_REDIS_URL, else off)')
     .option('-k, --kafka <property=value>', 'a librdkafka consumer property, e.g. session.timeout.ms=10000; repeat for several', collectProperty, {})
     .option('--stats-interval <ms>', 'how often to log a throughput line; 0 for never', (v) => Number(v), 10000)
     .action(async (flags: WorkerFlags) => {
@@ -73,6 +75,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     revokeGraceMs: flags.revokeGrace,
     kafka: flags.kafka,
   };
+  if (flags.redis) options.state = { redis: flags.redis };
   if (flags.maxPartitions !== undefined) options.virtualPartitions = { maxPartitions: flags.maxPartitions };
   const worker = new Worker(queues, registry, options);
   const log = (line: string) => console.log(`[partita] ${line}`);

@@ -1,0 +1,244 @@
+import SuperJSON from 'superjson';
+import { isJobState, JobState } from './states';
+
+/** Longest stack trace kept per failed try, in characters. */
+export const MAX_STACK_CHARS = 4000;
+
+const UNDEFINED_TEXT = '{"json":null,"meta":{"values":["undefined"]}}';
+
+/**
+ * Encodes a value (job data, a result, progress) as superjson text (`SuperJSON.parse` restores
+ * it). Plain JSON, and JSON with Dates and undefined (the common cases), take a fast path;
+ * anything else goes through superjson. A value that cannot be encoded is stored as a string
+ * saying why, never thrown: a job's result must not fail the recording of its completion.
+ */
+export function encodeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify({ json: value });
+    case 'number':
+      if (Number.isFinite(value) && !Object.is(value, -0)) return JSON.stringify({ json: value });
+      break;
+    case 'undefined':
+      return UNDEFINED_TEXT;
+    case 'function':
+    case 'symbol':
+      return JSON.stringify({ json: `[unserializable ${typeof value}]` });
+  }
+  if (value === null) return '{"json":null}';
+  const fast = fastEncode(value);
+  if (fast !== undefined) return fast;
+  try {
+    return SuperJSON.stringify(value);
+  } catch (error) {
+    return JSON.stringify({ json: `[unserializable: ${(error as Error).message}]` });
+  }
+}
+
+/** Nesting depth past which the fast path gives up (superjson handles the rest, cycles included). */
+const MAX_FAST_DEPTH = 32;
+
+/**
+ * superjson's output for values made of JSON, Dates (valid) and undefined, with object keys free
+ * of `\\`; `undefined` when the value has anything else. One walk notes where the Dates and
+ * undefineds are, then `JSON.stringify` writes the value itself: a Date as its ISO string, as
+ * superjson does; an undefined property is left out, which superjson reads back as undefined all
+ * the same. Unlike superjson 1.x's own encoder it escapes a `.` in a key in the annotation paths,
+ * so `{ 'a.b': new Date() }` comes back as a Date.
+ */
+export function fastEncode(value: unknown): string | undefined {
+  const walk: Walk = { path: [], values: undefined };
+  if (!collect(value, 0, walk)) return undefined;
+  const text = JSON.stringify({ json: value });
+  if (walk.values === undefined) return text;
+  const meta = value instanceof Date || value === undefined ? walk.values[''] : walk.values;
+  return `${text.slice(0, -1)},"meta":{"values":${JSON.stringify(meta)}}}`;
+}
+
+interface Walk {
+  /** Where the walk is: escaped object keys and array indexes. */
+  path: string[];
+  /** Annotations by superjson path, once one is found. */
+  values: Record<string, [string]> | undefined;
+}
+
+/** False when `value` has something the fast path does not handle. */
+function collect(value: unknown, depth: number, walk: Walk): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'undefined':
+      (walk.values ??= {})[walk.path.join('.')] = ['undefined'];
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth > MAX_FAST_DEPTH) return false;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) return false;
+    (walk.values ??= {})[walk.path.join('.')] = ['Date'];
+    return true;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      walk.path.push(String(i));
+      const ok = collect(value[i], depth + 1, walk);
+      walk.path.pop();
+      if (!ok) return false;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (key.includes('\\')) return false;
+    walk.path.push(key.includes('.') ? key.replace(/\./g, '\\.') : key);
+    const ok = collect(record[key], depth + 1, walk);
+    walk.path.pop();
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Decodes {@link encodeValue}'s text; `undefined` for a missing field or text that is not superjson. */
+export function decodeValue(text: string | undefined | null): unknown {
+  if (text === undefined || text === null || text === '') return undefined;
+  try {
+    return SuperJSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An Error's stack (or `name: message`), cut to {@link MAX_STACK_CHARS}. */
+export function stackOf(error: Error): string {
+  const stack = typeof error.stack === 'string' && error.stack !== '' ? error.stack : `${error.name}: ${error.message}`;
+  return stack.length > MAX_STACK_CHARS ? `${stack.slice(0, MAX_STACK_CHARS)}\n    ...` : stack;
+}
+
+/** The message recorded as `failedReason`. */
+export function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message === '' ? error.name : error.message;
+  return String(error);
+}
+
+/** A job as kept in Redis, decoded: what `getJob` returns (the record class adds the methods). */
+export interface JobRecordData<TData = unknown, TResult = unknown> {
+  id: string;
+  queue: string;
+  /** The job's name (`unknown` when only a worker that could not decode it recorded it). */
+  name: string;
+  /** The state when the record was read; `getState()` reads it again. */
+  state: JobState;
+  data: TData;
+  /** The options the job was enqueued with (attempts, backoff, deadLetter, ...), `{}` when unknown. */
+  opts: Record<string, unknown>;
+  /** The job's Kafka message key, null for none. */
+  key: string | null;
+  /** The Kafka partition, once known (sync enqueue, or when a worker took the job). */
+  partition: number | undefined;
+  /** The Kafka offset, once known (sync enqueue, or when a worker took the job). */
+  offset: number | undefined;
+  /** When the job was enqueued, epoch ms (0 when unknown). */
+  timestamp: number;
+  /** When the latest try started, epoch ms. */
+  processedOn: number | undefined;
+  /** When the job finished (completed, failed or dead), epoch ms. */
+  finishedOn: number | undefined;
+  /** Tries started. */
+  attemptsStarted: number;
+  /** Tries that ended (succeeded or failed), as BullMQ's `attemptsMade`. */
+  attemptsMade: number;
+  /** The latest progress reported by the job (`ctx.updateProgress`), 0 before any. */
+  progress: number | object;
+  /** What `perform` returned, once completed. */
+  returnvalue: TResult | undefined;
+  /** The message of the latest error, once a try failed. */
+  failedReason: string | undefined;
+  /** The stack traces of the failed tries, oldest first (the latest `stackTraceLimit`). */
+  stacktrace: string[];
+  /** The job's log lines (`ctx.log`), oldest first (the latest `keepLogs`). */
+  logs: string[];
+  /** The worker that ran the latest try (`host:pid` unless configured). */
+  workerId: string | undefined;
+  /** The dead letter topic, for a `dead` job. */
+  deadLetterTopic: string | undefined;
+}
+
+/**
+ * Decodes a job hash (HGETALL) into a record; `undefined` when the hash is empty or has no valid
+ * state (no such job).
+ */
+export function decodeJobHash<TData = unknown, TResult = unknown>(
+  queue: string,
+  id: string,
+  hash: Record<string, string>,
+  logs: string[] = [],
+): JobRecordData<TData, TResult> | undefined {
+  const state = hash.state;
+  if (!isJobState(state)) return undefined;
+  const opts = decodeValue(hash.opts);
+  const progress = decodeValue(hash.progress);
+  return {
+    id,
+    queue,
+    name: hash.name ?? 'unknown',
+    state,
+    data: decodeValue(hash.data) as TData,
+    opts: typeof opts === 'object' && opts !== null ? (opts as Record<string, unknown>) : {},
+    key: decodeKey(hash.key),
+    partition: optionalInt(hash.partition),
+    offset: optionalInt(hash.offset),
+    timestamp: optionalInt(hash.timestamp) ?? 0,
+    processedOn: optionalInt(hash.processedOn),
+    finishedOn: optionalInt(hash.finishedOn),
+    attemptsStarted: optionalInt(hash.attemptsStarted) ?? 0,
+    attemptsMade: optionalInt(hash.attemptsMade) ?? 0,
+    progress: typeof progress === 'number' || (typeof progress === 'object' && progress !== null) ? progress : 0,
+    returnvalue: decodeValue(hash.returnvalue) as TResult | undefined,
+    failedReason: hash.failedReason,
+    stacktrace: decodeStacktrace(hash.stacktrace),
+    logs,
+    workerId: hash.workerId,
+    deadLetterTopic: hash.deadLetterTopic || undefined,
+  };
+}
+
+/** The key field: JSON text of a string or null. */
+export function encodeKey(key: string | null | undefined): string {
+  return JSON.stringify(key ?? null);
+}
+
+function decodeKey(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  try {
+    const key: unknown = JSON.parse(text);
+    return typeof key === 'string' ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+function optionalInt(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function decodeStacktrace(text: string | undefined): string[] {
+  if (!text) return [];
+  try {
+    const list: unknown = JSON.parse(text);
+    return Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string') : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,82 @@
+import { decodeValue } from './codec';
+import { isJobState, JobState } from './states';
+
+/** The events of a queue's event stream and what each carries. */
+export interface QueueEventMap {
+  /** A job was enqueued (recorded by an enqueuer with state enabled). */
+  added: { jobId: string; name: string };
+  /** A try started. */
+  active: { jobId: string; attempt: number; prev: JobState | undefined };
+  /** The job reported progress. */
+  progress: { jobId: string; data: number | object };
+  /** A try failed and another one follows after `delayMs`. */
+  retrying: { jobId: string; failedReason: string; attemptsMade: number; delayMs: number };
+  completed: { jobId: string; returnvalue: unknown; attemptsMade: number };
+  /**
+   * The job failed for good: its tries are over. `deadLetterTopic` names the dead letter topic
+   * it went to (a `dead` event follows), null when dead-lettering is disabled (state `failed`).
+   */
+  failed: { jobId: string; failedReason: string; attemptsMade: number; deadLetterTopic: string | null };
+  /** The job went to its dead letter topic (state `dead`). */
+  dead: { jobId: string; failedReason: string; attemptsMade: number; deadLetterTopic: string };
+}
+
+export type QueueEventName = keyof QueueEventMap;
+
+/** One entry of the event stream, decoded. `eventId` is its stream id (resume after it). */
+export type QueueEvent = { [K in QueueEventName]: { name: K; eventId: string; args: QueueEventMap[K] } }[QueueEventName];
+
+/**
+ * Decodes a stream entry written by the apply script into its events: one, or two for a job that
+ * started and completed within one write batch (`active` then `completed`, sharing the entry's
+ * id); none for an entry it does not know.
+ */
+export function parseStreamEntry(eventId: string, fields: string[]): QueueEvent[] {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  const event = decodeFields(eventId, f);
+  if (!event) return [];
+  if (event.name === 'completed' && f.active === '1') {
+    const active: QueueEvent = {
+      name: 'active',
+      eventId,
+      args: { jobId: event.args.jobId, attempt: event.args.attemptsMade, prev: isJobState(f.prev) ? f.prev : undefined },
+    };
+    return [active, event];
+  }
+  return [event];
+}
+
+function decodeFields(eventId: string, f: Record<string, string>): QueueEvent | undefined {
+  const jobId = f.jobId;
+  if (jobId === undefined) return undefined;
+  switch (f.event) {
+    case 'added':
+      return { name: 'added', eventId, args: { jobId, name: f.name ?? 'unknown' } };
+    case 'active':
+      return { name: 'active', eventId, args: { jobId, attempt: int(f.attempt), prev: isJobState(f.prev) ? f.prev : undefined } };
+    case 'progress': {
+      const data = decodeValue(f.data);
+      return { name: 'progress', eventId, args: { jobId, data: typeof data === 'number' || (typeof data === 'object' && data !== null) ? data : 0 } };
+    }
+    case 'retrying':
+      return { name: 'retrying', eventId, args: { jobId, failedReason: f.failedReason ?? '', attemptsMade: int(f.attemptsMade), delayMs: int(f.delayMs) } };
+    case 'completed':
+      return { name: 'completed', eventId, args: { jobId, returnvalue: decodeValue(f.returnvalue), attemptsMade: int(f.attemptsMade) } };
+    case 'failed':
+      return {
+        name: 'failed',
+        eventId,
+        args: { jobId, failedReason: f.failedReason ?? '', attemptsMade: int(f.attemptsMade), deadLetterTopic: f.deadLetterTopic ? f.deadLetterTopic : null },
+      };
+    case 'dead':
+      return { name: 'dead', eventId, args: { jobId, failedReason: f.failedReason ?? '', attemptsMade: int(f.attemptsMade), deadLetterTopic: f.deadLetterTopic ?? '' } };
+    default:
+      return undefined;
+  }
+}
+
+function int(text: string | undefined): number {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : 0;
+}

@@ -1,0 +1,70 @@
+import { StateConfigError } from './errors';
+import { JobState } from './states';
+
+/** The default key prefix. */
+export const DEFAULT_PREFIX = 'partita';
+
+/**
+ * The Redis keys of one queue. Every key carries the queue name as a hash tag (`{queue}`), so all
+ * of a queue's keys live in one Redis Cluster slot and one Lua script may touch them together.
+ *
+ * - `<prefix>:{<queue>}:j:<id>`: the job's hash;
+ * - `<prefix>:{<queue>}:l:<id>`: the job's log lines (a list);
+ * - `<prefix>:{<queue>}:s:<state>`: a sorted set of job ids per state (score: the time the job
+ *   entered the state, its finish time for finished states);
+ * - `<prefix>:{<queue>}:events`: the queue's event stream.
+ */
+export class QueueKeys {
+  /** `<prefix>:{<queue>}`: what every key of the queue starts with (passed to the Lua scripts). */
+  readonly base: string;
+  readonly events: string;
+
+  constructor(
+    readonly prefix: string,
+    readonly queue: string,
+  ) {
+    validatePrefix(prefix);
+    validateQueueName(queue);
+    this.base = `${prefix}:{${queue}}`;
+    this.events = `${this.base}:events`;
+  }
+
+  job(id: string): string {
+    return `${this.base}:j:${id}`;
+  }
+
+  logs(id: string): string {
+    return `${this.base}:l:${id}`;
+  }
+
+  state(state: JobState): string {
+    return `${this.base}:s:${state}`;
+  }
+
+  /** A SCAN pattern matching every key of the queue (tests and diagnostics only). */
+  pattern(): string {
+    return `${escapeGlob(this.base)}:*`;
+  }
+}
+
+export function validatePrefix(prefix: unknown): asserts prefix is string {
+  if (typeof prefix !== 'string' || prefix === '' || /[{}\s]/.test(prefix)) {
+    throw new StateConfigError('prefix', `prefix must be a non-empty string without braces or spaces, got ${JSON.stringify(prefix)}`);
+  }
+}
+
+export function validateQueueName(queue: unknown): asserts queue is string {
+  if (typeof queue !== 'string' || queue === '' || /[{}]/.test(queue)) {
+    throw new StateConfigError('queue', `a queue name must be a non-empty string without braces, got ${JSON.stringify(queue)}`);
+  }
+}
+
+export function validateJobId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || id === '') {
+    throw new StateConfigError('jobId', `a job id must be a non-empty string, got ${JSON.stringify(id)}`);
+  }
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}

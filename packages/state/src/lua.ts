@@ -1,0 +1,347 @@
+/**
+ * The Lua scripts of the store. Each runs atomically on the Redis server; all keys of one call
+ * belong to one queue (one hash tag), so they also run on Redis Cluster. KEYS[1] is always the
+ * queue's event stream (it routes the call); the other keys are derived from ARGV[1], the queue's
+ * key base `<prefix>:{<queue>}` (see `QueueKeys`).
+ */
+
+const HELPERS = `
+local base = ARGV[1]
+local function jobKey(id) return base .. ':j:' .. id end
+local function logKey(id) return base .. ':l:' .. id end
+local function setKey(s) return base .. ':s:' .. s end
+local function isFinished(s) return s == 'completed' or s == 'failed' or s == 'dead' end
+local function removeJobs(ids)
+  local keys = {}
+  for _, id in ipairs(ids) do
+    keys[#keys + 1] = jobKey(id)
+    keys[#keys + 1] = logKey(id)
+    if #keys >= 500 then
+      redis.call('DEL', unpack(keys))
+      keys = {}
+    end
+  end
+  if #keys > 0 then redis.call('DEL', unpack(keys)) end
+end
+`;
+
+/**
+ * Applies a batch of state changes in order.
+ *
+ * ARGV: 1 base, 2 events max length (0: no events), 3-4 completed retention (count, max age ms;
+ * -1 no bound), 5-6 failed/dead retention, 7 log lines kept per job (-1 all), 8 stack traces kept
+ * per job, 9 how long (ms) a job removed as it finishes stays readable, 10 now (ms), 11 the ops as
+ * a JSON array of string arrays (see `encodeOps`):
+ *   W  id ts name data opts key partition offset                        (enqueued)
+ *   A  id attempt ts workerId name data key partition offset enqueuedAt (try started)
+ *   AC id attempt ts workerId name data key partition offset enqueuedAt finishedAt returnvalue
+ *                                                                       (started and completed)
+ *   X  id data                                                          (data, unless there)
+ *   P  id ts progress                                                   (progress)
+ *   L  id line                                                          (log line)
+ *   R  id attempt ts failedReason stack delayMs                         (try failed, retry follows)
+ *   T  id attempt ts failedReason stack                                 (last try failed)
+ *   C  id attempt ts returnvalue workerId                               (completed)
+ *   D  id attempt ts failedReason stack deadLetterTopic name key partition offset enqueuedAt
+ *                                                                       (dead, or failed when no topic)
+ * Every state change carries an ordering stamp (seq, see `stateSeq`) and is skipped when the job
+ * already holds a later one. The per-state sorted sets are updated once per batch: each job
+ * leaves the set it was in before the batch and joins the set of its last state.
+ * Returns the ids of the jobs an A or AC op created (no one had recorded them): the caller sends
+ * their data (X) next unless the op carried it (data '' when not sent).
+ */
+export const APPLY_SCRIPT = `${HELPERS}
+local evKey = KEYS[1]
+local evLen = tonumber(ARGV[2])
+local keepC, ageC = tonumber(ARGV[3]), tonumber(ARGV[4])
+local keepF, ageF = tonumber(ARGV[5]), tonumber(ARGV[6])
+local keepLogs = tonumber(ARGV[7])
+local stackLimit = tonumber(ARGV[8])
+local removedTtl = tonumber(ARGV[9])
+local now = tonumber(ARGV[10])
+local ops = cjson.decode(ARGV[11])
+local created = {}
+
+-- index moves, applied at the end: the set each job was in, the set (and score) it ends in
+local initial, final, order = {}, {}, {}
+local function move(id, old, new, score)
+  if initial[id] == nil then
+    initial[id] = old or ''
+    order[#order + 1] = id
+  end
+  if new then final[id] = { new, score } else final[id] = false end
+end
+
+local function emit(name, id, ...)
+  if evLen > 0 then
+    redis.call('XADD', evKey, 'MAXLEN', '~', evLen, '*', 'event', name, 'jobId', id, ...)
+  end
+end
+
+local function pushStack(jk, stack)
+  if stack == '' or stackLimit <= 0 then return end
+  local list = {}
+  local cur = redis.call('HGET', jk, 'stacktrace')
+  if cur then
+    local ok, decoded = pcall(cjson.decode, cur)
+    if ok and type(decoded) == 'table' then list = decoded end
+  end
+  list[#list + 1] = stack
+  while #list > stackLimit do table.remove(list, 1) end
+  redis.call('HSET', jk, 'stacktrace', cjson.encode(list))
+end
+
+-- a finished job: indexed in its state's set, or removed at once (keep == 0)
+local function finish(id, jk, old, new, ts, keep)
+  if keep == 0 then
+    move(id, old, nil)
+    redis.call('DEL', logKey(id))
+    if removedTtl > 0 then
+      redis.call('HSET', jk, 'removedAt', ts)
+      redis.call('PEXPIRE', jk, removedTtl)
+    else
+      redis.call('DEL', jk)
+    end
+  else
+    move(id, old, new, ts)
+  end
+end
+
+-- state, seq, and whether the hash carries a TTL (reserved, or removed as it finished)
+local function current(jk)
+  local cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt')
+  local seq = -1
+  if cur[2] then seq = tonumber(cur[2]) end
+  return cur[1], seq, (cur[3] or cur[4])
+end
+
+local function unmark(jk)
+  redis.call('PERSIST', jk)
+  redis.call('HDEL', jk, 'reservedAt', 'removedAt')
+end
+
+for _, op in ipairs(ops) do
+  local code, id = op[1], op[2]
+  local jk = jobKey(id)
+  if code == 'AC' or code == 'A' then
+    local attempt = tonumber(op[3])
+    local old, seq, marked = current(jk)
+    local s = attempt * 4 + 1
+    if code == 'AC' then s = attempt * 4 + 3 end
+    if s >= seq then
+      -- a job nobody recorded yet also gets its name, enqueue time and data (when sent, else an X op follows)
+      local data = op[7]
+      if code == 'AC' and old then
+        redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
+          'key', op[8], 'partition', op[9], 'offset', op[10], 'finishedOn', op[12], 'returnvalue', op[13], 'attemptsMade', op[3])
+      elseif code == 'AC' and data ~= '' then
+        redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
+          'key', op[8], 'partition', op[9], 'offset', op[10], 'finishedOn', op[12], 'returnvalue', op[13], 'attemptsMade', op[3],
+          'name', op[6], 'timestamp', op[11], 'data', data)
+      elseif code == 'AC' then
+        redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
+          'key', op[8], 'partition', op[9], 'offset', op[10], 'finishedOn', op[12], 'returnvalue', op[13], 'attemptsMade', op[3],
+          'name', op[6], 'timestamp', op[11])
+      elseif old then
+        redis.call('HSET', jk, 'state', 'active', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
+          'key', op[8], 'partition', op[9], 'offset', op[10])
+      elseif data ~= '' then
+        redis.call('HSET', jk, 'state', 'active', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
+          'key', op[8], 'partition', op[9], 'offset', op[10], 'name', op[6], 'timestamp', op[11], 'data', data)
+      else
+        redis.call('HSET', jk, 'state', 'active', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
+          'key', op[8], 'partition', op[9], 'offset', op[10], 'name', op[6], 'timestamp', op[11])
+      end
+      if not old then created[#created + 1] = id end
+      if marked then unmark(jk) end
+      if code == 'AC' then
+        finish(id, jk, old, 'completed', tonumber(op[12]), keepC)
+        emit('completed', id, 'returnvalue', op[13], 'attemptsMade', op[3], 'active', '1', 'prev', old or '')
+      else
+        move(id, old, 'active', op[4])
+        emit('active', id, 'attempt', op[3], 'prev', old or '')
+      end
+    end
+  elseif code == 'W' then
+    local old, seq, marked = current(jk)
+    local f = { 'name', op[4], 'data', op[5], 'timestamp', op[3] }
+    if op[6] ~= '' then f[#f + 1] = 'opts'; f[#f + 1] = op[6] end
+    if op[7] ~= '' then f[#f + 1] = 'key'; f[#f + 1] = op[7] end
+    if op[8] ~= '' then f[#f + 1] = 'partition'; f[#f + 1] = op[8] end
+    if op[9] ~= '' then f[#f + 1] = 'offset'; f[#f + 1] = op[9] end
+    if seq <= 0 then
+      f[#f + 1] = 'state'; f[#f + 1] = 'waiting'; f[#f + 1] = 'seq'; f[#f + 1] = '0'
+      redis.call('HSET', jk, unpack(f))
+      if marked then unmark(jk) end
+      move(id, old, 'waiting', op[3])
+    else
+      -- a worker got there first: add what the enqueuer knows, keep the state
+      redis.call('HSET', jk, unpack(f))
+    end
+    emit('added', id, 'name', op[4])
+  elseif code == 'X' then
+    if redis.call('EXISTS', jk) == 1 then redis.call('HSETNX', jk, 'data', op[3]) end
+  elseif code == 'P' then
+    local old = redis.call('HGET', jk, 'state')
+    if old and not isFinished(old) then redis.call('HSET', jk, 'progress', op[4]) end
+    emit('progress', id, 'data', op[4])
+  elseif code == 'L' then
+    if keepLogs ~= 0 and redis.call('EXISTS', jk) == 1 then
+      local lk = logKey(id)
+      redis.call('RPUSH', lk, op[3])
+      if keepLogs > 0 then redis.call('LTRIM', lk, -keepLogs, -1) end
+    end
+  elseif code == 'R' then
+    local attempt = tonumber(op[3])
+    local old, seq = current(jk)
+    local s = attempt * 4 + 2
+    if old and s >= seq then
+      redis.call('HSET', jk, 'state', 'retrying', 'seq', s, 'attemptsMade', op[3], 'failedReason', op[5])
+      pushStack(jk, op[6])
+      move(id, old, 'retrying', tonumber(op[4]) + tonumber(op[7]))
+      emit('retrying', id, 'failedReason', op[5], 'attemptsMade', op[3], 'delayMs', op[7])
+    end
+  elseif code == 'T' then
+    local attempt = tonumber(op[3])
+    local old, seq = current(jk)
+    if old and attempt * 4 + 2 >= seq then
+      redis.call('HSET', jk, 'attemptsMade', op[3], 'failedReason', op[5])
+    end
+  elseif code == 'C' then
+    local attempt = tonumber(op[3])
+    local old, seq, marked = current(jk)
+    local s = attempt * 4 + 3
+    if s >= seq then
+      redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'returnvalue', op[5], 'finishedOn', op[4], 'attemptsMade', op[3], 'workerId', op[6])
+      if marked then unmark(jk) end
+      finish(id, jk, old, 'completed', tonumber(op[4]), keepC)
+      emit('completed', id, 'returnvalue', op[5], 'attemptsMade', op[3])
+    end
+  elseif code == 'D' then
+    local attempt = tonumber(op[3])
+    local old, seq, marked = current(jk)
+    local s = attempt * 4 + 3
+    if s >= seq then
+      local topic = op[7]
+      local st = 'dead'
+      if topic == '' then st = 'failed' end
+      redis.call('HSET', jk, 'state', st, 'seq', s, 'failedReason', op[5], 'finishedOn', op[4], 'attemptsMade', op[3], 'deadLetterTopic', topic)
+      if not old then
+        redis.call('HSET', jk, 'name', op[8], 'key', op[9], 'partition', op[10], 'offset', op[11], 'timestamp', op[12])
+      end
+      if marked then unmark(jk) end
+      pushStack(jk, op[6])
+      finish(id, jk, old, st, tonumber(op[4]), keepF)
+      emit('failed', id, 'failedReason', op[5], 'attemptsMade', op[3], 'deadLetterTopic', topic)
+      if topic ~= '' then emit('dead', id, 'failedReason', op[5], 'attemptsMade', op[3], 'deadLetterTopic', topic) end
+    end
+  else
+    return redis.error_reply('partita: unknown state op ' .. tostring(code))
+  end
+end
+
+-- the index moves, grouped per set
+local zrem, zadd = {}, {}
+for _, id in ipairs(order) do
+  local from, to = initial[id], final[id]
+  local toState = ''
+  if to then toState = to[1] end
+  if from ~= '' and from ~= toState then
+    zrem[from] = zrem[from] or {}
+    table.insert(zrem[from], id)
+  end
+  if to then
+    zadd[toState] = zadd[toState] or {}
+    local list = zadd[toState]
+    list[#list + 1] = to[2]
+    list[#list + 1] = id
+  end
+end
+for state, ids in pairs(zrem) do
+  for i = 1, #ids, 500 do
+    redis.call('ZREM', setKey(state), unpack(ids, i, math.min(i + 499, #ids)))
+  end
+end
+for state, args in pairs(zadd) do
+  for i = 1, #args, 1000 do
+    redis.call('ZADD', setKey(state), unpack(args, i, math.min(i + 999, #args)))
+  end
+end
+
+local function trim(state, keep, age)
+  local key = setKey(state)
+  if keep > 0 then
+    local over = redis.call('ZCARD', key) - keep
+    if over > 0 then
+      if over > 1000 then over = 1000 end
+      removeJobs(redis.call('ZRANGE', key, 0, over - 1))
+      redis.call('ZREMRANGEBYRANK', key, 0, over - 1)
+    end
+  end
+  if age > 0 then
+    local ids = redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. (now - age), 'LIMIT', 0, 1000)
+    if #ids > 0 then
+      removeJobs(ids)
+      redis.call('ZREM', key, unpack(ids))
+    end
+  end
+end
+if zadd['completed'] then trim('completed', keepC, ageC) end
+if zadd['failed'] then trim('failed', keepF, ageF) end
+if zadd['dead'] then trim('dead', keepF, ageF) end
+return created
+`;
+
+/**
+ * Reserves job ids: an id whose job is known and not finished is a duplicate (0); any other id is
+ * reserved (1): a `waiting` hash that expires unless the job is recorded. A finished job with the
+ * same id is replaced. ARGV: 1 base, 2 now (ms), 3 reservation TTL (ms), 4.. ids.
+ */
+export const RESERVE_SCRIPT = `${HELPERS}
+local now, ttl = ARGV[2], tonumber(ARGV[3])
+local result = {}
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  local jk = jobKey(id)
+  local st = redis.call('HGET', jk, 'state')
+  if st and not isFinished(st) then
+    result[#result + 1] = 0
+  else
+    if st then
+      redis.call('ZREM', setKey(st), id)
+      redis.call('DEL', jk, logKey(id))
+    end
+    redis.call('HSET', jk, 'state', 'waiting', 'seq', '0', 'timestamp', now, 'reservedAt', now)
+    redis.call('PEXPIRE', jk, ttl)
+    result[#result + 1] = 1
+  end
+end
+return result
+`;
+
+/** Drops reservations that were not followed by a record (the produce failed). ARGV: 1 base, 2.. ids. */
+export const RELEASE_SCRIPT = `${HELPERS}
+local released = 0
+for i = 2, #ARGV do
+  local jk = jobKey(ARGV[i])
+  if redis.call('HGET', jk, 'reservedAt') then
+    redis.call('DEL', jk)
+    released = released + 1
+  end
+end
+return released
+`;
+
+/**
+ * Removes up to ARGV[4] jobs of state ARGV[2] whose score (finish time; enqueue, start or retry
+ * time for unfinished states) is at most ARGV[3]. Returns their ids. ARGV: 1 base.
+ */
+export const CLEAN_SCRIPT = `${HELPERS}
+local key = setKey(ARGV[2])
+local ids = redis.call('ZRANGEBYSCORE', key, '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
+if #ids > 0 then
+  removeJobs(ids)
+  redis.call('ZREM', key, unpack(ids))
+end
+return ids
+`;

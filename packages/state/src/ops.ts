@@ -1,0 +1,218 @@
+import { encodeKey, encodeValue } from './codec';
+
+/**
+ * A state change to write, as the recorder and the enqueuer hooks produce it. Writes are
+ * buffered and applied in order, in batches, by one Lua script call per queue and batch.
+ */
+export type StateOp = WaitingOp | ActiveOp | ProgressOp | LogOp | RetryingOp | TryFailedOp | CompletedOp | FinishedFailedOp | DataOp;
+
+interface OpBase {
+  queue: string;
+  id: string;
+}
+
+/** The job was enqueued. */
+export interface WaitingOp extends OpBase {
+  kind: 'waiting';
+  name: string;
+  data: unknown;
+  opts: Record<string, unknown> | undefined;
+  key: string | null | undefined;
+  partition: number | undefined;
+  offset: number | undefined;
+  /** Enqueue time, epoch ms. */
+  timestamp: number;
+}
+
+/** A try started. */
+export interface ActiveOp extends OpBase {
+  kind: 'active';
+  attempt: number;
+  at: number;
+  workerId: string;
+  name: string;
+  /**
+   * The job's data, recorded when the job has no record yet (its enqueuer does not record
+   * state). The store sends it with the op when the queue's recent jobs had no records, else
+   * only for the jobs the apply script reports as created, in a {@link DataOp}: the data is
+   * encoded only when it is needed.
+   */
+  data: unknown;
+  /** False to never record the data from the worker side (see the recorder's `recordData`). */
+  withData: boolean;
+  key: string | null;
+  partition: number;
+  offset: number;
+  enqueuedAt: number;
+}
+
+export interface ProgressOp extends OpBase {
+  kind: 'progress';
+  at: number;
+  /** The progress, already encoded (it is encoded when reported: the object may change later). */
+  progressText: string;
+}
+
+export interface LogOp extends OpBase {
+  kind: 'log';
+  line: string;
+}
+
+/** A try failed and another one follows. */
+export interface RetryingOp extends OpBase {
+  kind: 'retrying';
+  attempt: number;
+  at: number;
+  failedReason: string;
+  stack: string;
+  delayMs: number;
+}
+
+/** The last try failed; the job is being dead-lettered (its state changes with {@link FinishedFailedOp}). */
+export interface TryFailedOp extends OpBase {
+  kind: 'tryFailed';
+  attempt: number;
+  at: number;
+  failedReason: string;
+  stack: string;
+}
+
+export interface CompletedOp extends OpBase {
+  kind: 'completed';
+  attempt: number;
+  at: number;
+  returnvalue: unknown;
+  workerId: string;
+}
+
+/** The job's tries are over: `dead` with a dead letter topic, else `failed`. */
+export interface FinishedFailedOp extends OpBase {
+  kind: 'deadLettered';
+  attempt: number;
+  at: number;
+  failedReason: string;
+  /** The last try's stack. */
+  stack: string;
+  deadLetterTopic: string | null;
+  /** Written only when the job has no record yet (a poison message never became active). */
+  name: string;
+  key: string | null;
+  partition: number;
+  offset: number;
+  enqueuedAt: number;
+}
+
+/** The data of a job that a worker recorded first (see {@link ActiveOp.data}); set unless already there. */
+export interface DataOp extends OpBase {
+  kind: 'data';
+  data: unknown;
+}
+
+/** The op codes of the apply script. */
+const CODES = {
+  waiting: 'W',
+  active: 'A',
+  progress: 'P',
+  log: 'L',
+  retrying: 'R',
+  tryFailed: 'T',
+  completed: 'C',
+  deadLettered: 'D',
+  data: 'X',
+  /** An `active` and its `completed` in one batch: written as one change (half the work in Redis). */
+  activeCompleted: 'AC',
+} as const;
+
+/**
+ * The apply script's op list for `ops` (all of one queue), as JSON text: an array of string
+ * arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op followed in the batch
+ * by the `completed` op of the same try, with no other op of that job between, becomes one
+ * `AC` op at the place of the `active` one. With `inlineData`, `active` ops carry the job's data
+ * (worth it when the jobs' enqueuers do not record state); else it is left out (`''`).
+ */
+export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): string {
+  const inlineData = options.inlineData ?? false;
+  const out: string[][] = [];
+  /** Job id → index in `out` of its `active` op that a `completed` op may still join. */
+  const open = new Map<string, number>();
+  for (const op of ops) {
+    if (op.kind === 'completed') {
+      const at = open.get(op.id);
+      const active = at === undefined ? undefined : out[at];
+      if (active && active[0] === CODES.active && active[2] === String(op.attempt)) {
+        out[at!] = [CODES.activeCompleted, ...active.slice(1), String(op.at), encodeValue(op.returnvalue)];
+        open.delete(op.id);
+        continue;
+      }
+    }
+    if (op.kind === 'active') open.set(op.id, out.length);
+    else open.delete(op.id);
+    const encoded = encodeOp(op);
+    if (inlineData && op.kind === 'active' && op.withData) encoded[6] = encodeValue(op.data);
+    out.push(encoded);
+  }
+  return JSON.stringify(out);
+}
+
+/** One op as the apply script reads it (see `APPLY_SCRIPT` for the layouts). */
+export function encodeOp(op: StateOp): string[] {
+  switch (op.kind) {
+    case 'waiting':
+      return [
+        CODES.waiting,
+        op.id,
+        String(op.timestamp),
+        op.name,
+        encodeValue(op.data),
+        op.opts === undefined ? '' : encodeValue(op.opts),
+        op.key === undefined ? '' : encodeKey(op.key),
+        optional(op.partition),
+        optional(op.offset),
+      ];
+    case 'active':
+      return [
+        CODES.active,
+        op.id,
+        String(op.attempt),
+        String(op.at),
+        op.workerId,
+        op.name,
+        '', // the data follows in a DataOp when the job turns out to have no record
+        encodeKey(op.key),
+        String(op.partition),
+        String(op.offset),
+        String(op.enqueuedAt),
+      ];
+    case 'progress':
+      return [CODES.progress, op.id, String(op.at), op.progressText];
+    case 'log':
+      return [CODES.log, op.id, op.line];
+    case 'retrying':
+      return [CODES.retrying, op.id, String(op.attempt), String(op.at), op.failedReason, op.stack, String(op.delayMs)];
+    case 'tryFailed':
+      return [CODES.tryFailed, op.id, String(op.attempt), String(op.at), op.failedReason, op.stack];
+    case 'completed':
+      return [CODES.completed, op.id, String(op.attempt), String(op.at), encodeValue(op.returnvalue), op.workerId];
+    case 'data':
+      return [CODES.data, op.id, encodeValue(op.data)];
+    case 'deadLettered':
+      return [
+        CODES.deadLettered,
+        op.id,
+        String(op.attempt),
+        String(op.at),
+        op.failedReason,
+        op.stack,
+        op.deadLetterTopic ?? '',
+        op.name,
+        encodeKey(op.key),
+        String(op.partition),
+        String(op.offset),
+        String(op.enqueuedAt),
+      ];
+  }
+}
+
+function optional(n: number | undefined): string {
+  return n === undefined ? '' : String(n);
+}

@@ -1,0 +1,159 @@
+import { encodeValue, reasonOf, stackOf } from './codec';
+import { defaultWorkerId } from './options';
+import { StateOp } from './ops';
+
+/** What the recorder reads of a job in a worker event (the worker's `JobInfo`). */
+export interface RecordedJob {
+  id: string;
+  name: string;
+  data: unknown;
+  queue: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  /** The current try, 1-based. */
+  attempt: number;
+  /** Epoch ms at enqueue time (0 when unknown). */
+  enqueuedAt: number;
+}
+
+/** The worker events the recorder listens to, with the arguments @partita/worker emits. */
+export interface RecordedWorkerEvents {
+  active: [job: RecordedJob];
+  completed: [job: RecordedJob, result: unknown];
+  failed: [job: RecordedJob, error: Error, info: { attempt: number; willRetry: boolean; delayMs?: number }];
+  deadLettered: [job: RecordedJob, info: { topic: string | null; error: Error }];
+  progress: [job: RecordedJob, progress: number | object];
+  log: [job: RecordedJob, line: string];
+}
+
+/** Anything that emits the worker's events: a `Worker` of @partita/worker, or a test double. */
+export interface WorkerEventSource {
+  on<K extends keyof RecordedWorkerEvents & string>(event: K, listener: (...args: RecordedWorkerEvents[K]) => void): unknown;
+  off<K extends keyof RecordedWorkerEvents & string>(event: K, listener: (...args: RecordedWorkerEvents[K]) => void): unknown;
+}
+
+/** Where the recorder writes: a `StateStore` (only its buffered `record` is used). */
+export interface StateSink {
+  record(op: StateOp): void;
+  flush(timeoutMs?: number): Promise<boolean>;
+}
+
+/** Options of {@link attachStateRecorder}. */
+export interface StateRecorderOptions {
+  /**
+   * Recorded as the job's `workerId` with each try.
+   * @defaultValue `<hostname>:<pid>`
+   */
+  workerId?: string;
+  /**
+   * Record the job's data when a worker is the first to record the job (the enqueuer did not).
+   * False saves the encoding on the worker's hot path.
+   * @defaultValue true
+   */
+  recordData?: boolean;
+}
+
+/** A recorder attached to a worker. */
+export interface StateRecorder {
+  /** Stops recording (buffered writes are still sent). */
+  detach(): void;
+  /** Waits until what was recorded so far is written (see `StateStore.flush`). */
+  flush(timeoutMs?: number): Promise<boolean>;
+}
+
+/**
+ * Records a worker's job life cycle in the state store by listening to its events:
+ * `active` → active (processedOn, attemptsStarted, workerId); `completed` → completed
+ * (returnvalue, finishedOn); `failed` with a retry to follow → retrying (failedReason, stack);
+ * the last `failed` → failedReason; `deadLettered` → dead, or failed when dead-lettering is
+ * disabled; `progress` and `log` → progress and logs.
+ *
+ * A listener only appends to the store's write buffer: it never throws into the worker and
+ * never waits on Redis.
+ */
+export function attachStateRecorder(worker: WorkerEventSource, store: StateSink, options: StateRecorderOptions = {}): StateRecorder {
+  const workerId = options.workerId ?? defaultWorkerId();
+  const withData = options.recordData ?? true;
+  const record = (make: () => StateOp) => {
+    try {
+      store.record(make());
+    } catch {
+      /* a malformed event must not reach the worker; the store itself never throws */
+    }
+  };
+  const listeners: { [K in keyof RecordedWorkerEvents]: (...args: RecordedWorkerEvents[K]) => void } = {
+    active: (job) =>
+      record(() => ({
+        kind: 'active',
+        queue: job.queue,
+        id: job.id,
+        attempt: job.attempt,
+        at: Date.now(),
+        workerId,
+        name: job.name,
+        data: job.data,
+        withData,
+        key: job.key,
+        partition: job.partition,
+        offset: job.offset,
+        enqueuedAt: job.enqueuedAt,
+      })),
+    completed: (job, result) =>
+      record(() => ({ kind: 'completed', queue: job.queue, id: job.id, attempt: job.attempt, at: Date.now(), returnvalue: result, workerId })),
+    failed: (job, error, info) =>
+      record(() =>
+        info.willRetry
+          ? {
+              kind: 'retrying',
+              queue: job.queue,
+              id: job.id,
+              attempt: info.attempt,
+              at: Date.now(),
+              failedReason: reasonOf(error),
+              stack: stackOf(error),
+              delayMs: info.delayMs ?? 0,
+            }
+          : { kind: 'tryFailed', queue: job.queue, id: job.id, attempt: info.attempt, at: Date.now(), failedReason: reasonOf(error), stack: '' },
+      ),
+    deadLettered: (job, info) =>
+      record(() => ({
+        kind: 'deadLettered',
+        queue: job.queue,
+        id: job.id,
+        attempt: job.attempt,
+        at: Date.now(),
+        failedReason: reasonOf(info.error),
+        stack: stackOf(info.error),
+        deadLetterTopic: info.topic,
+        name: job.name,
+        key: job.key,
+        partition: job.partition,
+        offset: job.offset,
+        enqueuedAt: job.enqueuedAt,
+      })),
+    progress: (job, progress) =>
+      record(() => ({ kind: 'progress', queue: job.queue, id: job.id, at: Date.now(), progressText: encodeValue(progress) })),
+    log: (job, line) => record(() => ({ kind: 'log', queue: job.queue, id: job.id, line: String(line) })),
+  };
+  worker.on('active', listeners.active);
+  worker.on('completed', listeners.completed);
+  worker.on('failed', listeners.failed);
+  worker.on('deadLettered', listeners.deadLettered);
+  worker.on('progress', listeners.progress);
+  worker.on('log', listeners.log);
+  let attached = true;
+  return {
+    detach() {
+      if (!attached) return;
+      attached = false;
+      worker.off('active', listeners.active);
+      worker.off('completed', listeners.completed);
+      worker.off('failed', listeners.failed);
+      worker.off('deadLettered', listeners.deadLettered);
+      worker.off('progress', listeners.progress);
+      worker.off('log', listeners.log);
+    },
+    flush: (timeoutMs) => store.flush(timeoutMs),
+  };
+}

@@ -1,0 +1,509 @@
+import { ChainableCommander, Redis } from 'ioredis';
+import { decodeJobHash } from './codec';
+import { closeConnection, openConnection, RedisTarget, resolveRedisTarget, whenReady } from './connection';
+import { StateConfigError, StateStoreClosedError, StateUnavailableError } from './errors';
+import { FinishWatcher, WaitOptions } from './finish-watcher';
+import { JobRecord, JobRecordSource } from './job-record';
+import { QueueKeys, validateJobId } from './keys';
+import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
+import { encodeOps, StateOp } from './ops';
+import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
+import { retentionArgs } from './retention';
+import { isJobState, JOB_STATES, JobState } from './states';
+import { TypedEmitter } from './typed-emitter';
+import { SendResult, WriteBuffer } from './write-buffer';
+
+/** A job as an enqueuer records it after producing it (see {@link StateStore.recordWaiting}). */
+export interface WaitingJob {
+  id: string;
+  name: string;
+  data?: unknown;
+  /** The options it was enqueued with (stored as given, superjson-encoded). */
+  opts?: Record<string, unknown>;
+  /** Its Kafka message key. */
+  key?: string | null;
+  /** Known for sync dispatch, or when the enqueuer chose the partition. */
+  partition?: number;
+  /** Known for sync dispatch. */
+  offset?: number;
+  /**
+   * Enqueue time, epoch ms.
+   * @defaultValue `Date.now()`
+   */
+  timestamp?: number;
+}
+
+export interface StateStoreEvents {
+  /** Writes started failing: they are buffered (bounded) and retried with backoff. */
+  degraded: [error: Error];
+  /** Writes succeed again after failures; `dropped` writes were lost meanwhile. */
+  recovered: [info: { downMs: number; dropped: number }];
+  /** The write buffer was full and `count` of the oldest writes were dropped. */
+  dropped: [count: number];
+}
+
+/** Ops per Lua script call. */
+const OPS_PER_CALL = 500;
+/** Lines between two "writes dropped" warnings while degraded, in ms. */
+const DROP_WARNING_INTERVAL_MS = 10_000;
+/** Redis errors that say "try again later" rather than "this batch is wrong". */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MOVED|ASK)\b/;
+
+interface ScriptCommands {
+  partitaApply(eventsKey: string, ...args: string[]): Promise<unknown>;
+  partitaReserve(eventsKey: string, ...args: string[]): Promise<number[]>;
+  partitaRelease(eventsKey: string, ...args: string[]): Promise<number>;
+  partitaClean(eventsKey: string, ...args: string[]): Promise<string[]>;
+}
+interface PipelineScripts {
+  partitaApply(eventsKey: string, ...args: string[]): ChainableCommander;
+}
+
+/**
+ * partita's job-state store in Redis. Workers record state through `attachStateRecorder` (writes
+ * are batched and never block or fail the worker), enqueuers through `reserveJobIds` and
+ * `recordWaiting`, and anyone reads it: `getJob`, `getJobs`, `getJobCounts`, `waitUntilFinished`.
+ *
+ * Create it with {@link createStateStore}; close it with `close()`.
+ */
+export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRecordSource {
+  readonly prefix: string;
+  readonly options: ResolvedStateOptions;
+  private readonly target: RedisTarget;
+  private readonly client: Redis & ScriptCommands;
+  private readonly writer: Redis;
+  private readonly buffer: WriteBuffer<StateOp>;
+  private readonly watcher: FinishWatcher;
+  private readonly queueKeys = new Map<string, QueueKeys>();
+  /** Queues whose recent jobs had no record when a worker took them: send the data with `active`. */
+  private readonly inlineData = new Set<string>();
+  private readonly createdAt = Date.now();
+  private writerWasReady = false;
+  private lastDropWarning = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: StateStoreOptions = {}) {
+    super();
+    this.options = resolveStateOptions(options);
+    this.prefix = this.options.prefix;
+    this.target = resolveRedisTarget(this.options.redis);
+    this.client = this.open('client', 'partita:state') as Redis & ScriptCommands;
+    this.writer = this.open('writer', 'partita:state:writer');
+    this.writer.on('ready', () => (this.writerWasReady = true));
+    this.buffer = new WriteBuffer<StateOp>((batch) => this.sendBatch(batch), {
+      maxBuffered: this.options.maxBufferedWrites,
+      maxBatch: this.options.maxBatchSize,
+      maxInFlight: 2,
+      // Until the first connection, a batch waits for it (up to connectTimeoutMs); after, a batch
+      // goes only while connected, so that an outage never holds writes in flight.
+      isReady: () => this.writer.status === 'ready' || (!this.writerWasReady && this.writer.status !== 'end'),
+      flushIntervalMs: this.options.flushIntervalMs,
+      retryMinMs: this.options.retryMinMs,
+      retryMaxMs: this.options.retryMaxMs,
+    });
+    this.writer.on('ready', () => this.buffer.kick());
+    this.buffer.on('degraded', (error) => this.onDegraded(error));
+    this.buffer.on('recovered', (info) => this.onRecovered(info));
+    this.buffer.on('dropped', (count) => this.onDropped(count));
+    this.watcher = new FinishWatcher({
+      client: this.client,
+      openBlocking: (name) => this.openBlocking(name),
+      keys: (queue) => this.keys(queue),
+      pollIntervalMs: this.options.pollIntervalMs,
+      blockMs: 5000,
+      idleMs: 10_000,
+      onError: () => undefined, // the poll covers for the stream; the writer reports outages
+    });
+  }
+
+  /** Writes dropped since the store was created (buffer full while Redis was down or slow). */
+  get droppedWrites(): number {
+    return this.buffer.dropped;
+  }
+
+  /** Writes waiting to be sent or in flight. */
+  get bufferedWrites(): number {
+    return this.buffer.size;
+  }
+
+  /** True while writes fail (between `degraded` and `recovered`). */
+  get degraded(): boolean {
+    return this.buffer.degraded;
+  }
+
+  /** The Redis keys of a queue. */
+  keys(queue: string): QueueKeys {
+    let keys = this.queueKeys.get(queue);
+    if (!keys) {
+      keys = new QueueKeys(this.prefix, queue);
+      this.queueKeys.set(queue, keys);
+    }
+    return keys;
+  }
+
+  /** Resolves once both connections are ready; rejects after `timeoutMs`. */
+  async waitUntilReady(timeoutMs = this.options.connectTimeoutMs): Promise<void> {
+    this.assertOpen();
+    await Promise.all([whenReady(this.client, timeoutMs), whenReady(this.writer, timeoutMs)]);
+  }
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  /**
+   * Buffers one state change; it is written with the next batch. Never throws, never blocks:
+   * with Redis away the write waits in a bounded buffer (then the oldest writes are dropped).
+   */
+  record(op: StateOp): void {
+    this.buffer.push(op);
+  }
+
+  /**
+   * Records enqueued jobs as `waiting` (call it after producing them). Buffered like `record`:
+   * returns at once, never throws for Redis reasons. A job a worker already took keeps its state;
+   * the enqueuer's fields (data, options, partition, offset) are added to it.
+   */
+  recordWaiting(queue: string, jobs: WaitingJob[]): void {
+    this.keys(queue); // validates the queue name
+    const now = Date.now();
+    for (const job of jobs) {
+      validateJobId(job.id);
+      this.buffer.push({
+        kind: 'waiting',
+        queue,
+        id: job.id,
+        name: job.name,
+        data: job.data,
+        opts: job.opts,
+        key: job.key,
+        partition: job.partition,
+        offset: job.offset,
+        timestamp: job.timestamp ?? now,
+      });
+    }
+  }
+
+  /**
+   * Reserves job ids before their jobs are produced, atomically (one Lua script): for each id,
+   * `true` when it is new (or its job finished: it may run again) and is now reserved, `false`
+   * when a job with this id is known and not finished (BullMQ semantics: adding it again is a
+   * no-op). An id twice in `ids` is new once. A reservation expires after `reservationTtlMs`
+   * unless `recordWaiting` (or a worker) records the job; `releaseJobIds` drops it at once.
+   *
+   * Rejects with a {@link StateUnavailableError} when Redis does not answer in `readTimeoutMs`.
+   */
+  async reserveJobIds(queue: string, ids: string[]): Promise<boolean[]> {
+    const keys = this.keys(queue);
+    ids.forEach((id) => validateJobId(id));
+    if (ids.length === 0) return [];
+    const result = await this.read(() =>
+      this.client.partitaReserve(keys.events, keys.base, String(Date.now()), String(this.options.reservationTtlMs), ...ids),
+    );
+    return result.map((r) => Number(r) === 1);
+  }
+
+  /** Drops reservations of `reserveJobIds` whose jobs were not produced. Resolves with how many. */
+  async releaseJobIds(queue: string, ids: string[]): Promise<number> {
+    const keys = this.keys(queue);
+    if (ids.length === 0) return 0;
+    return Number(await this.read(() => this.client.partitaRelease(keys.events, keys.base, ...ids)));
+  }
+
+  /**
+   * Sends what is buffered now; resolves true once it is written, false when `timeoutMs` passed
+   * first (Redis down). Never rejects.
+   */
+  flush(timeoutMs = 5000): Promise<boolean> {
+    return this.buffer.flush(timeoutMs);
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  /** The job with this id, or undefined when the store does not know it (never recorded, or removed). */
+  async getJob<TData = unknown, TResult = unknown>(queue: string, id: string): Promise<JobRecord<TData, TResult> | undefined> {
+    const keys = this.keys(queue);
+    const [hash, logs] = await this.read(async () => {
+      const results = (await this.client.pipeline().hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1).exec()) ?? [];
+      for (const [error] of results) if (error) throw error;
+      return [results[0]?.[1] as Record<string, string>, results[1]?.[1] as string[]] as const;
+    });
+    const record = decodeJobHash<TData, TResult>(queue, id, hash ?? {}, logs ?? []);
+    return record && new JobRecord(record, this);
+  }
+
+  /** The job's state now, `unknown` when the store does not know it. */
+  async getState(queue: string, id: string): Promise<JobState | 'unknown'> {
+    const keys = this.keys(queue);
+    const state = await this.read(() => this.client.hget(keys.job(id), 'state'));
+    return isJobState(state) ? state : 'unknown';
+  }
+
+  /**
+   * Jobs in the given states, BullMQ style: per state, the range `start..end` (inclusive, -1 for
+   * the last) ordered by the time they entered it, newest first unless `asc`; the states' lists
+   * are concatenated.
+   */
+  async getJobs<TData = unknown, TResult = unknown>(
+    queue: string,
+    states: JobState | JobState[] = [...JOB_STATES],
+    start = 0,
+    end = -1,
+    asc = false,
+  ): Promise<Array<JobRecord<TData, TResult>>> {
+    const keys = this.keys(queue);
+    const list = checkStates(Array.isArray(states) ? states : [states]);
+    const ids = await this.read(async () => {
+      const pipeline = this.client.pipeline();
+      for (const state of list) {
+        if (asc) pipeline.zrange(keys.state(state), start, end);
+        else pipeline.zrevrange(keys.state(state), start, end);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const all: string[] = [];
+      for (const [error, value] of results) {
+        if (error) throw error;
+        all.push(...(value as string[]));
+      }
+      return [...new Set(all)];
+    });
+    if (ids.length === 0) return [];
+    const rows = await this.read(async () => {
+      const pipeline = this.client.pipeline();
+      for (const id of ids) pipeline.hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1);
+      const results = (await pipeline.exec()) ?? [];
+      for (const [error] of results) if (error) throw error;
+      return results.map(([, value]) => value);
+    });
+    const jobs: Array<JobRecord<TData, TResult>> = [];
+    ids.forEach((id, i) => {
+      const record = decodeJobHash<TData, TResult>(queue, id, rows[2 * i] as Record<string, string>, rows[2 * i + 1] as string[]);
+      if (record) jobs.push(new JobRecord(record, this));
+    });
+    return jobs;
+  }
+
+  /**
+   * How many jobs are in each of the given states (all states when none is given). Finished
+   * states count the jobs retention keeps, not every job that ever finished.
+   */
+  async getJobCounts<S extends JobState = JobState>(queue: string, ...states: S[]): Promise<Record<S, number>> {
+    const keys = this.keys(queue);
+    const list = checkStates(states.length > 0 ? states : (JOB_STATES as S[]));
+    return this.read(async () => {
+      const pipeline = this.client.pipeline();
+      for (const state of list) pipeline.zcard(keys.state(state));
+      const results = (await pipeline.exec()) ?? [];
+      const counts = {} as Record<S, number>;
+      list.forEach((state, i) => {
+        const [error, value] = results[i] ?? [new Error('no reply'), 0];
+        if (error) throw error;
+        counts[state] = Number(value);
+      });
+      return counts;
+    });
+  }
+
+  /**
+   * Removes jobs of `state` that entered it more than `graceMs` ago (finish time for finished
+   * states; enqueue, start or retry time otherwise), at most `limit` (0: all), as BullMQ's
+   * `clean`. Resolves with the removed ids.
+   */
+  async clean(queue: string, graceMs: number, limit = 0, state: JobState = 'completed'): Promise<string[]> {
+    const keys = this.keys(queue);
+    checkStates([state]);
+    if (!Number.isFinite(graceMs) || graceMs < 0) throw new StateConfigError('graceMs', `graceMs must be a number >= 0, got ${graceMs}`);
+    if (!Number.isInteger(limit) || limit < 0) throw new StateConfigError('limit', `limit must be an integer >= 0 (0: no limit), got ${limit}`);
+    const maxScore = String(Date.now() - graceMs);
+    const removed: string[] = [];
+    for (;;) {
+      const chunk = limit === 0 ? 1000 : Math.min(1000, limit - removed.length);
+      if (chunk <= 0) break;
+      const ids = await this.read(() => this.client.partitaClean(keys.events, keys.base, state, maxScore, String(chunk)));
+      removed.push(...ids);
+      if (ids.length < chunk) break;
+    }
+    return removed;
+  }
+
+  /**
+   * Resolves with the job's result once it completed, rejects with a `JobFailedError` once it
+   * failed or went to the dead letter topic (see `JobRecord.waitUntilFinished`). A job the store
+   * does not know yet is waited for: it may not have been recorded yet.
+   */
+  waitUntilFinished<TResult = unknown>(queue: string, id: string, options: WaitOptions = {}): Promise<TResult> {
+    this.keys(queue);
+    if (this.closing) return Promise.reject(new StateStoreClosedError('the state store was closed'));
+    return this.watcher.wait(queue, id, options) as Promise<TResult>;
+  }
+
+  /**
+   * Writes what is buffered (for up to `timeoutMs`), then closes the connections. Writes still
+   * buffered after that are dropped (and counted). Safe to call more than once.
+   */
+  close(timeoutMs = 5000): Promise<void> {
+    this.closing ??= (async () => {
+      await this.buffer.flush(timeoutMs);
+      this.buffer.close();
+      await this.watcher.close();
+      await Promise.all([closeConnection(this.client), closeConnection(this.writer)]);
+    })();
+    return this.closing;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private open(role: 'client' | 'writer', name: string): Redis {
+    const redis = openConnection(this.target, role, this.options, name);
+    redis.on('error', () => undefined); // outages are reported by the write buffer and by rejected reads
+    redis.defineCommand('partitaApply', { numberOfKeys: 1, lua: APPLY_SCRIPT });
+    redis.defineCommand('partitaReserve', { numberOfKeys: 1, lua: RESERVE_SCRIPT });
+    redis.defineCommand('partitaRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    redis.defineCommand('partitaClean', { numberOfKeys: 1, lua: CLEAN_SCRIPT });
+    return redis;
+  }
+
+  private openBlocking(name: string): Redis {
+    const redis = openConnection(this.target, 'blocking', this.options, name);
+    redis.on('error', () => undefined);
+    return redis;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new StateStoreClosedError('the state store was closed');
+  }
+
+  /** Runs a read; connection failures become a {@link StateUnavailableError}. */
+  private async read<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    try {
+      return await fn();
+    } catch (error) {
+      if (isReplyError(error)) throw error;
+      throw new StateUnavailableError(`Redis state store unavailable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** The apply script's leading arguments (see `APPLY_SCRIPT`). */
+  private applyHead(base: string, now: number): string[] {
+    const o = this.options;
+    return [
+      base,
+      String(o.events ? o.eventsMaxLen : 0),
+      ...retentionArgs(o.completed).map(String),
+      ...retentionArgs(o.failed).map(String),
+      String(o.keepLogs),
+      String(o.stackTraceLimit),
+      String(o.removedJobTtlMs),
+      String(now),
+    ];
+  }
+
+  /** The write buffer's sender: one pipeline with one script call per queue and chunk. */
+  private async sendBatch(ops: StateOp[]): Promise<SendResult<StateOp>> {
+    const grace = this.writerWasReady ? 0 : Math.max(0, this.options.connectTimeoutMs - (Date.now() - this.createdAt));
+    await whenReady(this.writer, Math.max(this.options.writeTimeoutMs, grace));
+    const groups = new Map<string, StateOp[]>();
+    for (const op of ops) {
+      const group = groups.get(op.queue);
+      if (group) group.push(op);
+      else groups.set(op.queue, [op]);
+    }
+    const pipeline = this.writer.pipeline();
+    const scripts = pipeline as unknown as PipelineScripts;
+    const chunks: Array<{ queue: string; ops: StateOp[]; inlineData: boolean }> = [];
+    const now = Date.now();
+    for (const [queue, group] of groups) {
+      const keys = this.keys(queue);
+      const inlineData = this.inlineData.has(queue);
+      for (let i = 0; i < group.length; i += OPS_PER_CALL) {
+        const chunk = group.slice(i, i + OPS_PER_CALL);
+        scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), encodeOps(chunk, { inlineData }));
+        chunks.push({ queue, ops: chunk, inlineData });
+      }
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed: StateOp[] = [];
+    let error: Error | undefined;
+    chunks.forEach(({ queue, ops: chunk, inlineData }, i) => {
+      const result = results[i];
+      if (result && !result[0]) {
+        // Applied. Jobs no one had recorded get their data (encoded only for them).
+        const created = Array.isArray(result[1]) ? (result[1] as string[]) : [];
+        this.learnInlineData(queue, chunk, created.length);
+        if (!inlineData && created.length > 0) this.sendDataOf(chunk, created);
+        return;
+      }
+      const replyError: Error = result?.[0] ?? new Error('no reply');
+      if (isReplyError(replyError) && !TRANSIENT_REPLY.test(replyError.message)) {
+        // The batch itself is refused (a bug, not an outage): retrying cannot help.
+        this.options.logger?.warn(`[partita:state] Redis refused ${chunk.length} state write(s), dropped: ${replyError.message}`);
+        this.buffer.dropped += chunk.length;
+        return;
+      }
+      failed.push(...chunk);
+      error = replyError;
+    });
+    return { failed, error };
+  }
+
+  /**
+   * Sends the data with the `active` ops of a queue when most of its jobs had no record (their
+   * enqueuers do not record state), and apart, only for those, when most had one.
+   */
+  private learnInlineData(queue: string, chunk: StateOp[], created: number): void {
+    let started = 0;
+    for (const op of chunk) if (op.kind === 'active' && op.withData) started++;
+    if (started === 0) return;
+    if (created * 2 > started) this.inlineData.add(queue);
+    else this.inlineData.delete(queue);
+  }
+
+  /** Queues the data of the jobs of `chunk` the apply script reported as created by a worker. */
+  private sendDataOf(chunk: StateOp[], created: string[]): void {
+    const wanted = new Set(created);
+    for (const op of chunk) {
+      if (op.kind === 'active' && op.withData && wanted.delete(op.id)) {
+        this.buffer.push({ kind: 'data', queue: op.queue, id: op.id, data: op.data });
+      }
+    }
+  }
+
+  private onDegraded(error: Error): void {
+    this.options.logger?.warn(
+      `[partita:state] Redis state writes failing (${error.message}); jobs go on, state writes are buffered ` +
+        `(up to ${this.options.maxBufferedWrites}, then the oldest are dropped) and retried`,
+    );
+    this.emit('degraded', error);
+  }
+
+  private onRecovered(info: { downMs: number; dropped: number }): void {
+    this.options.logger?.warn(
+      `[partita:state] Redis state writes recovered after ${(info.downMs / 1000).toFixed(1)} s; ${info.dropped} state write(s) were dropped meanwhile`,
+    );
+    this.emit('recovered', info);
+  }
+
+  private onDropped(count: number): void {
+    const now = Date.now();
+    if (now - this.lastDropWarning >= DROP_WARNING_INTERVAL_MS) {
+      this.lastDropWarning = now;
+      this.options.logger?.warn(`[partita:state] state write buffer full: dropping the oldest writes (${this.buffer.dropped} dropped so far)`);
+    }
+    this.emit('dropped', count);
+  }
+}
+
+/** Creates a {@link StateStore}; it connects in the background (see `waitUntilReady`). */
+export function createStateStore(options: StateStoreOptions = {}): StateStore {
+  return new StateStore(options);
+}
+
+function checkStates<S extends string>(states: S[]): S[] {
+  for (const state of states) {
+    if (!isJobState(state)) throw new StateConfigError('state', `unknown job state ${JSON.stringify(state)}; states: ${JOB_STATES.join(', ')}`);
+  }
+  return states;
+}
+
+function isReplyError(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'ReplyError';
+}

@@ -1,0 +1,174 @@
+// A job's life cycle as the store records it from worker events, read back BullMQ style.
+import { Redis } from 'ioredis';
+import { attachStateRecorder, createStateStore, JobFailedError, QueueEvents, QueueEventMap, StateStore } from '@partita/state';
+import { dropPrefix, FakeWorker, REDIS_URL, uniquePrefix } from './helpers';
+import { waitFor } from '../../../../test/support/wait';
+
+const redis = new Redis(REDIS_URL);
+const prefix = uniquePrefix('life');
+let store: StateStore;
+const worker = new FakeWorker();
+const queue = 'emails';
+
+beforeAll(() => {
+  store = createStateStore({ redis: REDIS_URL, prefix, logger: false });
+  attachStateRecorder(worker, store, { workerId: 'w-1' });
+});
+
+afterAll(async () => {
+  await store.close();
+  await dropPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+test('waiting → active → completed, with returnvalue, progress, logs, via getJob and QueueEvents', async () => {
+  const events = new QueueEvents(queue, { redis: REDIS_URL, prefix });
+  const seen: Array<[string, unknown]> = [];
+  for (const name of ['added', 'active', 'progress', 'completed'] as const) {
+    events.on(name as 'added', (args: QueueEventMap[typeof name]) => seen.push([name, args]));
+  }
+  await events.waitUntilReady();
+
+  expect(await store.reserveJobIds(queue, ['job-1'])).toEqual([true]);
+  store.recordWaiting(queue, [{ id: 'job-1', name: 'welcome', data: { userId: 42, at: new Date(5) }, opts: { attempts: 3 }, key: 'user-42' }]);
+  await store.flush();
+  let job = await store.getJob(queue, 'job-1');
+  expect(job?.state).toBe('waiting');
+  expect(await job?.getState()).toBe('waiting');
+  expect(job?.data).toEqual({ userId: 42, at: new Date(5) });
+  expect(job?.opts).toEqual({ attempts: 3 });
+  expect(job?.key).toBe('user-42');
+  expect(await store.getJobCounts(queue, 'waiting', 'active')).toEqual({ waiting: 1, active: 0 });
+
+  const info = worker.job(queue, 'job-1', { name: 'welcome', data: { userId: 42 }, key: 'user-42', partition: 3, offset: 17 });
+  worker.emit('active', info);
+  worker.emit('progress', info, 50);
+  worker.emit('log', info, 'half way');
+  await store.flush();
+  job = await store.getJob(queue, 'job-1');
+  expect(job).toMatchObject({ state: 'active', progress: 50, logs: ['half way'], partition: 3, offset: 17, attemptsStarted: 1, workerId: 'w-1' });
+  expect(job?.data).toEqual({ userId: 42, at: new Date(5) }); // the enqueuer's record is kept
+  expect(job?.processedOn).toBeGreaterThan(0);
+
+  const finished = job!.waitUntilFinished({ timeoutMs: 10_000 });
+  worker.emit('progress', info, { step: 'done' });
+  worker.emit('completed', info, { sent: true, at: new Date(7) });
+  await expect(finished).resolves.toEqual({ sent: true, at: new Date(7) });
+  job = await store.getJob(queue, 'job-1');
+  expect(job).toMatchObject({ state: 'completed', returnvalue: { sent: true, at: new Date(7) }, progress: { step: 'done' }, attemptsMade: 1 });
+  expect(job?.finishedOn).toBeGreaterThanOrEqual(job!.processedOn!);
+  expect(await store.getJobCounts(queue)).toEqual({ waiting: 0, active: 0, retrying: 0, completed: 1, failed: 0, dead: 0 });
+
+  await waitFor(() => seen.some(([name]) => name === 'completed'), { timeoutMs: 5000, message: 'completed event' });
+  expect(seen.map(([name]) => name)).toEqual(['added', 'active', 'progress', 'progress', 'completed']);
+  expect(seen[0]![1]).toEqual({ jobId: 'job-1', name: 'welcome' });
+  expect(seen[1]![1]).toEqual({ jobId: 'job-1', attempt: 1, prev: 'waiting' });
+  expect(seen[2]![1]).toEqual({ jobId: 'job-1', data: 50 });
+  expect(seen[4]![1]).toEqual({ jobId: 'job-1', returnvalue: { sent: true, at: new Date(7) }, attemptsMade: 1 });
+
+  // Resumable: a second reader from the first event id on sees the rest.
+  const firstId = (await redis.xrange(store.keys(queue).events, '-', '+', 'COUNT', 1))[0]![0];
+  const resumed = new QueueEvents(queue, { redis: REDIS_URL, prefix, lastEventId: firstId });
+  const again: string[] = [];
+  resumed.on('active', () => again.push('active'));
+  resumed.on('progress', () => again.push('progress'));
+  resumed.on('completed', () => again.push('completed'));
+  await waitFor(() => again.length === 4, { timeoutMs: 5000, message: () => `resumed events (${again.join(',')})` });
+  expect(again).toEqual(['active', 'progress', 'progress', 'completed']);
+  expect(resumed.lastEventId).toBe(events.lastEventId);
+  await Promise.all([events.close(), resumed.close()]);
+});
+
+test('a failing job: retrying with failedReason, then dead; waitUntilFinished rejects', async () => {
+  const events = new QueueEvents(queue, { redis: REDIS_URL, prefix });
+  const seen: string[] = [];
+  events.on('retrying', ({ jobId }) => jobId === 'job-2' && seen.push('retrying'));
+  events.on('failed', ({ jobId, deadLetterTopic }) => jobId === 'job-2' && seen.push(`failed:${deadLetterTopic}`));
+  events.on('dead', ({ jobId }) => jobId === 'job-2' && seen.push('dead'));
+  await events.waitUntilReady();
+
+  const info = worker.job(queue, 'job-2');
+  worker.emit('active', info);
+  worker.emit('failed', info, new TypeError('smtp down'), { attempt: 1, willRetry: true, delayMs: 1000 });
+  await store.flush();
+  let job = await store.getJob(queue, 'job-2');
+  expect(job).toMatchObject({ state: 'retrying', failedReason: 'smtp down', attemptsMade: 1 });
+  expect(job?.data).toEqual({ n: 'job-2' }); // no enqueuer record: the worker's data is recorded
+  expect(job?.stacktrace[0]).toMatch(/^TypeError: smtp down/);
+  expect(await store.getJobCounts(queue, 'retrying')).toEqual({ retrying: 1 });
+
+  const finished = store.waitUntilFinished(queue, 'job-2', { timeoutMs: 10_000 });
+  const second = { ...info, attempt: 2 };
+  worker.emit('active', second);
+  expect(await store.flush()).toBe(true);
+  expect(await store.getState(queue, 'job-2')).toBe('active');
+  worker.emit('failed', second, new Error('smtp still down'), { attempt: 2, willRetry: false });
+  worker.emit('deadLettered', second, { topic: `${queue}.dlq`, error: new Error('smtp still down') });
+  const error = await finished.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(JobFailedError);
+  expect(error).toMatchObject({ state: 'dead', failedReason: 'smtp still down', attemptsMade: 2, jobId: 'job-2' });
+  job = await store.getJob(queue, 'job-2');
+  expect(job).toMatchObject({ state: 'dead', failedReason: 'smtp still down', attemptsMade: 2, deadLetterTopic: `${queue}.dlq` });
+  expect(job?.stacktrace).toHaveLength(2);
+  expect(await store.getJobCounts(queue, 'retrying', 'dead', 'active')).toEqual({ retrying: 0, dead: 1, active: 0 });
+  await waitFor(() => seen.length === 3, { timeoutMs: 5000, message: () => `events: ${seen.join(',')}` });
+  expect(seen).toEqual(['retrying', `failed:${queue}.dlq`, 'dead']);
+  await events.close();
+});
+
+test('dead-lettering disabled: the job ends failed; a poison message (never active) is recorded too', async () => {
+  const info = worker.job(queue, 'job-3');
+  worker.failAll(info, 1, null, 'bad input');
+  const poison = worker.job(queue, 'poison-1', { name: 'unknown', data: undefined, key: 'k', partition: 2, offset: 99 });
+  worker.emit('failed', poison, new Error('no job named x'), { attempt: 1, willRetry: false });
+  worker.emit('deadLettered', poison, { topic: `${queue}.dlq`, error: new Error('no job named x') });
+  await store.flush();
+  expect(await store.getJob(queue, 'job-3')).toMatchObject({ state: 'failed', failedReason: 'bad input #1', deadLetterTopic: undefined });
+  expect(await store.getJob(queue, 'poison-1')).toMatchObject({ state: 'dead', name: 'unknown', key: 'k', partition: 2, offset: 99 });
+  await expect(store.waitUntilFinished(queue, 'job-3', { timeoutMs: 5000 })).rejects.toMatchObject({ state: 'failed', failedReason: 'bad input #1' });
+});
+
+test('late or repeated writes never move a job back: the enqueuer recording after the worker finished', async () => {
+  const info = worker.job(queue, 'job-4', { partition: 1, offset: 5 });
+  worker.complete(info, 'ok');
+  await store.flush();
+  store.recordWaiting(queue, [{ id: 'job-4', name: 'test-job', data: { n: 'job-4' }, opts: { attempts: 1 } }]);
+  worker.emit('active', info); // a redelivery's event arriving late
+  await store.flush();
+  const job = await store.getJob(queue, 'job-4');
+  expect(job).toMatchObject({ state: 'completed', returnvalue: 'ok', opts: { attempts: 1 } });
+  expect(await store.getJobCounts(queue, 'waiting', 'active')).toEqual({ waiting: 0, active: 0 });
+});
+
+test('getJobs lists per state, newest first; clean removes old finished jobs', async () => {
+  const q = 'listing';
+  for (let i = 0; i < 5; i++) worker.complete(worker.job(q, `c${i}`), i);
+  worker.failAll(worker.job(q, 'd0'), 2, `${q}.dlq`);
+  await store.flush();
+  const completed = await store.getJobs(q, 'completed');
+  expect(completed.map((j) => j.id)).toEqual(['c4', 'c3', 'c2', 'c1', 'c0']);
+  expect((await store.getJobs(q, ['completed'], 0, 1, true)).map((j) => j.id)).toEqual(['c0', 'c1']);
+  expect((await store.getJobs(q, ['dead', 'completed'], 0, 0)).map((j) => j.id)).toEqual(['d0', 'c4']);
+  expect(await store.clean(q, 60_000, 0, 'completed')).toEqual([]);
+  const removed = await store.clean(q, 0, 3, 'completed');
+  expect(removed).toEqual(['c0', 'c1', 'c2']);
+  expect(await store.getJob(q, 'c0')).toBeUndefined();
+  expect(await store.getJobCounts(q, 'completed', 'dead')).toEqual({ completed: 2, dead: 1 });
+  expect(await store.clean(q, 0, 0, 'dead')).toEqual(['d0']);
+});
+
+test('reserveJobIds: a known unfinished id is a duplicate, a finished one may run again; release drops a reservation', async () => {
+  const q = 'dedup-basic';
+  expect(await store.reserveJobIds(q, ['a', 'b', 'a'])).toEqual([true, true, false]);
+  expect(await store.reserveJobIds(q, ['a', 'c'])).toEqual([false, true]);
+  expect(await store.releaseJobIds(q, ['c'])).toBe(1);
+  expect(await store.reserveJobIds(q, ['c'])).toEqual([true]);
+  store.recordWaiting(q, [{ id: 'a', name: 'x' }]);
+  await store.flush();
+  expect(await redis.pttl(store.keys(q).job('a'))).toBe(-1); // recorded: no longer expires
+  expect(await store.releaseJobIds(q, ['a'])).toBe(0); // recorded jobs are not released
+  worker.complete(worker.job(q, 'a'), 1);
+  await store.flush();
+  expect(await store.reserveJobIds(q, ['a'])).toEqual([true]);
+  expect(await store.getState(q, 'a')).toBe('waiting');
+});

@@ -1,0 +1,70 @@
+import { addJobsWithState, WaitingJob } from '@partita/state';
+
+/** A store double: ids in `known` are known and unfinished. */
+function fakeStore(known: string[] = []) {
+  const taken = new Set(known);
+  const calls = { reserved: [] as string[][], released: [] as string[][], waiting: [] as WaitingJob[] };
+  return {
+    calls,
+    reserveJobIds: async (_queue: string, ids: string[]) => {
+      calls.reserved.push(ids);
+      return ids.map((id) => (taken.has(id) ? false : (taken.add(id), true)));
+    },
+    releaseJobIds: async (_queue: string, ids: string[]) => {
+      calls.released.push(ids);
+      ids.forEach((id) => taken.delete(id));
+      return ids.length;
+    },
+    recordWaiting: (_queue: string, jobs: WaitingJob[]) => void calls.waiting.push(...jobs),
+  };
+}
+
+describe('addJobsWithState', () => {
+  test('explicit ids are reserved first; known and repeated ids are not produced and return their id', async () => {
+    const store = fakeStore(['known']);
+    let n = 0;
+    const results = await addJobsWithState(
+      store,
+      'q',
+      [
+        { name: 'a', data: 1 },
+        { name: 'b', data: 2, opts: { jobId: 'known' } },
+        { name: 'c', data: 3, opts: { jobId: 'x', key: 'k' } },
+        { name: 'd', data: 4, opts: { jobId: 'x' } },
+      ],
+      async (jobs) => jobs.map((job) => ({ id: job.opts?.jobId ?? `gen-${n++}`, partition: 1, offset: 10 + n })),
+    );
+    expect(store.calls.reserved).toEqual([['known', 'x', 'x']]);
+    expect(results.map((r) => r.id)).toEqual(['gen-0', 'known', 'x', 'x']);
+    expect(results[1]).toEqual({ id: 'known' });
+    expect(store.calls.waiting.map((j) => [j.id, j.name, j.key, j.partition])).toEqual([
+      ['gen-0', 'a', undefined, 1],
+      ['x', 'c', 'k', 1],
+    ]);
+  });
+
+  test('without explicit ids nothing is reserved', async () => {
+    const store = fakeStore();
+    await addJobsWithState(store, 'q', [{ name: 'a', data: 1 }], async () => [{ id: 'g' }]);
+    expect(store.calls.reserved).toEqual([]);
+    expect(store.calls.waiting.map((j) => j.id)).toEqual(['g']);
+  });
+
+  test('a failed produce releases the reservations and records nothing', async () => {
+    const store = fakeStore();
+    await expect(
+      addJobsWithState(store, 'q', [{ name: 'a', data: 1, opts: { jobId: 'y' } }], async () => {
+        throw new Error('broker down');
+      }),
+    ).rejects.toThrow('broker down');
+    expect(store.calls.released).toEqual([['y']]);
+    expect(store.calls.waiting).toEqual([]);
+  });
+
+  test('all duplicates: produce is not called', async () => {
+    const store = fakeStore(['z']);
+    const produce = jest.fn();
+    expect(await addJobsWithState(store, 'q', [{ name: 'a', data: 1, opts: { jobId: 'z' } }], produce)).toEqual([{ id: 'z' }]);
+    expect(produce).not.toHaveBeenCalled();
+  });
+});

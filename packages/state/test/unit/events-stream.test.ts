@@ -1,0 +1,41 @@
+import { parseStreamEntry } from '../../src/events-stream';
+
+const entry = (fields: Record<string, string>) => Object.entries(fields).flat();
+
+describe('parseStreamEntry', () => {
+  test('decodes each event with typed fields', () => {
+    expect(parseStreamEntry('1-0', entry({ event: 'added', jobId: 'a', name: 'n' }))).toEqual([{ name: 'added', eventId: '1-0', args: { jobId: 'a', name: 'n' } }]);
+    expect(parseStreamEntry('1-1', entry({ event: 'active', jobId: 'a', attempt: '2', prev: 'retrying' }))).toEqual([
+      { name: 'active', eventId: '1-1', args: { jobId: 'a', attempt: 2, prev: 'retrying' } },
+    ]);
+    expect(parseStreamEntry('1-2', entry({ event: 'progress', jobId: 'a', data: '{"json":{"pct":5}}' }))[0]?.args).toEqual({ jobId: 'a', data: { pct: 5 } });
+    expect(parseStreamEntry('1-3', entry({ event: 'retrying', jobId: 'a', failedReason: 'r', attemptsMade: '1', delayMs: '500' }))[0]?.args).toEqual({
+      jobId: 'a',
+      failedReason: 'r',
+      attemptsMade: 1,
+      delayMs: 500,
+    });
+    expect(parseStreamEntry('1-4', entry({ event: 'failed', jobId: 'a', failedReason: 'r', attemptsMade: '3', deadLetterTopic: '' }))[0]?.args).toEqual({
+      jobId: 'a',
+      failedReason: 'r',
+      attemptsMade: 3,
+      deadLetterTopic: null,
+    });
+    expect(parseStreamEntry('1-5', entry({ event: 'dead', jobId: 'a', failedReason: 'r', attemptsMade: '3', deadLetterTopic: 'q.dlq' }))[0]?.args).toMatchObject({
+      deadLetterTopic: 'q.dlq',
+    });
+  });
+
+  test('a job started and completed in one batch is one entry and two events, active first', () => {
+    const events = parseStreamEntry('2-0', entry({ event: 'completed', jobId: 'a', returnvalue: '{"json":1}', attemptsMade: '1', active: '1', prev: 'waiting' }));
+    expect(events).toEqual([
+      { name: 'active', eventId: '2-0', args: { jobId: 'a', attempt: 1, prev: 'waiting' } },
+      { name: 'completed', eventId: '2-0', args: { jobId: 'a', returnvalue: 1, attemptsMade: 1 } },
+    ]);
+  });
+
+  test('unknown or malformed entries are skipped', () => {
+    expect(parseStreamEntry('3-0', entry({ event: 'paused', jobId: 'a' }))).toEqual([]);
+    expect(parseStreamEntry('3-1', entry({ event: 'added' }))).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+import { encodeOps } from '../../src/ops';
+import type { StateOp } from '@partita/state';
+
+const active = (id: string, attempt = 1): StateOp => ({
+  kind: 'active',
+  queue: 'q',
+  id,
+  attempt,
+  at: 100,
+  workerId: 'w',
+  name: 'job',
+  data: { id },
+  withData: true,
+  key: 'k',
+  partition: 1,
+  offset: 7,
+  enqueuedAt: 50,
+});
+const completed = (id: string, attempt = 1): StateOp => ({ kind: 'completed', queue: 'q', id, attempt, at: 200, returnvalue: 'ok', workerId: 'w' });
+const codes = (text: string) => (JSON.parse(text) as string[][]).map((op) => `${op[0]}:${op[1]}`);
+
+describe('encodeOps', () => {
+  test('an active followed by its completed (other jobs between) becomes one AC op in the active one\'s place', () => {
+    const text = encodeOps([active('a'), active('b'), completed('a'), completed('b')]);
+    expect(codes(text)).toEqual(['AC:a', 'AC:b']);
+    const [ac] = JSON.parse(text) as string[][];
+    expect(ac).toEqual(['AC', 'a', '1', '100', 'w', 'job', '', '"k"', '1', '7', '50', '200', '{"json":"ok"}']);
+  });
+
+  test('no merge across another op of the same job, or across tries', () => {
+    const progress: StateOp = { kind: 'progress', queue: 'q', id: 'a', at: 150, progressText: '{"json":5}' };
+    expect(codes(encodeOps([active('a'), progress, completed('a')]))).toEqual(['A:a', 'P:a', 'C:a']);
+    expect(codes(encodeOps([active('a', 1), completed('a', 2)]))).toEqual(['A:a', 'C:a']);
+    expect(codes(encodeOps([completed('a')]))).toEqual(['C:a']);
+  });
+
+  test('data travels with active ops only when asked (inlineData)', () => {
+    expect((JSON.parse(encodeOps([active('a')])) as string[][])[0]![6]).toBe('');
+    expect((JSON.parse(encodeOps([active('a')], { inlineData: true })) as string[][])[0]![6]).toBe('{"json":{"id":"a"}}');
+    const noData = { ...active('a'), withData: false } as StateOp;
+    expect((JSON.parse(encodeOps([noData], { inlineData: true })) as string[][])[0]![6]).toBe('');
+  });
+
+  test('every op kind has its layout; absent optional fields are empty strings', () => {
+    const ops: StateOp[] = [
+      { kind: 'waiting', queue: 'q', id: 'w', name: 'n', data: 1, opts: undefined, key: undefined, partition: undefined, offset: undefined, timestamp: 9 },
+      { kind: 'log', queue: 'q', id: 'w', line: 'hello' },
+      { kind: 'retrying', queue: 'q', id: 'w', attempt: 1, at: 10, failedReason: 'r', stack: 's', delayMs: 500 },
+      { kind: 'tryFailed', queue: 'q', id: 'w', attempt: 2, at: 11, failedReason: 'r', stack: '' },
+      { kind: 'deadLettered', queue: 'q', id: 'w', attempt: 2, at: 12, failedReason: 'r', stack: 's', deadLetterTopic: null, name: 'n', key: null, partition: 0, offset: 3, enqueuedAt: 9 },
+      { kind: 'data', queue: 'q', id: 'w', data: { x: 1 } },
+    ];
+    expect(JSON.parse(encodeOps(ops))).toEqual([
+      ['W', 'w', '9', 'n', '{"json":1}', '', '', '', ''],
+      ['L', 'w', 'hello'],
+      ['R', 'w', '1', '10', 'r', 's', '500'],
+      ['T', 'w', '2', '11', 'r', ''],
+      ['D', 'w', '2', '12', 'r', 's', '', 'n', 'null', '0', '3', '9'],
+      ['X', 'w', '{"json":{"x":1}}'],
+    ]);
+  });
+});

@@ -1,0 +1,129 @@
+import { SendResult, WriteBuffer, WriteBufferOptions } from '../../src/write-buffer';
+
+const OPTIONS: WriteBufferOptions = { maxBuffered: 100, maxBatch: 10, maxInFlight: 1, flushIntervalMs: 1, retryMinMs: 5, retryMaxMs: 20 };
+
+/** A sender whose behaviour the test switches: up, down (rejects) or partial. */
+class FakeRedis {
+  sent: number[][] = [];
+  mode: 'up' | 'down' | 'half' = 'up';
+  calls = 0;
+  readonly send = async (batch: number[]): Promise<SendResult<number>> => {
+    this.calls++;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.mode === 'down') throw new Error('ECONNREFUSED');
+    if (this.mode === 'half') {
+      const half = Math.ceil(batch.length / 2);
+      this.sent.push(batch.slice(0, half));
+      return { failed: batch.slice(half), error: new Error('LOADING') };
+    }
+    this.sent.push(batch);
+    return { failed: [] };
+  };
+  get items(): number[] {
+    return this.sent.flat();
+  }
+}
+
+describe('WriteBuffer', () => {
+  test('sends in batches of at most maxBatch, in push order', async () => {
+    const redis = new FakeRedis();
+    const buffer = new WriteBuffer(redis.send, OPTIONS);
+    for (let i = 0; i < 35; i++) buffer.push(i);
+    expect(await buffer.flush(1000)).toBe(true);
+    expect(redis.items).toEqual(Array.from({ length: 35 }, (_, i) => i));
+    expect(Math.max(...redis.sent.map((b) => b.length))).toBeLessThanOrEqual(10);
+    expect(buffer.size).toBe(0);
+  });
+
+  test('two sends in flight keep the order, and a failure requeues them in order', async () => {
+    const redis = new FakeRedis();
+    const buffer = new WriteBuffer(redis.send, { ...OPTIONS, maxInFlight: 2 });
+    redis.mode = 'down';
+    for (let i = 0; i < 30; i++) buffer.push(i);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    redis.mode = 'up';
+    expect(await buffer.flush(1000)).toBe(true);
+    expect(redis.items).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  test('a failed send is retried with backoff; degraded once, recovered once', async () => {
+    const redis = new FakeRedis();
+    const buffer = new WriteBuffer(redis.send, OPTIONS);
+    const events: string[] = [];
+    buffer.on('degraded', (error) => events.push(`degraded:${error.message}`));
+    buffer.on('recovered', (info) => events.push(`recovered:${info.dropped}`));
+    redis.mode = 'down';
+    buffer.push(1);
+    buffer.push(2);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(buffer.degraded).toBe(true);
+    const callsWhileDown = redis.calls;
+    expect(callsWhileDown).toBeGreaterThan(1);
+    expect(callsWhileDown).toBeLessThan(15); // backoff, no busy loop
+    redis.mode = 'up';
+    expect(await buffer.flush(1000)).toBe(true);
+    expect(redis.items).toEqual([1, 2]);
+    expect(events).toEqual(['degraded:ECONNREFUSED', 'recovered:0']);
+  });
+
+  test('a partial failure resends only the failed items', async () => {
+    const redis = new FakeRedis();
+    const buffer = new WriteBuffer(redis.send, OPTIONS);
+    redis.mode = 'half';
+    for (let i = 0; i < 4; i++) buffer.push(i);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    redis.mode = 'up';
+    expect(await buffer.flush(1000)).toBe(true);
+    expect(redis.items).toEqual([0, 1, 2, 3]);
+  });
+
+  test('past maxBuffered the oldest waiting items are dropped and counted; push never throws', async () => {
+    const redis = new FakeRedis();
+    const buffer = new WriteBuffer(redis.send, { ...OPTIONS, maxBuffered: 20 });
+    const dropped: number[] = [];
+    buffer.on('dropped', (n) => dropped.push(n));
+    redis.mode = 'down';
+    for (let i = 0; i < 500; i++) buffer.push(i);
+    expect(buffer.size).toBeLessThanOrEqual(20);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(buffer.size).toBeLessThanOrEqual(20);
+    expect(buffer.dropped).toBe(480 + (20 - buffer.size));
+    expect(dropped.reduce((a, b) => a + b, 0)).toBe(buffer.dropped);
+    redis.mode = 'up';
+    expect(await buffer.flush(1000)).toBe(true);
+    // The newest survive.
+    expect(redis.items).toEqual(Array.from({ length: 20 }, (_, i) => 480 + i));
+  });
+
+  test('isReady false: nothing is taken (the newest are kept), the attempt counts as a failure', async () => {
+    const redis = new FakeRedis();
+    let ready = false;
+    const buffer = new WriteBuffer(redis.send, { ...OPTIONS, maxBuffered: 5, isReady: () => ready });
+    const events: string[] = [];
+    buffer.on('degraded', () => events.push('degraded'));
+    for (let i = 0; i < 8; i++) buffer.push(i);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(redis.calls).toBe(0);
+    expect(events).toEqual(['degraded']);
+    ready = true;
+    buffer.kick();
+    expect(await buffer.flush(1000)).toBe(true);
+    expect(redis.items).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  test('flush gives up after its timeout while down, and close drops what is left', async () => {
+    const redis = new FakeRedis();
+    const buffer = new WriteBuffer(redis.send, OPTIONS);
+    redis.mode = 'down';
+    buffer.push(1);
+    const started = Date.now();
+    expect(await buffer.flush(50)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(500);
+    buffer.close();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(buffer.size).toBe(0);
+    expect(buffer.dropped).toBe(1);
+    buffer.push(2); // after close: counted as dropped, no throw
+    expect(buffer.dropped).toBe(2);
+  });
+});
