@@ -34,7 +34,12 @@ export interface WorkerOptions {
   shutdownTimeoutMs?: number;
   /** How long running jobs of a revoked partition may go on before the partition is released. @defaultValue 5000 */
   revokeGraceMs?: number;
-  /** Received-but-unfinished jobs per partition above which fetching pauses. @defaultValue 1000 */
+  /**
+   * Received-but-unfinished jobs per partition above which fetching pauses. Each pause makes
+   * librdkafka drop its prefetched messages and fetch again on resume, so the band between the
+   * marks should hold well over the time a refetch takes.
+   * @defaultValue 5000
+   */
   highWatermark?: number;
   /** Unfinished jobs per partition at or below which a back-pressure pause ends. @defaultValue highWatermark / 2 */
   lowWatermark?: number;
@@ -197,7 +202,7 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
   if (options.longRunning && shutdownTimeoutMs === 0) {
     throw new WorkerConfigError('shutdownTimeoutMs', 'long-running jobs need a shutdown timeout above 0 to finish on SIGTERM (seed 000)');
   }
-  const highWatermark = positiveInt('highWatermark', options.highWatermark, 1000);
+  const highWatermark = positiveInt('highWatermark', options.highWatermark, 5000);
   const lowWatermark = positiveInt('lowWatermark', options.lowWatermark, Math.floor(highWatermark / 2), 0);
   if (lowWatermark >= highWatermark) {
     throw new WorkerConfigError('lowWatermark', `(${lowWatermark}) must be below highWatermark (${highWatermark})`);

@@ -87,6 +87,8 @@ export class ConsumerShell implements ConsumerControl {
       this.consumer.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(new KafkaConnectError(this.config.brokers, kafkaError(err))) : resolve()));
     });
     this.consumer.setDefaultConsumeTimeout(POLL_TIMEOUT_MS);
+    // Return a batch as soon as librdkafka's queue is empty instead of waiting for it to fill up.
+    (this.consumer as CooperativeConsumer & { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
     this.consumer.subscribe(this.config.queues);
     this.polling = true;
     this.loopStopped = new Promise((resolve) => this.poll(resolve));

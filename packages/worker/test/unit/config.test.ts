@@ -37,8 +37,8 @@ describe('resolveWorkerConfig', () => {
         longRunning: false,
         shutdownTimeoutMs: 30000,
         revokeGraceMs: 5000,
-        highWatermark: 1000,
-        lowWatermark: 500,
+        highWatermark: 5000,
+        lowWatermark: 2500,
         commitIntervalMs: 1000,
         batchSize: 500,
         maxPollIntervalMs: 300000,
@@ -283,7 +283,7 @@ describe('resolveWorkerConfig', () => {
       });
 
       it('rejects a lowWatermark at or above the default highWatermark', () => {
-        expect(rejection({ lowWatermark: 1000 }).option).toBe('lowWatermark');
+        expect(rejection({ lowWatermark: 5000 }).option).toBe('lowWatermark');
       });
 
       it.each([0, -1, 2.5])('rejects highWatermark %p', (highWatermark) => {
