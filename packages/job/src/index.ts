@@ -25,3 +25,4 @@ export {
   UnrecoverableError,
 } from './errors';
 export type { PoisonReason } from './errors';
+export { TypedEmitter } from './typed-emitter';

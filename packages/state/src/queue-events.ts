@@ -4,7 +4,7 @@ import { StateConfigError } from './errors';
 import { parseStreamEntry, QueueEventMap } from './events-stream';
 import { DEFAULT_PREFIX, QueueKeys } from './keys';
 import { StreamReader } from './stream-reader';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '@partita/job';
 
 /** Options of {@link QueueEvents}. */
 export interface QueueEventsOptions {

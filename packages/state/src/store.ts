@@ -10,7 +10,7 @@ import { encodeOps, StateOp } from './ops';
 import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
 import { retentionArgs } from './retention';
 import { isJobState, JOB_STATES, JobState } from './states';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '@partita/job';
 import { SendResult, WriteBuffer } from './write-buffer';
 
 /** A job as an enqueuer records it after producing it (see {@link StateStore.recordWaiting}). */

@@ -1,4 +1,4 @@
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '@partita/job';
 
 /** How a {@link WriteBuffer} batches, retries and bounds its items. */
 export interface WriteBufferOptions {

@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { KafkaConsumer, Message } from '@confluentinc/kafka-javascript';
 import { createTopicAdmin, TopicAdmin } from '@partita/enqueuer';
 
+// These tests are about Kafka: a job-state store (enabled by this env) would de-duplicate the
+// fixed job ids they use across runs.
+delete process.env.PARTITA_REDIS_URL;
+
 /** The broker the integration tests run against (scripts/kafka/start). */
 export const BROKERS = process.env.PARTITA_BROKERS ?? '127.0.0.1:9092';
 
