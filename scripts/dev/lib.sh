@@ -57,7 +57,9 @@ ensure_node_modules() {
   local stamp="$ROOT/node_modules/.partita-install-stamp"
   if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
     say "installing npm dependencies"
-    (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+    # `npm install`, not `npm ci`: registries that serve only some platforms' optional packages (turbo,
+    # msgpackr) make lockfiles that `npm ci` calls out of sync.
+    (cd "$ROOT" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error) || die "npm install failed"
     # The other package with an install script: msgpackr's optional native speed-up (BullMQ, benchmarks only).
     (cd "$ROOT" && npm rebuild msgpackr-extract --loglevel=error >/dev/null 2>&1) || say "note: msgpackr-extract not built (optional)"
     touch "$stamp"
