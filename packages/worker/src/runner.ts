@@ -53,7 +53,7 @@ export class JobRunner implements JobExecutor {
     const info = this.describe(job);
     this.events.emit('active', info);
     try {
-      const result = await perform(info, this.context(info, handle));
+      const result = await perform(info, new RunContext(info, handle, this.events));
       return { status: 'completed', result };
     } catch (error) {
       return { status: 'failed', error: error instanceof Error ? error : new Error(String(error)), attempts: attempts ?? DEFAULT_ATTEMPTS, backoff };
@@ -85,27 +85,44 @@ export class JobRunner implements JobExecutor {
       enqueuedAt: envelope?.enqueuedAt ?? 0,
     };
   }
+}
 
-  private context(info: JobInfo, handle: RunHandle): JobContext {
-    const events = this.events;
-    return {
-      get signal() {
-        return handle.signal;
-      },
-      isRevoked: () => handle.isRevoked(),
-      attempt: info.attempt,
-      jobId: info.id,
-      queue: info.queue,
-      partition: info.partition,
-      offset: info.offset,
-      key: info.key,
-      log: (...args: unknown[]) => {
-        events.emit('log', info, args.map((a) => (typeof a === 'string' ? a : safeInspect(a))).join(' '));
-      },
-      updateProgress: (progress: number | object) => {
-        events.emit('progress', info, progress);
-      },
-    };
+/** The `ctx` of one try. A class, not an object of closures: one is made per job on the hot path. */
+class RunContext implements JobContext {
+  readonly attempt: number;
+  readonly jobId: string;
+  readonly queue: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+
+  constructor(
+    private readonly info: JobInfo,
+    private readonly handle: RunHandle,
+    private readonly events: TypedEmitter<WorkerEvents>,
+  ) {
+    this.attempt = info.attempt;
+    this.jobId = info.id;
+    this.queue = info.queue;
+    this.partition = info.partition;
+    this.offset = info.offset;
+    this.key = info.key;
+  }
+
+  get signal(): AbortSignal {
+    return this.handle.signal;
+  }
+
+  isRevoked(): boolean {
+    return this.handle.isRevoked();
+  }
+
+  log(...args: unknown[]): void {
+    this.events.emit('log', this.info, args.map((a) => (typeof a === 'string' ? a : safeInspect(a))).join(' '));
+  }
+
+  updateProgress(progress: number | object): void {
+    this.events.emit('progress', this.info, progress);
   }
 }
 

@@ -16,6 +16,7 @@ export function toInboundMessage(m: Message): InboundMessage {
     }
     headers = h;
   }
-  const key = m.key === null || m.key === undefined ? null : typeof m.key === 'string' ? m.key : Buffer.from(m.key as Buffer).toString('utf8');
+  const rawKey = m.key as Buffer | string | null | undefined;
+  const key = rawKey === null || rawKey === undefined ? null : typeof rawKey === 'string' ? rawKey : rawKey.toString('utf8');
   return { topic: m.topic, partition: m.partition, offset: m.offset, key, headers, value: m.value ?? null, timestamp: m.timestamp };
 }

@@ -1,0 +1,158 @@
+'use strict';
+// The partita side of scripts/bench/worker.js: a Worker from packages/worker/dist consuming a
+// pre-filled topic with a no-op processor (or a registered no-op Job class, or a job that sleeps).
+
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function loadPartita() {
+  try {
+    return {
+      worker: require(path.join(ROOT, 'packages/worker/dist')),
+      job: require(path.join(ROOT, 'packages/job/dist')),
+    };
+  } catch (error) {
+    console.error('Build first: npx turbo run build');
+    throw error;
+  }
+}
+
+/**
+ * The options every partita row of the worker benchmark runs with. The one place to change them:
+ * a later "partita + state" row (the optional Redis job-state store, @partita/state) is meant to
+ * add its options here when `withState` is true, see `--with-state` in worker.js.
+ *
+ * @param {object} p
+ * @param {string} p.brokers
+ * @param {string} p.groupId
+ * @param {number} p.concurrency      jobs in flight in the process
+ * @param {number} p.batchSize        messages taken per poll
+ * @param {number} [p.maxPartitions]  virtual partitions (lanes) per Kafka partition; default: concurrency
+ * @param {number} [p.highWatermark]  back-pressure marks; default: the worker's (1000 / highWatermark / 2)
+ * @param {number} [p.lowWatermark]
+ * @param {boolean} [p.withState]     the "with state" row (not implemented yet)
+ */
+function partitaWorkerOptions({ brokers, groupId, concurrency, batchSize, maxPartitions, highWatermark, lowWatermark, withState = false }) {
+  const options = {
+    connection: { brokers },
+    groupId,
+    concurrency,
+    batchSize,
+    virtualPartitions: maxPartitions === undefined ? {} : { maxPartitions },
+    // No jobs fail here; the DLQ topic (<queue>.dlq) is still created at startup as in production.
+  };
+  if (highWatermark !== undefined) options.highWatermark = highWatermark;
+  if (lowWatermark !== undefined) options.lowWatermark = lowWatermark;
+  // The job-state store in the local Redis, under a prefix of its own that is removed afterwards.
+  options.state = withState ? { redis: STATE_REDIS_URL, prefix: statePrefix(groupId) } : false;
+  return options;
+}
+
+const STATE_REDIS_URL = process.env.PARTITA_REDIS_URL || 'redis://127.0.0.1:6379';
+const statePrefix = (groupId) => `bench-state-${groupId}`;
+
+/** Deletes the state keys a `withState` run wrote. */
+async function removeStateKeys(groupId) {
+  const Redis = require('ioredis');
+  const redis = new Redis(STATE_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${statePrefix(groupId)}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** How long a job of the given variant takes: a no-op, or `sleepMs` on a timer. */
+function makeHandler(variant, { topic, jobName, sleepMs }, { Job }) {
+  const sleep = sleepMs > 0 ? () => new Promise((resolve) => setTimeout(resolve, sleepMs)) : undefined;
+  if (variant === 'processor') return sleep ? async () => sleep() : async () => {};
+  if (variant === 'job-class') {
+    class BenchNoop extends Job {
+      async perform() {
+        if (sleep) await sleep();
+      }
+    }
+    BenchNoop.queue = topic;
+    BenchNoop.jobName = jobName;
+    return [BenchNoop];
+  }
+  throw new Error(`unknown partita variant ${variant}`);
+}
+
+/**
+ * Runs a Worker built with `partitaWorkerOptions(settings)` until `expected` jobs completed. Timed from the first `completed` event to the
+ * last, so group join and the first fetch are not counted (as for the other contenders).
+ */
+async function runPartitaWorker({ variant, topic, jobName, expected, sleepMs = 0, settings, timeoutMs = 180_000 }) {
+  const partita = loadPartita();
+  const options = partitaWorkerOptions(settings);
+  const worker = new partita.worker.Worker(topic, makeHandler(variant, { topic, jobName, sleepMs }, partita.job), options);
+  let count = 0;
+  let failed = 0;
+  let first;
+  let last;
+  const errors = [];
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
+  const finished = new Promise((resolve, reject) => {
+    const guard = setTimeout(() => reject(new Error(`partita: only ${count}/${expected} jobs completed after ${timeoutMs} ms`)), timeoutMs);
+    worker.on('completed', () => {
+      const now = process.hrtime.bigint();
+      if (count === 0) first = now;
+      if (++count === expected) {
+        last = now;
+        clearTimeout(guard);
+        resolve();
+      }
+    });
+  });
+  worker.on('failed', () => failed++);
+  worker.on('error', (error) => errors.push(error.message));
+  const started = process.hrtime.bigint();
+  try {
+    await worker.run();
+    await finished;
+  } finally {
+    clearInterval(rssTimer);
+    await worker.close({ timeoutMs: 10_000 });
+    if (settings.withState) await removeStateKeys(settings.groupId);
+  }
+  const seconds = Number(last - first) / 1e9;
+  return {
+    count,
+    seconds,
+    rate: count / seconds,
+    failed,
+    errors: errors.slice(0, 5),
+    startupSeconds: Number(first - started) / 1e9,
+    window: [String(first), String(last)],
+    peakRssMiB: Math.round(peakRss / 2 ** 20),
+  };
+}
+
+/** Without Kafka: `lanes` loops each awaiting a `sleepMs` timer, for `seconds`. What timers allow. */
+async function runTimerBaseline({ lanes, sleepMs, seconds }) {
+  const sleep = () => new Promise((resolve) => setTimeout(resolve, sleepMs));
+  const started = process.hrtime.bigint();
+  const until = started + BigInt(Math.round(seconds * 1e9));
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (process.hrtime.bigint() < until) {
+        await sleep();
+        count++;
+      }
+    }),
+  );
+  const ended = process.hrtime.bigint();
+  const elapsed = Number(ended - started) / 1e9;
+  return { count, seconds: elapsed, rate: count / elapsed, window: [String(started), String(ended)] };
+}
+
+module.exports = { partitaWorkerOptions, runPartitaWorker, runTimerBaseline };
