@@ -37,7 +37,7 @@ ensure_native_client() {
   [ -d "$NATIVE_DIR" ] || die "$NATIVE_PKG is not installed (npm install failed?)"
   local pregyp
   pregyp="$(cd "$NATIVE_DIR" && node -p "require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp')")" \
-    || die "node-pre-gyp (a dependency of $NATIVE_PKG) is missing; run npm ci again"
+    || die "node-pre-gyp (a dependency of $NATIVE_PKG) is missing; run npm install again"
   say "fetching the prebuilt $NATIVE_PKG binary"
   if (cd "$NATIVE_DIR" && node "$pregyp" install >/dev/null 2>&1) && native_client_loads; then
     return 0

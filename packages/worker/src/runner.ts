@@ -20,6 +20,7 @@ export type Processor<TData = unknown, TResult = unknown> = (job: JobInfo<TData>
 /** Decodes a job, finds what runs it (a registered Job class or the processor) and runs one try. */
 export class JobRunner implements JobExecutor {
   private readonly classOptions = new WeakMap<JobClass, JobOptions<unknown>>();
+  private readonly described = new WeakMap<QueuedJob, JobInfo>();
 
   constructor(
     private readonly handler: JobRegistry | Processor,
@@ -71,6 +72,15 @@ export class JobRunner implements JobExecutor {
   }
 
   describe(job: QueuedJob): JobInfo {
+    // One JobInfo per try: `active`, the processor and `completed` share it.
+    const cached = this.described.get(job);
+    if (cached && cached.attempt === job.attempt && (cached.data !== undefined || job.decoded === undefined)) return cached;
+    const info = this.describeNow(job);
+    this.described.set(job, info);
+    return info;
+  }
+
+  private describeNow(job: QueuedJob): JobInfo {
     const { message } = job;
     const envelope = job.decoded as Envelope | undefined;
     return {
