@@ -26,3 +26,4 @@ export {
 } from './errors';
 export type { PoisonReason } from './errors';
 export { TypedEmitter } from './typed-emitter';
+export { toSuperJsonText } from './wire-json';

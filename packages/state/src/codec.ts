@@ -1,4 +1,5 @@
 import SuperJSON from 'superjson';
+import { toSuperJsonText } from '@partita/job';
 import { isJobState, JobState } from './states';
 
 /** Longest stack trace kept per failed try, in characters. */
@@ -27,85 +28,17 @@ export function encodeValue(value: unknown): string {
       return JSON.stringify({ json: `[unserializable ${typeof value}]` });
   }
   if (value === null) return '{"json":null}';
-  const fast = fastEncode(value);
-  if (fast !== undefined) return fast;
+  try {
+    // The same fast, exact writer the enqueuer uses for job envelopes.
+    return toSuperJsonText(value);
+  } catch {
+    // Not representable exactly (a class instance, a cycle…): superjson's best effort below.
+  }
   try {
     return SuperJSON.stringify(value);
   } catch (error) {
     return JSON.stringify({ json: `[unserializable: ${(error as Error).message}]` });
   }
-}
-
-/** Nesting depth past which the fast path gives up (superjson handles the rest, cycles included). */
-const MAX_FAST_DEPTH = 32;
-
-/**
- * superjson's output for values made of JSON, Dates (valid) and undefined, with object keys free
- * of `\\`; `undefined` when the value has anything else. One walk notes where the Dates and
- * undefineds are, then `JSON.stringify` writes the value itself: a Date as its ISO string, as
- * superjson does; an undefined property is left out, which superjson reads back as undefined all
- * the same. Unlike superjson 1.x's own encoder it escapes a `.` in a key in the annotation paths,
- * so `{ 'a.b': new Date() }` comes back as a Date.
- */
-export function fastEncode(value: unknown): string | undefined {
-  const walk: Walk = { path: [], values: undefined };
-  if (!collect(value, 0, walk)) return undefined;
-  const text = JSON.stringify({ json: value });
-  if (walk.values === undefined) return text;
-  const meta = value instanceof Date || value === undefined ? walk.values[''] : walk.values;
-  return `${text.slice(0, -1)},"meta":{"values":${JSON.stringify(meta)}}}`;
-}
-
-interface Walk {
-  /** Where the walk is: escaped object keys and array indexes. */
-  path: string[];
-  /** Annotations by superjson path, once one is found. */
-  values: Record<string, [string]> | undefined;
-}
-
-/** False when `value` has something the fast path does not handle. */
-function collect(value: unknown, depth: number, walk: Walk): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'undefined':
-      (walk.values ??= {})[walk.path.join('.')] = ['undefined'];
-      return true;
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (value === null) return true;
-  if (depth > MAX_FAST_DEPTH) return false;
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) return false;
-    (walk.values ??= {})[walk.path.join('.')] = ['Date'];
-    return true;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      walk.path.push(String(i));
-      const ok = collect(value[i], depth + 1, walk);
-      walk.path.pop();
-      if (!ok) return false;
-    }
-    return true;
-  }
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
-  const record = value as Record<string, unknown>;
-  for (const key in record) {
-    if (key.includes('\\')) return false;
-    walk.path.push(key.includes('.') ? key.replace(/\./g, '\\.') : key);
-    const ok = collect(record[key], depth + 1, walk);
-    walk.path.pop();
-    if (!ok) return false;
-  }
-  return true;
 }
 
 /** Decodes {@link encodeValue}'s text; `undefined` for a missing field or text that is not superjson. */
