@@ -6,18 +6,13 @@ import path from 'node:path';
 import { Queue } from '@partita/enqueuer';
 import { waitForFullyCommitted } from '../../../../test/support/committed';
 import { countLines, readRecords } from '../../../../test/support/job-records';
-import { BROKERS, TestAdmin } from '../../../../test/support/kafka-admin';
+import { BROKERS } from '../../../../test/support/kafka-admin';
 import { uniqueName, waitFor } from '../../../../test/support/wait';
 import { WorkerProcess } from '../../../../test/support/worker-process';
+import { RECORDING_JOBS, workerTestKit } from '../../../../test/support/worker-test-kit';
 
-const FIXTURE = path.join(__dirname, 'fixtures/recording-jobs.js');
-const admin = new TestAdmin();
-const workers: WorkerProcess[] = [];
-
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill()));
-  admin.close();
-});
+const FIXTURE = RECORDING_JOBS;
+const { admin, workers } = workerTestKit();
 
 test('kill -9 with slow jobs below finished ones: the restart runs exactly the unfinished jobs', async () => {
   const queue = uniqueName('crash');

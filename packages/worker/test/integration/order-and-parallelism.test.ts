@@ -2,21 +2,15 @@
 // partition in parallel, over two real worker processes.
 import os from 'node:os';
 import path from 'node:path';
-import { TestAdmin } from '../../../../test/support/kafka-admin';
 import { waitForFullyCommitted } from '../../../../test/support/committed';
 import { enqueueKeyed } from '../../../../test/support/enqueue';
 import { countLines, crossKeyOverlaps, orderViolations, overlappingKeys, readRecords } from '../../../../test/support/job-records';
 import { uniqueName, waitFor } from '../../../../test/support/wait';
 import { WorkerProcess } from '../../../../test/support/worker-process';
+import { RECORDING_JOBS, workerTestKit } from '../../../../test/support/worker-test-kit';
 
-const FIXTURE = path.join(__dirname, 'fixtures/recording-jobs.js');
-const admin = new TestAdmin();
-const workers: WorkerProcess[] = [];
-
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill()));
-  admin.close();
-});
+const FIXTURE = RECORDING_JOBS;
+const { admin, workers } = workerTestKit();
 
 test('20,000 jobs over 100 keys, 4 partitions, 2 workers: exactly once, in key order, keys in parallel', async () => {
   const queue = uniqueName('order');
