@@ -27,3 +27,4 @@ export {
 export type { PoisonReason } from './errors';
 export { TypedEmitter } from './typed-emitter';
 export { toSuperJsonText } from './wire-json';
+export type { JobInfo } from './job-info';

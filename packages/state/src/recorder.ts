@@ -1,21 +1,10 @@
+import type { JobInfo } from '@partita/job';
 import { encodeValue, reasonOf, stackOf } from './codec';
 import { defaultWorkerId } from './options';
 import { StateOp } from './ops';
 
-/** What the recorder reads of a job in a worker event (the worker's `JobInfo`). */
-export interface RecordedJob {
-  id: string;
-  name: string;
-  data: unknown;
-  queue: string;
-  partition: number;
-  offset: number;
-  key: string | null;
-  /** The current try, 1-based. */
-  attempt: number;
-  /** Epoch ms at enqueue time (0 when unknown). */
-  enqueuedAt: number;
-}
+/** What the recorder reads of a job in a worker event: the worker's `JobInfo`. */
+export type RecordedJob = JobInfo;
 
 /** The worker events the recorder listens to, with the arguments @partita/worker emits. */
 export interface RecordedWorkerEvents {

@@ -1,28 +1,12 @@
-import { TypedEmitter } from '@partita/job';
+import { JobInfo, TypedEmitter } from '@partita/job';
 
 export { TypedEmitter };
+export type { JobInfo };
 
 /** A topic partition. */
 export interface TopicPartition {
   topic: string;
   partition: number;
-}
-
-/** What events and processor functions see of a job. */
-export interface JobInfo<TData = unknown> {
-  /** The job's id (for a poison message: its `partita-id` header, else `topic/partition@offset`). */
-  id: string;
-  /** The job's name (for a poison message: its `partita-job` header, else `unknown`). */
-  name: string;
-  data: TData;
-  queue: string;
-  partition: number;
-  offset: number;
-  key: string | null;
-  /** The current try, 1-based. */
-  attempt: number;
-  /** Epoch ms at enqueue time (0 when unknown). */
-  enqueuedAt: number;
 }
 
 /** Details of a failed try. */
