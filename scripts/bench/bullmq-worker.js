@@ -5,6 +5,7 @@
 // afterwards, so no key of it stays in Redis.
 
 const { Queue, Worker } = require('bullmq');
+const { completionClock } = require('./completion-clock');
 const IORedis = require('ioredis');
 
 function redisConnection(url) {
@@ -47,27 +48,12 @@ async function runBullmqWorker({ redisUrl, expected, concurrency, batch = 1_000,
     }
     const fillSeconds = Number(process.hrtime.bigint() - fillStarted) / 1e9;
 
-    let count = 0;
-    let failed = 0;
-    let first;
-    let last;
-    const finished = new Promise((resolve, reject) => {
-      const guard = setTimeout(() => reject(new Error(`BullMQ: only ${count}/${expected} jobs completed after ${timeoutMs} ms`)), timeoutMs);
-      worker = new Worker(name, async () => {}, { connection, concurrency });
-      worker.on('completed', () => {
-        const now = process.hrtime.bigint();
-        if (count === 0) first = now;
-        if (++count === expected) {
-          last = now;
-          clearTimeout(guard);
-          resolve();
-        }
-      });
-      worker.on('failed', () => failed++);
-      worker.on('error', () => undefined);
-    });
-    await finished;
-    const seconds = Number(last - first) / 1e9;
+    worker = new Worker(name, async () => {}, { connection, concurrency });
+    worker.on('error', () => undefined);
+    const clock = completionClock(worker, expected, timeoutMs, 'BullMQ');
+    await clock.finished;
+    const { count, failed, first, last } = clock;
+    const seconds = clock.seconds();
     return { count, seconds, rate: count / seconds, failed, fillSeconds, queue: name, window: [String(first), String(last)] };
   } finally {
     if (worker) await worker.close().catch(() => undefined);

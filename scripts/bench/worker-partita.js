@@ -3,6 +3,7 @@
 // pre-filled topic with a no-op processor (or a registered no-op Job class, or a job that sleeps).
 
 const path = require('node:path');
+const { completionClock } = require('./completion-clock');
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -93,37 +94,22 @@ async function runPartitaWorker({ variant, topic, jobName, expected, sleepMs = 0
   const partita = loadPartita();
   const options = partitaWorkerOptions(settings);
   const worker = new partita.worker.Worker(topic, makeHandler(variant, { topic, jobName, sleepMs }, partita.job), options);
-  let count = 0;
-  let failed = 0;
-  let first;
-  let last;
   const errors = [];
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
-  const finished = new Promise((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`partita: only ${count}/${expected} jobs completed after ${timeoutMs} ms`)), timeoutMs);
-    worker.on('completed', () => {
-      const now = process.hrtime.bigint();
-      if (count === 0) first = now;
-      if (++count === expected) {
-        last = now;
-        clearTimeout(guard);
-        resolve();
-      }
-    });
-  });
-  worker.on('failed', () => failed++);
+  const clock = completionClock(worker, expected, timeoutMs, 'partita');
   worker.on('error', (error) => errors.push(error.message));
   const started = process.hrtime.bigint();
   try {
     await worker.run();
-    await finished;
+    await clock.finished;
   } finally {
     clearInterval(rssTimer);
     await worker.close({ timeoutMs: 10_000 });
     if (settings.withState) await removeStateKeys(settings.groupId);
   }
-  const seconds = Number(last - first) / 1e9;
+  const { count, failed, first, last } = clock;
+  const seconds = clock.seconds();
   return {
     count,
     seconds,
