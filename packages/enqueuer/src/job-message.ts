@@ -6,7 +6,6 @@ import {
   Envelope,
   ENVELOPE_VERSION,
   envelopeHeaders,
-  HEADERS,
   JobDescriptor,
   JobHeaders,
   JobOptions,
@@ -32,6 +31,8 @@ export interface JobMessage {
   headers: JobHeaders;
   /** The job's id. */
   id: string;
+  /** The job's name. */
+  name: string;
   dispatch: DispatchMethod;
 }
 
@@ -170,6 +171,7 @@ export function placeJob(job: PreparedJob, partitionCount: number | undefined): 
     value: job.value,
     headers: job.headers,
     id: job.id,
+    name: job.name,
     dispatch: job.dispatch,
   };
 }
@@ -187,7 +189,7 @@ export function assertMessageSize(message: JobMessage, maxBytes: number = DEFAUL
   if (size > maxBytes) {
     throw new JobValidationError(
       'data',
-      `job ${message.headers[HEADERS.name] ?? message.id} is ${size} bytes on the wire, more than message.max.bytes (${maxBytes}); ` +
+      `job ${message.name} is ${size} bytes on the wire, more than message.max.bytes (${maxBytes}); ` +
         'store large payloads elsewhere and enqueue a reference, or raise message.max.bytes (producer and topic)',
     );
   }

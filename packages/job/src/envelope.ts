@@ -6,12 +6,20 @@ import { WireJobOptions } from './options';
 /** The current wire format version. A worker treats any other version as a poison message. */
 export const ENVELOPE_VERSION = 1;
 
-/** Header names carried by every job message, so routing never needs the payload. */
-export const HEADERS = {
-  name: 'partita-job',
-  id: 'partita-id',
-  version: 'partita-v',
-} as const;
+/**
+ * The one header every job message carries: `[version, name, id]` as a JSON array, e.g.
+ * `[1,"SendWelcome","3f0c…"]`, so that routing and dead-letter tooling never need the payload.
+ * One header rather than three: librdkafka and the binding copy each header several times, and
+ * three headers cost a quarter of the producer's throughput (measured, see BENCHMARKS.md).
+ */
+export const JOB_HEADER = 'partita';
+
+/** What the {@link JOB_HEADER} says about a job. */
+export interface JobHeader {
+  v: number;
+  name: string;
+  id: string;
+}
 
 /** A job as it travels in a Kafka message value. */
 export interface Envelope<TData = unknown> {
@@ -35,8 +43,32 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
   return Buffer.from(toSuperJsonText(envelope, `job ${envelope.name}`), 'utf8');
 }
 
+/** The value of the {@link JOB_HEADER} for a job. */
+export function jobHeaderValue(job: Pick<Envelope, 'name' | 'id' | 'v'>): string {
+  return `[${job.v},${JSON.stringify(job.name)},${JSON.stringify(job.id)}]`;
+}
+
 export function envelopeHeaders(envelope: Pick<Envelope, 'name' | 'id' | 'v'>): JobHeaders {
-  return { [HEADERS.name]: envelope.name, [HEADERS.id]: envelope.id, [HEADERS.version]: String(envelope.v) };
+  return { [JOB_HEADER]: jobHeaderValue(envelope) };
+}
+
+/**
+ * Reads the {@link JOB_HEADER} of a message's headers (e.g. in a worker's virtual partitioner);
+ * `undefined` when it is missing or not in the expected form (a message from elsewhere).
+ */
+export function readJobHeader(headers: Readonly<Record<string, string>>): JobHeader | undefined {
+  const text = headers[JOB_HEADER];
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
+  const [v, name, id] = parsed as unknown[];
+  if (typeof v !== 'number' || typeof name !== 'string' || typeof id !== 'string') return undefined;
+  return { v, name, id };
 }
 
 /** Parses a message value into an envelope; throws {@link PoisonMessageError} when it is not one. */

@@ -3,9 +3,9 @@
  * Shared here so that @partita/worker and @partita/state describe a job the same way.
  */
 export interface JobInfo<TData = unknown> {
-  /** The job's id (for a poison message: its `partita-id` header, else `topic/partition@offset`). */
+  /** The job's id (for a poison message: the id in its `partita` header, else `topic/partition@offset`). */
   id: string;
-  /** The job's name (for a poison message: its `partita-job` header, else `unknown`). */
+  /** The job's name (for a poison message: the name in its `partita` header, else `unknown`). */
   name: string;
   data: TData;
   queue: string;

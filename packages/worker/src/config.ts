@@ -6,7 +6,11 @@ import type { StateStore, StateStoreOptions } from '@partita/state';
 
 /** Virtual partitions: fan-out of one Kafka partition's jobs to parallel ordered lanes. */
 export interface VirtualPartitionOptions {
-  /** Returns a message's ordering key from its key and headers (never the payload). @defaultValue the message key */
+  /**
+   * Returns a message's ordering key from its key and headers (never the payload); the job's name
+   * and id are in its `partita` header, see `readJobHeader` of `@partita/job`.
+   * @defaultValue the message key
+   */
   partitioner?: VirtualPartitioner;
   /** Most jobs of one partition running at once. @defaultValue the worker's `concurrency` */
   maxPartitions?: number;

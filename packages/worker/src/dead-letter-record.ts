@@ -1,4 +1,4 @@
-import { Envelope, PoisonMessageError } from '@partita/job';
+import { Envelope, JOB_HEADER, jobHeaderValue, PoisonMessageError } from '@partita/job';
 import type { QueuedJob } from './core/partition-work';
 
 /** Header names of a dead letter record, next to the job's own headers. */
@@ -48,10 +48,8 @@ export function deadLetterRecord(job: QueuedJob, error: Error, topic: string, gr
     [DLQ_HEADERS.lastFailedAt]: new Date(job.lastFailedAt ?? now).toISOString(),
     [DLQ_HEADERS.reason]: error instanceof PoisonMessageError ? error.reason : 'failed',
   };
-  if (envelope) {
-    headers['partita-job'] ??= envelope.name;
-    headers['partita-id'] ??= envelope.id;
-  }
+  // A job that came without the header (e.g. produced by another tool) gets one, for `dlq list`.
+  if (envelope) headers[JOB_HEADER] ??= jobHeaderValue(envelope);
   return { topic, key: message.key, value: message.value, headers, sourcePartition: message.partition };
 }
 

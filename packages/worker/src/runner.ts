@@ -2,7 +2,7 @@ import {
   decodeEnvelope,
   DEFAULT_ATTEMPTS,
   Envelope,
-  HEADERS,
+  readJobHeader,
   JobClass,
   JobContext,
   JobOptions,
@@ -83,9 +83,11 @@ export class JobRunner implements JobExecutor {
   private describeNow(job: QueuedJob): JobInfo {
     const { message } = job;
     const envelope = job.decoded as Envelope | undefined;
+    // Without an envelope (a poison message), the job header may still say what it was.
+    const header = envelope ? undefined : readJobHeader(message.headers);
     return {
-      id: envelope?.id ?? message.headers[HEADERS.id] ?? `${message.topic}/${message.partition}@${message.offset}`,
-      name: envelope?.name ?? message.headers[HEADERS.name] ?? 'unknown',
+      id: envelope?.id ?? header?.id ?? `${message.topic}/${message.partition}@${message.offset}`,
+      name: envelope?.name ?? header?.name ?? 'unknown',
       data: envelope?.data,
       queue: message.topic,
       partition: message.partition,

@@ -1,4 +1,4 @@
-import { decodeEnvelope, HEADERS, JobOptions, JobRequest, JobValidationError, SerializationError } from '@partita/job';
+import { decodeEnvelope, JOB_HEADER, JobOptions, JobRequest, JobValidationError, SerializationError } from '@partita/job';
 import { assertMessageSize, buildJobMessage, needsPartitionCount, partitionForKey, placeJob, prepareJob, validateEnqueueOptions } from '@partita/enqueuer';
 
 const deps = { now: () => 1_700_000_000_000, newId: () => 'generated-id' };
@@ -144,7 +144,7 @@ describe('the message value, headers and options', () => {
       enqueuedAt: 1_700_000_000_000,
       opts: { attempts: 5, backoff: 100, deadLetter: 'orders.dead' },
     });
-    expect(message.headers).toEqual({ [HEADERS.name]: 'ShipOrder', [HEADERS.id]: 'mine', [HEADERS.version]: '1' });
+    expect(message.headers).toEqual({ [JOB_HEADER]: '[1,"ShipOrder","mine"]' });
     expect(message.id).toBe('mine');
     expect(message.dispatch).toBe('sync');
   });

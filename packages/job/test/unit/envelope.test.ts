@@ -4,7 +4,8 @@ import {
   Envelope,
   ENVELOPE_VERSION,
   envelopeHeaders,
-  HEADERS,
+  JOB_HEADER,
+  readJobHeader,
   PoisonMessageError,
   SerializationError,
 } from '@partita/job';
@@ -138,7 +139,24 @@ describe('decodeEnvelope: poison messages', () => {
 });
 
 describe('envelopeHeaders', () => {
-  it('names the job, its id and the format version', () => {
-    expect(envelopeHeaders(envelope(null))).toEqual({ [HEADERS.name]: 'SendWelcome', [HEADERS.id]: 'job-1', [HEADERS.version]: '1' });
+  it('names the format version, the job and its id in one header', () => {
+    const headers = envelopeHeaders(envelope(null));
+    expect(headers).toEqual({ [JOB_HEADER]: '[1,"SendWelcome","job-1"]' });
+    expect(readJobHeader(headers)).toEqual({ v: 1, name: 'SendWelcome', id: 'job-1' });
+  });
+
+  it('keeps names and ids with any characters readable', () => {
+    const tricky = { v: 1 as const, name: 'send "welcome", [now]', id: 'a,b]\\c' };
+    expect(readJobHeader(envelopeHeaders(tricky))).toEqual(tricky);
+  });
+
+  it.each([
+    ['missing', {}],
+    ['not JSON', { [JOB_HEADER]: 'SendWelcome' }],
+    ['not an array', { [JOB_HEADER]: '{"v":1}' }],
+    ['too short', { [JOB_HEADER]: '[1,"SendWelcome"]' }],
+    ['wrong types', { [JOB_HEADER]: '["1","SendWelcome","job-1"]' }],
+  ])('reads a %s header as undefined', (_what, headers) => {
+    expect(readJobHeader(headers)).toBeUndefined();
   });
 });

@@ -28,6 +28,22 @@ describe('toSuperJsonText: superjson wire format, decoded by SuperJSON.parse', (
     expect(roundTrip(value)).toEqual(SuperJSON.parse(SuperJSON.stringify(value)));
   });
 
+  it('keeps an undefined property as an own key, beside Dates (native writer path)', () => {
+    const back = roundTrip({ note: undefined, at: new Date(7), nested: { gone: undefined, list: [undefined, 1] } }) as Record<string, unknown>;
+    expect(back).toHaveProperty('note', undefined);
+    expect(Object.keys(back)).toEqual(expect.arrayContaining(['note', 'at', 'nested']));
+    expect(back.at).toEqual(new Date(7));
+    expect(Object.prototype.hasOwnProperty.call(back.nested, 'gone')).toBe(true);
+    expect((back.nested as { list: unknown[] }).list).toEqual([undefined, 1]);
+  });
+
+  it('does not trust a Date whose toJSON was replaced, nor a Date subclass', () => {
+    const odd = new Date(8);
+    Object.defineProperty(odd, 'toJSON', { value: () => 'not a date' });
+    class Day extends Date {}
+    expect(roundTrip({ odd, day: new Day(9) })).toEqual({ odd: new Date(8), day: new Date(9) });
+  });
+
   it('writes plain JSON without meta, as superjson does', () => {
     expect(toSuperJsonText({ a: [1, 'b'] })).toBe(SuperJSON.stringify({ a: [1, 'b'] }));
   });

@@ -1,4 +1,4 @@
-import { HEADERS } from '@partita/job';
+import { readJobHeader } from '@partita/job';
 import { DLQ_HEADERS } from '../dead-letter-record';
 
 /** A record of a dead letter topic, with the headers partita wrote decoded. */
@@ -43,6 +43,7 @@ export function toDeadJob(
   record: { partition: number; offset: number; key: string | null; value: Buffer | null; headers: Record<string, string> },
 ): DeadJob {
   const h = record.headers;
+  const job = readJobHeader(h);
   return {
     dlqTopic,
     dlqPartition: record.partition,
@@ -50,8 +51,8 @@ export function toDeadJob(
     key: record.key,
     value: record.value,
     headers: h,
-    name: h[HEADERS.name] ?? null,
-    id: h[HEADERS.id] ?? null,
+    name: job?.name ?? null,
+    id: job?.id ?? null,
     sourceTopic: h[DLQ_HEADERS.sourceTopic] ?? null,
     sourcePartition: intOrNull(h[DLQ_HEADERS.sourcePartition]),
     sourceOffset: intOrNull(h[DLQ_HEADERS.sourceOffset]),
