@@ -127,6 +127,12 @@ export class ConsumerShell implements ConsumerControl {
       return;
     }
     this.consumer.consume(this.config.batchSize, (err, messages) => {
+      // A failed poll (e.g. broker away) retries after a pause instead of spinning.
+      const retryLater = !!err && err.code !== CODES.ERRORS.ERR__TIMED_OUT;
+      // Asks for the next batch before handling this one: the binding fetches it on a libuv thread
+      // while this thread runs the jobs. Still one consume at a time, so batches stay in order.
+      const fetchAhead = this.polling && !retryLater;
+      if (fetchAhead) this.poll(done);
       if (err && err.code !== CODES.ERRORS.ERR__TIMED_OUT && err.code !== CODES.ERRORS.ERR__PARTITION_EOF) {
         if (!this.closing) this.handlers.onError(kafkaError(err));
       }
@@ -136,9 +142,10 @@ export class ConsumerShell implements ConsumerControl {
       } catch (error) {
         this.handlers.onError(error as Error);
       }
-      // A failed poll (e.g. broker away) retries after a pause instead of spinning.
-      if (err && err.code !== CODES.ERRORS.ERR__TIMED_OUT) setTimeout(() => this.poll(done), POLL_TIMEOUT_MS);
-      else setImmediate(() => this.poll(done));
+      if (fetchAhead) return;
+      if (retryLater) setTimeout(() => this.poll(done), POLL_TIMEOUT_MS);
+      // Stopped: this batch was handed over above, now the loop ends.
+      else done();
     });
   }
 
