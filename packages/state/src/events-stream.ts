@@ -27,13 +27,34 @@ export type QueueEventName = keyof QueueEventMap;
 export type QueueEvent = { [K in QueueEventName]: { name: K; eventId: string; args: QueueEventMap[K] } }[QueueEventName];
 
 /**
- * Decodes a stream entry written by the apply script into its events: one, or two for a job that
- * started and completed within one write batch (`active` then `completed`, sharing the entry's
- * id); none for an entry it does not know.
+ * Decodes a stream entry written by the apply script into its events, in order: one for an
+ * entry of a single event, or the events of a whole write batch (`event` = `batch`). A job that
+ * started and completed within one batch is one `completed` event marked `active`, read as
+ * `active` then `completed`. Every event of an entry shares the entry's id. Unknown or malformed
+ * events are skipped.
  */
 export function parseStreamEntry(eventId: string, fields: string[]): QueueEvent[] {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  if (f.event !== 'batch') return eventsOf(eventId, f);
+  let batch: unknown;
+  try {
+    batch = JSON.parse(f.events ?? '');
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(batch)) return [];
+  const events: QueueEvent[] = [];
+  for (const item of batch) {
+    if (!Array.isArray(item) || item.length < 2) continue;
+    const g: Record<string, string> = { event: String(item[0]), jobId: String(item[1]) };
+    for (let i = 2; i + 1 < item.length; i += 2) g[String(item[i])] = String(item[i + 1]);
+    events.push(...eventsOf(eventId, g));
+  }
+  return events;
+}
+
+function eventsOf(eventId: string, f: Record<string, string>): QueueEvent[] {
   const event = decodeFields(eventId, f);
   if (!event) return [];
   if (event.name === 'completed' && f.active === '1') {

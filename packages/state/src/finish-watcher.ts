@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { decodeValue } from './codec';
 import { JobFailedError, StateStoreClosedError, WaitAbortedError, WaitTimeoutError } from './errors';
-import { parseStreamEntry } from './events-stream';
+import { parseStreamEntry, QueueEvent } from './events-stream';
 import { QueueKeys } from './keys';
 import { StreamEntry, StreamReader } from './stream-reader';
 
@@ -150,18 +150,20 @@ export class FinishWatcher {
   private onEntries(watch: QueueWatch, entries: StreamEntry[]): void {
     if (watch.size === 0) return;
     for (const [eventId, fields] of entries) {
-      const event = parseStreamEntry(eventId, fields).pop();
-      if (!event) continue;
-      const set = watch.waiters.get(event.args.jobId);
-      if (!set) continue;
-      let outcome: Outcome | undefined;
-      if (event.name === 'completed') outcome = { ok: true, value: event.args.returnvalue };
-      else if (event.name === 'failed') {
-        const { jobId, failedReason, attemptsMade, deadLetterTopic } = event.args;
-        outcome = { ok: false, error: new JobFailedError(watch.queue, jobId, deadLetterTopic ? 'dead' : 'failed', failedReason, attemptsMade) };
-      }
-      if (outcome) for (const waiter of [...set]) waiter.settle(outcome);
+      for (const event of parseStreamEntry(eventId, fields)) this.onEvent(watch, event);
     }
+  }
+
+  private onEvent(watch: QueueWatch, event: QueueEvent): void {
+    const set = watch.waiters.get(event.args.jobId);
+    if (!set) return;
+    let outcome: Outcome | undefined;
+    if (event.name === 'completed') outcome = { ok: true, value: event.args.returnvalue };
+    else if (event.name === 'failed') {
+      const { jobId, failedReason, attemptsMade, deadLetterTopic } = event.args;
+      outcome = { ok: false, error: new JobFailedError(watch.queue, jobId, deadLetterTopic ? 'dead' : 'failed', failedReason, attemptsMade) };
+    }
+    if (outcome) for (const waiter of [...set]) waiter.settle(outcome);
   }
 
   /** Reads the states of `ids` and settles the waiters of finished ones. */

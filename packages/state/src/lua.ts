@@ -47,6 +47,9 @@ end
  * Every state change carries an ordering stamp (seq, see `stateSeq`) and is skipped when the job
  * already holds a later one. The per-state sorted sets are updated once per batch: each job
  * leaves the set it was in before the batch and joins the set of its last state.
+ * The events of the applied ops go to the stream as one entry: a lone event as its fields
+ * (`event`, `jobId`, ...), several as `event` = `batch` and `events` = a JSON array of
+ * `[event, jobId, field, value, ...]` arrays, in op order (see `parseStreamEntry`).
  * Returns the ids of the jobs an A or AC op created (no one had recorded them): the caller sends
  * their data (X) next unless the op carried it (data '' when not sent).
  */
@@ -72,10 +75,10 @@ local function move(id, old, new, score)
   if new then final[id] = { new, score } else final[id] = false end
 end
 
+-- events of the batch, written as one stream entry at the end (one XADD per job cost more than the job's hash)
+local events = {}
 local function emit(name, id, ...)
-  if evLen > 0 then
-    redis.call('XADD', evKey, 'MAXLEN', '~', evLen, '*', 'event', name, 'jobId', id, ...)
-  end
+  if evLen > 0 then events[#events + 1] = { name, id, ... } end
 end
 
 local function pushStack(jk, stack)
@@ -285,6 +288,13 @@ local function trim(state, keep, age)
       redis.call('ZREM', key, unpack(ids))
     end
   end
+end
+if #events == 1 then
+  local e = events[1]
+  redis.call('XADD', evKey, 'MAXLEN', '~', evLen, '*', 'event', e[1], 'jobId', e[2], unpack(e, 3))
+elseif #events > 1 then
+  -- an exact cap in entries that keeps about evLen events: entries carry whole batches now
+  redis.call('XADD', evKey, 'MAXLEN', math.max(1, math.floor(evLen / #events)), '*', 'event', 'batch', 'events', cjson.encode(events))
 end
 if zadd['completed'] then trim('completed', keepC, ageC) end
 if zadd['failed'] then trim('failed', keepF, ageF) end

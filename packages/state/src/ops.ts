@@ -140,7 +140,9 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
       const at = open.get(op.id);
       const active = at === undefined ? undefined : out[at];
       if (active && active[0] === CODES.active && active[2] === String(op.attempt)) {
-        out[at!] = [CODES.activeCompleted, ...active.slice(1), String(op.at), encodeValue(op.returnvalue)];
+        // The active op's array becomes the AC op in place (no copy: this runs once per job).
+        active[0] = CODES.activeCompleted;
+        active.push(String(op.at), encodeValue(op.returnvalue));
         open.delete(op.id);
         continue;
       }

@@ -47,7 +47,8 @@ export interface StateStoreOptions {
    */
   events?: boolean;
   /**
-   * Approximate length bound of each queue's event stream (XADD MAXLEN ~).
+   * About how many events each queue's event stream keeps (the events of one write batch share a
+   * stream entry; the stream is trimmed by entries, so this is approximate).
    * @defaultValue 10000
    */
   eventsMaxLen?: number;

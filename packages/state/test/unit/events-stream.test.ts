@@ -34,6 +34,24 @@ describe('parseStreamEntry', () => {
     ]);
   });
 
+  test('a batch entry holds the events of one write batch, in order, all with the entry id', () => {
+    const batch = JSON.stringify([
+      ['added', 'a', 'name', 'n'],
+      ['completed', 'b', 'returnvalue', '{"json":2}', 'attemptsMade', '1', 'active', '1', 'prev', ''],
+      ['paused', 'c'],
+      ['retrying', 'd', 'failedReason', 'boom', 'attemptsMade', '1', 'delayMs', '10'],
+      'garbage',
+    ]);
+    expect(parseStreamEntry('4-0', entry({ event: 'batch', events: batch }))).toEqual([
+      { name: 'added', eventId: '4-0', args: { jobId: 'a', name: 'n' } },
+      { name: 'active', eventId: '4-0', args: { jobId: 'b', attempt: 1, prev: undefined } },
+      { name: 'completed', eventId: '4-0', args: { jobId: 'b', returnvalue: 2, attemptsMade: 1 } },
+      { name: 'retrying', eventId: '4-0', args: { jobId: 'd', failedReason: 'boom', attemptsMade: 1, delayMs: 10 } },
+    ]);
+    expect(parseStreamEntry('4-1', entry({ event: 'batch', events: 'not json' }))).toEqual([]);
+    expect(parseStreamEntry('4-2', entry({ event: 'batch', events: '{"a":1}' }))).toEqual([]);
+  });
+
   test('unknown or malformed entries are skipped', () => {
     expect(parseStreamEntry('3-0', entry({ event: 'paused', jobId: 'a' }))).toEqual([]);
     expect(parseStreamEntry('3-1', entry({ event: 'added' }))).toEqual([]);
