@@ -98,5 +98,7 @@ export function decodeEnvelope(value: Buffer | string | null | undefined): Envel
   if (typeof e.id !== 'string' || typeof e.name !== 'string' || typeof e.enqueuedAt !== 'number') {
     throw new PoisonMessageError('undecodable', 'envelope lacks id, name or enqueuedAt');
   }
-  return { v: e.v, id: e.id, name: e.name, data: e.data, enqueuedAt: e.enqueuedAt, opts: e.opts ?? {} };
+  // The parsed object itself (no copy per job); only a missing `opts` is filled in.
+  if (typeof e.opts !== 'object' || e.opts === null) e.opts = {};
+  return e as Envelope;
 }

@@ -1,4 +1,4 @@
-import { LaneRouter } from './core/lane-router';
+import { GroupId, LaneRouter, PARTITIONER_ERROR_GROUP } from './core/lane-router';
 import type { InboundMessage } from './core/inbound-message';
 import { PartitionWork, PauseReason, QueuedJob } from './core/partition-work';
 import { decideAfterFailure } from './core/retry-policy';
@@ -153,13 +153,13 @@ export class Engine {
         if (work.heldCount >= this.config.highWatermark) this.addPause(work, 'backpressure');
         continue;
       }
-      let group: string;
+      let group: GroupId;
       try {
         group = this.router.route(message);
       } catch (error) {
         // A broken partitioner must not lose the job: it still runs, ordered by partition.
         this.reportError(error as Error);
-        group = 'partitioner-error';
+        group = PARTITIONER_ERROR_GROUP;
       }
       const outcome = work.enqueue(message, group);
       if (outcome === 'skipped') skipped.add(work);

@@ -20,7 +20,6 @@ export type Processor<TData = unknown, TResult = unknown> = (job: JobInfo<TData>
 /** Decodes a job, finds what runs it (a registered Job class or the processor) and runs one try. */
 export class JobRunner implements JobExecutor {
   private readonly classOptions = new WeakMap<JobClass, JobOptions<unknown>>();
-  private readonly described = new WeakMap<QueuedJob, JobInfo>();
 
   constructor(
     private readonly handler: JobRegistry | Processor,
@@ -73,10 +72,11 @@ export class JobRunner implements JobExecutor {
 
   describe(job: QueuedJob): JobInfo {
     // One JobInfo per try: `active`, the processor and `completed` share it.
-    const cached = this.described.get(job);
+    // Kept on the job rather than in a WeakMap: one lookup per event on the hot path, no ephemerons for the GC.
+    const cached = job.described as JobInfo | undefined;
     if (cached && cached.attempt === job.attempt && (cached.data !== undefined || job.decoded === undefined)) return cached;
     const info = this.describeNow(job);
-    this.described.set(job, info);
+    job.described = info;
     return info;
   }
 

@@ -16,6 +16,16 @@ export type VirtualPartitioner = (message: RoutableMessage) => string | null | u
 /** The default partitioner: the message key. */
 export const byMessageKey: VirtualPartitioner = (message) => message.key;
 
+/**
+ * An ordering group: a key (balanced), a lane number (consistent), or for a keyless message in
+ * balanced mode its offset. Numbers and strings never collide as Map keys, so a key that spells a
+ * number is still its own group, and routing builds no string per message.
+ */
+export type GroupId = string | number;
+
+/** The group of jobs whose partitioner failed: they run one at a time in offset order. No offset or lane is negative. */
+export const PARTITIONER_ERROR_GROUP: GroupId = -1;
+
 /** Routes messages to ordering groups. Keyless messages need no order: each is a group of its own. */
 export class LaneRouter {
   constructor(
@@ -24,15 +34,15 @@ export class LaneRouter {
     private readonly maxPartitions: number,
   ) {}
 
-  route(message: RoutableMessage): string {
+  route(message: RoutableMessage): GroupId {
     const key = this.partitioner(message);
     if (key === null || key === undefined || key === '') {
-      return this.distribution === 'consistent' ? `lane:${message.offset % this.maxPartitions}` : `offset:${message.offset}`;
+      return this.distribution === 'consistent' ? message.offset % this.maxPartitions : message.offset;
     }
     if (typeof key !== 'string') {
       throw new TypeError(`virtualPartitions.partitioner returned ${typeof key}; it must return a string (or null for no key)`);
     }
-    return this.distribution === 'consistent' ? `lane:${fnv1a(key) % this.maxPartitions}` : `key:${key}`;
+    return this.distribution === 'consistent' ? fnv1a(key) % this.maxPartitions : key;
   }
 }
 

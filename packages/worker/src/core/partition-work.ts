@@ -1,12 +1,13 @@
 import { Fifo } from './fifo';
 import type { InboundMessage } from './inbound-message';
+import type { GroupId } from './lane-router';
 import { OffsetTracker } from './offset-tracker';
 
 /** A received job waiting for, or going through, its runs. */
 export interface QueuedJob {
   readonly message: InboundMessage;
   /** Its ordering group inside the partition (see LaneRouter). */
-  readonly group: string;
+  readonly group: GroupId;
   /** The try about to run or running, 1-based. */
   attempt: number;
   /** Epoch ms of the first and the latest failed try. */
@@ -16,6 +17,8 @@ export interface QueuedJob {
   deadLetterError?: Error;
   /** The decoded envelope, cached after the first try (undefined for a poison message). */
   decoded?: unknown;
+  /** What the runner made of it for the current try (its `JobInfo`), cached for the try's events. */
+  described?: unknown;
 }
 
 /** Why fetching from a partition is paused; it resumes when no reason is left. */
@@ -24,7 +27,7 @@ export type PauseReason = 'backpressure' | 'longRunning' | 'user';
 type GroupState = 'ready' | 'running' | 'waiting';
 
 interface OrderingGroup {
-  readonly key: string;
+  readonly key: GroupId;
   readonly jobs: Fifo<QueuedJob>;
   state: GroupState;
 }
@@ -39,7 +42,7 @@ export class PartitionWork {
   readonly pauseReasons = new Set<PauseReason>();
   /** Set on revocation or shutdown: nothing of this partition starts any more. */
   revoked = false;
-  private readonly groups = new Map<string, OrderingGroup>();
+  private readonly groups = new Map<GroupId, OrderingGroup>();
   private readonly ready = new Fifo<OrderingGroup>();
   private runningCount = 0;
   /** Messages received before the committed state was restored. */
@@ -91,7 +94,7 @@ export class PartitionWork {
    * Buffers a received job. Returns false (keeping nothing) for an offset already seen, and
    * 'skipped' for an offset a previous owner already finished (it counts as finished at once).
    */
-  enqueue(message: InboundMessage, group: string): boolean | 'skipped' {
+  enqueue(message: InboundMessage, group: GroupId): boolean | 'skipped' {
     if (this.revoked || !this.tracker.accepts(message.offset)) return false;
     this.tracker.track(message.offset);
     if (this.alreadyDone.delete(message.offset)) {

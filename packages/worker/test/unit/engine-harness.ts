@@ -1,5 +1,6 @@
 import { resolveWorkerConfig, WorkerOptions } from '../../src/config';
 import type { QueuedJob } from '../../src/core/partition-work';
+import type { GroupId } from '../../src/core/lane-router';
 import { ConsumerControl, DeadLetterSink, Engine, ExecutionResult, JobExecutor, RunHandle, TopicPartitionOffset } from '../../src/engine';
 import { DeadLetterInfo, JobInfo, TopicPartition, TypedEmitter, WorkerEvents } from '../../src/events';
 import type { Backoff } from '@partita/job';
@@ -72,7 +73,7 @@ export interface FakeRun {
   readonly handle: RunHandle;
   readonly partition: number;
   readonly offset: number;
-  readonly group: string;
+  readonly group: GroupId;
   readonly attempt: number;
   settled: boolean;
   settle(result: ExecutionResult): void;
@@ -89,7 +90,7 @@ export class FakeExecutor implements JobExecutor {
 
   execute(job: QueuedJob, handle: RunHandle): Promise<ExecutionResult> {
     const { partition, offset } = job.message;
-    const groupId = `${partition}/${job.group}`;
+    const groupId = `${partition}/${typeof job.group}:${job.group}`;
     if (this.active().some((r) => r.partition === partition && r.group === job.group)) {
       this.violations.push(`overlap in group ${groupId} at offset ${offset}`);
     }
