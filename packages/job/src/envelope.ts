@@ -78,7 +78,8 @@ export function decodeEnvelope(value: Buffer | string | null | undefined): Envel
   }
   let parsed: unknown;
   try {
-    const raw: unknown = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+    // toString() without arguments is Buffer's UTF-8 fast path.
+    const raw: unknown = JSON.parse(typeof value === 'string' ? value : value.toString());
     // Most jobs carry plain JSON data, with no superjson `meta`: then the envelope is `json` as it is,
     // and superjson's deep copy (a large share of a no-op job's cost) can be skipped.
     parsed =

@@ -145,8 +145,10 @@ export class Engine {
   private enqueueAll(messages: InboundMessage[]): void {
     const touched = new Set<PartitionWork>();
     const skipped = new Set<PartitionWork>();
+    // A batch holds runs of messages of one partition: look each partition up once per run.
+    let work: PartitionWork | undefined;
     for (const message of messages) {
-      const work = this.partitions.get(key(message));
+      if (work === undefined || work.partition !== message.partition || work.topic !== message.topic) work = this.partitions.get(key(message));
       if (!work || work.revoked) continue;
       if (!work.isRestored) {
         work.hold(message);

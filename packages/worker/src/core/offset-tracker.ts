@@ -33,8 +33,16 @@ export class OffsetTracker {
   finish(offset: number): boolean {
     // Unknown (never tracked, e.g. inside a gap) and already finished offsets are ignored.
     if (!this.open.delete(offset)) return false;
-    this.finished.add(offset);
     let moved = false;
+    if (this.pending.peek() === offset) {
+      // The lowest unfinished offset (the usual case): the commit point moves without a detour
+      // through `finished`.
+      this.pending.shift();
+      this.next = offset + 1;
+      moved = true;
+    } else {
+      this.finished.add(offset);
+    }
     while (this.pending.length > 0 && this.finished.delete(this.pending.peek() as number)) {
       this.next = (this.pending.shift() as number) + 1;
       moved = true;

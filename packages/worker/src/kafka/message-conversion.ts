@@ -33,7 +33,7 @@ class KafkaInboundMessage implements InboundMessage {
     this.partition = m.partition;
     this.offset = m.offset;
     const rawKey = m.key as Buffer | string | null | undefined;
-    this.key = rawKey === null || rawKey === undefined ? null : typeof rawKey === 'string' ? rawKey : rawKey.toString('utf8');
+    this.key = rawKey === null || rawKey === undefined ? null : typeof rawKey === 'string' ? rawKey : rawKey.toString();
     this.value = m.value ?? null;
     this.timestamp = m.timestamp;
     this.rawHeaders = m.headers && m.headers.length > 0 ? m.headers : undefined;
