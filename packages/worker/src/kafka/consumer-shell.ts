@@ -69,6 +69,9 @@ export class ConsumerShell implements ConsumerControl {
         'enable.auto.offset.store': false,
         // Keep librdkafka's prefetch small: our own buffer does the buffering (bounded memory).
         'queued.max.messages.kbytes': 8192,
+        // A small prefetch fills up often, and librdkafka then postpones that partition's next fetch
+        // by this much (default 1 s): whole benchmark runs went at 75k instead of 100k jobs/s.
+        'fetch.queue.backoff.ms': 10,
         ...config.kafka,
         rebalance_cb: (err: LibrdKafkaError, assignment: RdTopicPartition[]) => this.onRebalance(err, assignment),
       },
