@@ -14,10 +14,16 @@ export interface JobRecord {
   rev: boolean;
 }
 
+/**
+ * The complete records of a file that worker processes may still be appending to. A reader can
+ * catch a line while its write is under way: text after the last newline is not a record yet (it
+ * is complete on a later read; every record is one write ending in a newline).
+ */
 export function readRecords(file: string): JobRecord[] {
   if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
+  const text = fs.readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as JobRecord);

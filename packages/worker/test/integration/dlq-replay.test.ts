@@ -9,6 +9,7 @@ import { Queue } from '@partita/enqueuer';
 import { readDeadJobs, REPLAY_HEADERS } from '@partita/worker';
 import { BROKERS, TestAdmin } from '../../../../test/support/kafka-admin';
 import { readTopic, headerValue } from '../../../../test/support/raw-kafka';
+import { countLines } from '../../../../test/support/job-records';
 import { uniqueName, waitFor } from '../../../../test/support/wait';
 import { WorkerProcess } from '../../../../test/support/worker-process';
 
@@ -53,7 +54,8 @@ test('dead jobs are listed, replayed and succeed after the fix', async () => {
   workers.push(fixed);
   const replay = await run(process.execPath, [CLI, 'dlq', 'replay', '--queue', queue, '--job', 'Charge', '--since', '1h'], { env: { ...process.env, PARTITA_BROKERS: BROKERS } });
   expect(replay.stdout).toMatch(/3 replayed, 0 skipped/);
-  await waitFor(() => fs.existsSync(recordFile) && fs.readFileSync(recordFile, 'utf8').trim().split('\n').length === 3, { timeoutMs: 60000, message: 'the replayed jobs to succeed' });
+  // Counts newline-terminated lines only: a line being written is not counted yet.
+  await waitFor(() => countLines(recordFile) === 3, { timeoutMs: 60000, message: 'the replayed jobs to succeed' });
   const done = fs.readFileSync(recordFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
   expect(done.map(([orderId]) => orderId).sort()).toEqual(['o-1', 'o-2', 'o-3']);
   // Fresh ids; the original ids are kept in a header; the keys are the same.
