@@ -1,5 +1,6 @@
 import SuperJSON from 'superjson';
 import { PoisonMessageError } from './errors';
+import { utf8Bytes } from './utf8-slab';
 import { toSuperJsonText } from './wire-json';
 import { WireJobOptions } from './options';
 
@@ -40,12 +41,23 @@ export type JobHeaders = Record<string, string>;
  * path, for data that cannot be represented faithfully (see `toSuperJsonText`).
  */
 export function encodeEnvelope(envelope: Envelope): Buffer {
-  return Buffer.from(toSuperJsonText(envelope, `job ${envelope.name}`), 'utf8');
+  return utf8Bytes(toSuperJsonText(envelope, `job ${envelope.name}`));
 }
 
 /** The value of the {@link JOB_HEADER} for a job. */
 export function jobHeaderValue(job: Pick<Envelope, 'name' | 'id' | 'v'>): string {
-  return `[${job.v},${JSON.stringify(job.name)},${JSON.stringify(job.id)}]`;
+  return `[${job.v},${quotedName(job.name)},${JSON.stringify(job.id)}]`;
+}
+
+/** Job names repeat: their JSON quoting is kept (a bounded cache; past it names are quoted each time). */
+const quotedNames = new Map<string, string>();
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(name);
+    if (quotedNames.size < 1000) quotedNames.set(name, quoted);
+  }
+  return quoted;
 }
 
 export function envelopeHeaders(envelope: Pick<Envelope, 'name' | 'id' | 'v'>): JobHeaders {

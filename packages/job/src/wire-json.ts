@@ -21,9 +21,13 @@ import { SerializationError } from './errors';
  */
 export function toSuperJsonText(value: unknown, label = 'value'): string {
   // The common case: V8's native JSON.stringify is the fastest writer there is.
-  const scanned = new Walk(label).scan(value);
-  if (scanned === undefined) return JSON.stringify({ json: value });
-  if (scanned !== NOT_NATIVE && !Array.isArray(scanned)) return JSON.stringify({ json: value, meta: { values: scanned } });
+  const scanning = new Walk(label);
+  // A Date or undefined at the top level has no path to annotate: the writing walk handles it.
+  const topLevelSpecial = value === undefined || value instanceof Date;
+  if (!topLevelSpecial && scanning.scan(value)) {
+    const values = scanning.annotations;
+    return values === undefined ? JSON.stringify({ json: value }) : JSON.stringify({ json: value, meta: { values } });
+  }
   const walk = new Walk(label);
   walk.out = '{"json":';
   const annotation = walk.emit(value);
@@ -36,9 +40,6 @@ type TypeAnnotation = [string] | [string, AnnotationTree];
 /** Annotations of the insides of an object, array, Map or Set, by (escaped, dotted) path. */
 type AnnotationTree = { [path: string]: TypeAnnotation };
 type Annotation = TypeAnnotation | AnnotationTree;
-
-/** {@link Walk.scan}'s answer for data that `JSON.stringify` would not write as superjson does. */
-const NOT_NATIVE = Symbol('not native');
 
 const SET_ITEM = Symbol('set item');
 const MAP_KEY = Symbol('map key');
@@ -66,59 +67,74 @@ class Walk {
   private readonly segments: Array<string | number | Marker> = [];
 
   /**
-   * Validates `value` and, when `JSON.stringify` writes it exactly as superjson's `json` part,
-   * returns the annotations superjson needs (undefined for plain JSON). Dates qualify (their
-   * `toJSON` is `toISOString`) and so does undefined (an omitted key or a `null` item, both
-   * restored by the annotation); anything else special answers {@link NOT_NATIVE} at once, and
-   * the writing walk then validates the rest.
+   * Annotations found by {@link scan}, by escaped dotted path (superjson's flat `meta.values`),
+   * or undefined when there are none.
    */
-  scan(value: unknown): Annotation | undefined | typeof NOT_NATIVE {
+  annotations: AnnotationTree | undefined;
+
+  /**
+   * Validates `value` and tells whether `JSON.stringify` writes it exactly as superjson's `json`
+   * part; meanwhile collects in {@link annotations} what superjson needs to restore it. Dates
+   * qualify (their `toJSON` is `toISOString`) and so does undefined (an omitted key or a `null`
+   * item, both restored by the annotation); anything else special answers false at once, and the
+   * writing walk then validates the rest. Paths are built only where an annotation is needed.
+   */
+  scan(value: unknown): boolean {
     switch (typeof value) {
       case 'string':
       case 'boolean':
-        return undefined;
+        return true;
       case 'number':
-        return Number.isFinite(value) && !Object.is(value, -0) ? undefined : NOT_NATIVE;
+        return Number.isFinite(value) && !Object.is(value, -0);
       case 'undefined':
-        return ['undefined'];
+        this.annotate(['undefined']);
+        return true;
       case 'bigint':
-        return NOT_NATIVE;
+        return false;
       case 'function':
       case 'symbol':
         throw this.error(`is a ${typeof value}, which cannot be serialised`);
     }
-    if (value === null) return undefined;
+    if (value === null) return true;
     const object = value as object;
     const proto = Object.getPrototypeOf(object);
     if (proto === Date.prototype && !Object.prototype.hasOwnProperty.call(object, 'toJSON')) {
       if (Number.isNaN((object as Date).getTime())) throw this.error('is an invalid Date, which cannot be serialised');
-      return ['Date'];
+      this.annotate(['Date']);
+      return true;
     }
-    let tree: AnnotationTree | undefined;
     if (Array.isArray(object)) {
       this.enter(object);
       for (let i = 0; i < object.length; i++) {
         this.segments.push(i);
-        const annotation = this.scan(object[i]);
+        const native = this.scan(object[i]);
         this.segments.pop();
-        if (annotation === NOT_NATIVE) return NOT_NATIVE;
-        if (annotation !== undefined) tree = this.addChild(tree, String(i), annotation);
+        if (!native) return false;
       }
     } else if (proto === Object.prototype || proto === null) {
       this.enter(object);
       for (const key of Object.keys(object)) {
         this.segments.push(key);
-        const annotation = this.scan((object as Record<string, unknown>)[key]);
+        const native = this.scan((object as Record<string, unknown>)[key]);
         this.segments.pop();
-        if (annotation === NOT_NATIVE) return NOT_NATIVE;
-        if (annotation !== undefined) tree = this.addChild(tree, key, annotation);
+        if (!native) return false;
       }
     } else {
       // Map, Set, RegExp, Error, a Date subclass, or a class instance the writing walk refuses.
-      return NOT_NATIVE;
+      return false;
     }
     this.ancestors.pop();
-    return tree;
+    return true;
+  }
+
+  /** Records the annotation of the value at the current path (never the top level, see toSuperJsonText). */
+  private annotate(annotation: TypeAnnotation): void {
+    let path = '';
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.escapeSegment(String(this.segments[i]));
+      path = i === 0 ? segment : `${path}.${segment}`;
+    }
+    (this.annotations ??= {})[path] = annotation;
   }
 
   /** The JSON text written so far by {@link emit}. */
