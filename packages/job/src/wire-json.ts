@@ -41,6 +41,10 @@ type TypeAnnotation = [string] | [string, AnnotationTree];
 type AnnotationTree = { [path: string]: TypeAnnotation };
 type Annotation = TypeAnnotation | AnnotationTree;
 
+/** Shared by every annotation of their kind: JSON.stringify only reads them. */
+const DATE_ANNOTATION: TypeAnnotation = ['Date'];
+const UNDEFINED_ANNOTATION: TypeAnnotation = ['undefined'];
+
 const SET_ITEM = Symbol('set item');
 const MAP_KEY = Symbol('map key');
 /** Followed in the segments by the entry's key, as a string. */
@@ -87,7 +91,7 @@ class Walk {
       case 'number':
         return Number.isFinite(value) && !Object.is(value, -0);
       case 'undefined':
-        this.annotate(['undefined']);
+        this.annotate(UNDEFINED_ANNOTATION);
         return true;
       case 'bigint':
         return false;
@@ -100,7 +104,7 @@ class Walk {
     const proto = Object.getPrototypeOf(object);
     if (proto === Date.prototype && !Object.prototype.hasOwnProperty.call(object, 'toJSON')) {
       if (Number.isNaN((object as Date).getTime())) throw this.error('is an invalid Date, which cannot be serialised');
-      this.annotate(['Date']);
+      this.annotate(DATE_ANNOTATION);
       return true;
     }
     if (Array.isArray(object)) {
