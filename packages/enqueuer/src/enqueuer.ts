@@ -28,6 +28,11 @@ export class Enqueuer implements JobDispatcher {
   private readonly defaults: JobOptions | undefined;
   private readonly maxMessageBytes: number;
   private closed = false;
+  /**
+   * Calls waiting for a partition count; while there are any, later calls wait too (concurrent
+   * lookups of a topic share one request, so they resume in the order they were made).
+   */
+  private pendingLookups = 0;
 
   constructor(options: EnqueuerOptions = {}) {
     const { connection, defaultJobOptions, ...producerOptions } = options;
@@ -47,7 +52,19 @@ export class Enqueuer implements JobDispatcher {
   async enqueue(request: JobRequest): Promise<EnqueueResult> {
     this.assertOpen();
     const job = prepareJob(request, this.defaults);
-    const message = placeJob(job, await this.partitionCountFor(job));
+    // With the partition count cached and no lookup under way, the job goes to the producer in
+    // this very call (no await): calls stay in order and cost one promise less.
+    let count = this.pendingLookups === 0 ? this.producer.cachedPartitionCount(job.topic) : undefined;
+    if (count === undefined) {
+      // Counted down here, right before this job is produced, so no later call can slip ahead.
+      this.pendingLookups++;
+      try {
+        count = await this.partitionCountOf(job.topic);
+      } finally {
+        this.pendingLookups--;
+      }
+    }
+    const message = placeJob(job, count);
     assertMessageSize(message, this.maxMessageBytes);
     // A JobMessage is an OutgoingMessage (topic, partition, key, value, headers, id).
     const result = await this.producer.produce(message, { awaitAck: message.dispatch === 'sync' });
@@ -68,8 +85,23 @@ export class Enqueuer implements JobDispatcher {
       }
       topics.add(jobs[i]!.topic);
     }
+    // As in `enqueue`: no await when every count is cached and no call is waiting for one.
     const counts = new Map<string, number>();
-    for (const topic of topics) counts.set(topic, await this.partitionCountOf(topic));
+    if (this.pendingLookups === 0) {
+      for (const topic of topics) {
+        const cached = this.producer.cachedPartitionCount(topic);
+        if (cached === undefined) break;
+        counts.set(topic, cached);
+      }
+    }
+    if (counts.size < topics.size) {
+      this.pendingLookups++;
+      try {
+        for (const topic of topics) counts.set(topic, await this.partitionCountOf(topic));
+      } finally {
+        this.pendingLookups--;
+      }
+    }
     const messages: JobMessage[] = new Array(jobs.length);
     let syncCount = 0;
     for (let i = 0; i < jobs.length; i++) {
@@ -118,10 +150,7 @@ export class Enqueuer implements JobDispatcher {
    * auto-creation) and an explicit partition must be in range. The count is cached, so this is
    * one metadata request per topic and minute.
    */
-  private async partitionCountFor(job: PreparedJob): Promise<number> {
-    // Calls made one after another keep their order: they take the same path and resume in turn.
-    return this.producer.cachedPartitionCount(job.topic) ?? this.partitionCountOf(job.topic);
-  }
+
 
   private partitionCountOf(topic: string): Promise<number> {
     return this.producer.partitionCount(topic);

@@ -71,6 +71,25 @@ describe('sync and async dispatch', () => {
     expect(order).toEqual(Array.from({ length: sent + 500 }, (_, n) => n));
   });
 
+  it('calls not awaited keep their order: add and addBulk interleaved, before and after the partition count is known', async () => {
+    const topic = await topics.create('interleaved', 3);
+    const queue = closer.track(new Queue<{ n: number }>(topic, { connection }));
+    const calls: Array<Promise<unknown>> = [];
+    let n = 0;
+    // The first calls wait for the topic's partition count, later ones find it cached.
+    for (let round = 0; round < 40; round++) {
+      calls.push(queue.add('n', { n: n++ }, { key: 'k' }));
+      calls.push(queue.addBulk(Array.from({ length: 5 }, () => ({ name: 'n', data: { n: n++ }, opts: { key: 'k' } }))));
+      calls.push(queue.add('n', { n: n++ }, { key: 'k' }));
+      if (round % 10 === 9) await Promise.all(calls.splice(0));
+    }
+    await Promise.all(calls);
+    await queue.close();
+    const messages = await readMessages(topic, 3, n);
+    const order = messages.sort((a, b) => a.offset - b.offset).map((m) => (decodeEnvelope(m.value).data as { n: number }).n);
+    expect(order).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
   it('addBulk mixes sync and async jobs and returns one result per job, in order', async () => {
     const topic = await topics.create('bulk', 3);
     const queue = closer.track(new Queue(topic, { connection }));
