@@ -51,72 +51,23 @@ export class Enqueuer implements JobDispatcher {
 
   async enqueue(request: JobRequest): Promise<EnqueueResult> {
     this.assertOpen();
-    const job = prepareJob(request, this.defaults);
-    // With the partition count cached and no lookup under way, the job goes to the producer in
-    // this very call (no await): calls stay in order and cost one promise less.
-    let count = this.pendingLookups === 0 ? this.producer.cachedPartitionCount(job.topic) : undefined;
-    if (count === undefined) {
-      // Counted down here, right before this job is produced, so no later call can slip ahead.
-      this.pendingLookups++;
-      try {
-        count = await this.partitionCountOf(job.topic);
-      } finally {
-        this.pendingLookups--;
-      }
-    }
-    const message = placeJob(job, count);
-    assertMessageSize(message, this.maxMessageBytes);
-    // A JobMessage is an OutgoingMessage (topic, partition, key, value, headers, id).
-    const result = await this.producer.produce(message, { awaitAck: message.dispatch === 'sync' });
-    return toResult(message, result);
+    const [result] = await this.dispatch([prepareJob(request, this.defaults)], false);
+    return result!;
   }
 
   async enqueueAll(requests: JobRequest[]): Promise<EnqueueResult[]> {
     this.assertOpen();
     if (!Array.isArray(requests)) throw new TypeError('enqueueAll expects an array of job requests');
-    // Plain loops, no closure per job: this is the bulk hot path.
+    // A plain loop, no closure per job: this is the bulk hot path.
     const jobs: PreparedJob[] = new Array(requests.length);
-    const topics = new Set<string>();
     for (let i = 0; i < requests.length; i++) {
       try {
         jobs[i] = prepareJob(requests[i]!, this.defaults);
       } catch (error) {
         throw numbered(i, error);
       }
-      topics.add(jobs[i]!.topic);
     }
-    // As in `enqueue`: no await when every count is cached and no call is waiting for one.
-    const counts = new Map<string, number>();
-    if (this.pendingLookups === 0) {
-      for (const topic of topics) {
-        const cached = this.producer.cachedPartitionCount(topic);
-        if (cached === undefined) break;
-        counts.set(topic, cached);
-      }
-    }
-    if (counts.size < topics.size) {
-      this.pendingLookups++;
-      try {
-        for (const topic of topics) counts.set(topic, await this.partitionCountOf(topic));
-      } finally {
-        this.pendingLookups--;
-      }
-    }
-    const messages: JobMessage[] = new Array(jobs.length);
-    let syncCount = 0;
-    for (let i = 0; i < jobs.length; i++) {
-      try {
-        const message = placeJob(jobs[i]!, counts.get(jobs[i]!.topic));
-        assertMessageSize(message, this.maxMessageBytes);
-        messages[i] = message;
-        if (message.dispatch === 'sync') syncCount++;
-      } catch (error) {
-        throw numbered(i, error);
-      }
-    }
-    const awaitAck = syncCount === 0 ? false : syncCount === messages.length ? true : messages.map((m) => m.dispatch === 'sync');
-    const results = await this.producer.produceAll(messages, awaitAck);
-    return messages.map((message, i) => toResult(message, results[i]));
+    return this.dispatch(jobs, true);
   }
 
   /** Creates the topic unless it exists; see `TopicAdmin.ensureTopic`. */
@@ -146,11 +97,54 @@ export class Enqueuer implements JobDispatcher {
   }
 
   /**
-   * Every job is checked against its topic: the topic must exist (partita never relies on
-   * auto-creation) and an explicit partition must be in range. The count is cached, so this is
-   * one metadata request per topic and minute.
+   * Places prepared jobs on their partitions and hands them to the producer. Every job is checked
+   * against its topic: the topic must exist (partita never relies on auto-creation) and an
+   * explicit partition must be in range. The counts are cached, so this is one metadata request
+   * per topic and minute; with every count cached and no call waiting for one, the jobs reach the
+   * producer within this call (no await), so calls keep their order. `numberErrors` prefixes an
+   * error with the failing job's position in its batch.
    */
+  private async dispatch(jobs: PreparedJob[], numberErrors: boolean): Promise<EnqueueResult[]> {
+    const topics = new Set<string>();
+    for (const job of jobs) topics.add(job.topic);
+    let counts = this.pendingLookups === 0 ? this.cachedCounts(topics) : undefined;
+    if (counts === undefined) {
+      // Counted down here, right before these jobs are produced, so no later call can slip ahead.
+      this.pendingLookups++;
+      try {
+        counts = new Map();
+        for (const topic of topics) counts.set(topic, await this.partitionCountOf(topic));
+      } finally {
+        this.pendingLookups--;
+      }
+    }
+    const messages: JobMessage[] = new Array(jobs.length);
+    let syncCount = 0;
+    for (let i = 0; i < jobs.length; i++) {
+      try {
+        const message = placeJob(jobs[i]!, counts.get(jobs[i]!.topic));
+        assertMessageSize(message, this.maxMessageBytes);
+        messages[i] = message;
+        if (message.dispatch === 'sync') syncCount++;
+      } catch (error) {
+        throw numberErrors ? numbered(i, error) : error;
+      }
+    }
+    const awaitAck = syncCount === 0 ? false : syncCount === messages.length ? true : messages.map((m) => m.dispatch === 'sync');
+    const results = await this.producer.produceAll(messages, awaitAck);
+    return messages.map((message, i) => toResult(message, results[i]));
+  }
 
+  /** The partition counts of `topics` when every one is cached, else undefined. */
+  private cachedCounts(topics: Set<string>): Map<string, number> | undefined {
+    const counts = new Map<string, number>();
+    for (const topic of topics) {
+      const cached = this.producer.cachedPartitionCount(topic);
+      if (cached === undefined) return undefined;
+      counts.set(topic, cached);
+    }
+    return counts;
+  }
 
   private partitionCountOf(topic: string): Promise<number> {
     return this.producer.partitionCount(topic);
