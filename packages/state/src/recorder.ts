@@ -125,23 +125,17 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
       record(() => ({ kind: 'progress', queue: job.queue, id: job.id, at: Date.now(), progressText: encodeValue(progress) })),
     log: (job, line) => record(() => ({ kind: 'log', queue: job.queue, id: job.id, line: String(line) })),
   };
-  worker.on('active', listeners.active);
-  worker.on('completed', listeners.completed);
-  worker.on('failed', listeners.failed);
-  worker.on('deadLettered', listeners.deadLettered);
-  worker.on('progress', listeners.progress);
-  worker.on('log', listeners.log);
+  const events = Object.keys(listeners) as Array<keyof RecordedWorkerEvents>;
+  // One event name and its listener, typed as a pair (a loop over a union would lose the pairing).
+  const toggle = <K extends keyof RecordedWorkerEvents>(on: boolean, event: K) =>
+    on ? worker.on(event, listeners[event]) : worker.off(event, listeners[event]);
+  for (const event of events) toggle(true, event);
   let attached = true;
   return {
     detach() {
       if (!attached) return;
       attached = false;
-      worker.off('active', listeners.active);
-      worker.off('completed', listeners.completed);
-      worker.off('failed', listeners.failed);
-      worker.off('deadLettered', listeners.deadLettered);
-      worker.off('progress', listeners.progress);
-      worker.off('log', listeners.log);
+      for (const event of events) toggle(false, event);
     },
     flush: (timeoutMs) => store.flush(timeoutMs),
   };

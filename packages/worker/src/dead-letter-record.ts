@@ -1,4 +1,4 @@
-import { Envelope, JOB_HEADER, jobHeaderValue, PoisonMessageError } from '@partita/job';
+import { Envelope, JOB_HEADER, jobHeaderValue, PoisonMessageError, readJobHeader } from '@partita/job';
 import type { QueuedJob } from './core/partition-work';
 
 /** Header names of a dead letter record, next to the job's own headers. */
@@ -24,6 +24,8 @@ export interface DeadLetterRecord {
   value: Buffer | null;
   headers: Record<string, string>;
   sourcePartition: number;
+  /** The job's id, when its envelope or its job header names one. */
+  jobId: string | undefined;
 }
 
 const MAX_STACK_CHARS = 2000;
@@ -50,7 +52,8 @@ export function deadLetterRecord(job: QueuedJob, error: Error, topic: string, gr
   };
   // A job that came without the header (e.g. produced by another tool) gets one, for `dlq list`.
   if (envelope) headers[JOB_HEADER] ??= jobHeaderValue(envelope);
-  return { topic, key: message.key, value: message.value, headers, sourcePartition: message.partition };
+  const jobId = envelope?.id ?? readJobHeader(message.headers)?.id;
+  return { topic, key: message.key, value: message.value, headers, sourcePartition: message.partition, jobId };
 }
 
 /** The error's class: its `name` unless a subclass left it at 'Error'. */

@@ -3,7 +3,7 @@ import type { QueuedJob } from './core/partition-work';
 import { deadLetterRecord } from './dead-letter-record';
 import type { DeadLetterSink } from './engine';
 import type { DeadLetterInfo } from './events';
-import { readJobHeader, type Envelope } from '@partita/job';
+import type { Envelope } from '@partita/job';
 import { getProducer, ProducerHandle } from '@partita/enqueuer';
 
 /** The part of the enqueuer's producer that dead-lettering uses. */
@@ -29,7 +29,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     const record = deadLetterRecord(job, error, topic, this.config.groupId);
     const partitions = await this.producer.partitionCount(topic);
     const partition = record.sourcePartition % partitions;
-    const ack = await this.producer.produce({ topic, partition, key: record.key, value: record.value, headers: record.headers, id: readJobHeader(record.headers)?.id }, { awaitAck: true });
+    const ack = await this.producer.produce({ topic, partition, key: record.key, value: record.value, headers: record.headers, id: record.jobId }, { awaitAck: true });
     return { topic, partition: ack.partition, offset: ack.offset, error };
   }
 

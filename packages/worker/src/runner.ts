@@ -73,7 +73,7 @@ export class JobRunner implements JobExecutor {
   describe(job: QueuedJob): JobInfo {
     // One JobInfo per try: `active`, the processor and `completed` share it.
     // Kept on the job rather than in a WeakMap: one lookup per event on the hot path, no ephemerons for the GC.
-    const cached = job.described as JobInfo | undefined;
+    const cached = job.described;
     if (cached && cached.attempt === job.attempt && (cached.data !== undefined || job.decoded === undefined)) return cached;
     const info = this.describeNow(job);
     job.described = info;

@@ -22,6 +22,16 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A fake worker recorded into `store`, and the store's degraded/recovered events in order. */
+function recordWith(store: StateStore): { events: string[]; worker: FakeWorker } {
+  const events: string[] = [];
+  store.on('degraded', () => events.push('degraded'));
+  store.on('recovered', () => events.push('recovered'));
+  const worker = new FakeWorker();
+  attachStateRecorder(worker, store);
+  return { events, worker };
+}
+
 async function startRedis(): Promise<void> {
   server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
@@ -73,11 +83,7 @@ test('Redis killed mid-run, then restarted: no throw, bounded buffer, counted dr
     retryMaxMs: 200,
     logger: { warn: (line) => warnings.push(line) },
   });
-  const events: string[] = [];
-  store.on('degraded', () => events.push('degraded'));
-  store.on('recovered', () => events.push('recovered'));
-  const worker = new FakeWorker();
-  attachStateRecorder(worker, store);
+  const { events, worker } = recordWith(store);
   try {
     await store.waitUntilReady();
     runJobs(worker, 0, 500);
@@ -117,11 +123,7 @@ test('Redis killed mid-run, then restarted: no throw, bounded buffer, counted dr
 
 test('a frozen Redis (SIGSTOP): writes time out and are retried, nothing blocks, all is written after SIGCONT', async () => {
   const store = createStateStore({ redis: `redis://127.0.0.1:${port}`, prefix: 'frozen', writeTimeoutMs: 300, retryMinMs: 50, retryMaxMs: 200, logger: false });
-  const events: string[] = [];
-  store.on('degraded', () => events.push('degraded'));
-  store.on('recovered', () => events.push('recovered'));
-  const worker = new FakeWorker();
-  attachStateRecorder(worker, store);
+  const { events, worker } = recordWith(store);
   try {
     await store.waitUntilReady();
     process.kill(server!.pid!, 'SIGSTOP');

@@ -1,5 +1,6 @@
 import { Fifo } from './fifo';
 import type { InboundMessage } from './inbound-message';
+import type { JobInfo } from '@partita/job';
 import type { GroupId } from './lane-router';
 import { OffsetTracker } from './offset-tracker';
 
@@ -17,8 +18,8 @@ export interface QueuedJob {
   deadLetterError?: Error;
   /** The decoded envelope, cached after the first try (undefined for a poison message). */
   decoded?: unknown;
-  /** What the runner made of it for the current try (its `JobInfo`), cached for the try's events. */
-  described?: unknown;
+  /** What the runner made of it for the current try, cached for the try's events. */
+  described?: JobInfo;
 }
 
 /** Why fetching from a partition is paused; it resumes when no reason is left. */
