@@ -10,7 +10,7 @@ import { SerializationError } from './errors';
  *   segment is escaped, and what cannot be represented is refused instead of altered.
  * - speed: data that `JSON.stringify` writes as superjson would (plain JSON, and Dates and
  *   undefined, which only need annotations) costs one validation walk plus the native
- *   `JSON.stringify`; other data one walk that writes the text and the annotations directly.
+ *   `JSON.stringify`; other data one walk that builds superjson's copy and annotations.
  *   Several times faster than superjson's generic walker, which matters on the enqueue hot path.
  *
  * Supported: null, booleans, strings, numbers (NaN, ±Infinity and -0 included), undefined, BigInt,
@@ -22,17 +22,15 @@ import { SerializationError } from './errors';
 export function toSuperJsonText(value: unknown, label = 'value'): string {
   // The common case: V8's native JSON.stringify is the fastest writer there is.
   const scanning = new Walk(label);
-  // A Date or undefined at the top level has no path to annotate: the writing walk handles it.
+  // A Date or undefined at the top level has no path to annotate: the copying walk handles it.
   const topLevelSpecial = value === undefined || value instanceof Date;
   if (!topLevelSpecial && scanning.scan(value)) {
     const values = scanning.annotations;
     return values === undefined ? JSON.stringify({ json: value }) : JSON.stringify({ json: value, meta: { values } });
   }
-  const walk = new Walk(label);
-  walk.out = '{"json":';
-  const annotation = walk.emit(value);
-  if (annotation === undefined) return `${walk.out}}`;
-  return `${walk.out},"meta":{"values":${JSON.stringify(annotation)}}}`;
+  // The rest (BigInt, special numbers, Map, Set, RegExp, Error, ...): a superjson-shaped copy.
+  const { json, annotation } = new Walk(label).encode(value);
+  return annotation === undefined ? JSON.stringify({ json }) : JSON.stringify({ json, meta: { values: annotation } });
 }
 
 /** superjson's type tag of a transformed value, optionally with the annotations of its insides. */
@@ -81,7 +79,7 @@ class Walk {
    * part; meanwhile collects in {@link annotations} what superjson needs to restore it. Dates
    * qualify (their `toJSON` is `toISOString`) and so does undefined (an omitted key or a `null`
    * item, both restored by the annotation); anything else special answers false at once, and the
-   * writing walk then validates the rest. Paths are built only where an annotation is needed.
+   * copying walk ({@link encode}) then validates the rest. Paths are built only where an annotation is needed.
    */
   scan(value: unknown): boolean {
     switch (typeof value) {
@@ -124,7 +122,7 @@ class Walk {
         if (!native) return false;
       }
     } else {
-      // Map, Set, RegExp, Error, a Date subclass, or a class instance the writing walk refuses.
+      // Map, Set, RegExp, Error, a Date subclass, or a class instance the copying walk refuses.
       return false;
     }
     this.ancestors.pop();
@@ -139,88 +137,6 @@ class Walk {
       path = i === 0 ? segment : `${path}.${segment}`;
     }
     (this.annotations ??= {})[path] = annotation;
-  }
-
-  /** The JSON text written so far by {@link emit}. */
-  out = '';
-
-  /**
-   * Appends the JSON text of `value` as superjson transforms it (Dates as ISO strings, undefined
-   * as null, ...) to {@link out}, and returns the annotations superjson needs to restore it. One
-   * walk, no intermediate copy of the data.
-   */
-  emit(value: unknown): Annotation | undefined {
-    switch (typeof value) {
-      case 'string':
-        this.out += JSON.stringify(value);
-        return undefined;
-      case 'boolean':
-        this.out += value ? 'true' : 'false';
-        return undefined;
-      case 'number':
-        if (Number.isFinite(value) && !Object.is(value, -0)) {
-          this.out += String(value);
-          return undefined;
-        }
-        this.out += Object.is(value, -0) ? '"-0"' : `"${String(value)}"`;
-        return ['number'];
-      case 'undefined':
-        this.out += 'null';
-        return ['undefined'];
-      case 'bigint':
-        this.out += `"${value.toString()}"`;
-        return ['bigint'];
-      case 'function':
-      case 'symbol':
-        throw this.error(`is a ${typeof value}, which cannot be serialised`);
-    }
-    if (value === null) {
-      this.out += 'null';
-      return undefined;
-    }
-    const object = value as object;
-    if (Array.isArray(object)) {
-      this.enter(object);
-      this.out += '[';
-      let tree: AnnotationTree | undefined;
-      for (let i = 0; i < object.length; i++) {
-        if (i > 0) this.out += ',';
-        this.segments.push(i);
-        const annotation = this.emit(object[i]);
-        this.segments.pop();
-        if (annotation !== undefined) tree = this.addChild(tree, String(i), annotation);
-      }
-      this.out += ']';
-      this.ancestors.pop();
-      return tree;
-    }
-    const proto = Object.getPrototypeOf(object);
-    if (proto === Object.prototype || proto === null) {
-      this.enter(object);
-      this.out += '{';
-      let tree: AnnotationTree | undefined;
-      let first = true;
-      for (const key of Object.keys(object)) {
-        this.out += first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`;
-        first = false;
-        this.segments.push(key);
-        const annotation = this.emit((object as Record<string, unknown>)[key]);
-        this.segments.pop();
-        if (annotation !== undefined) tree = this.addChild(tree, key, annotation);
-      }
-      this.out += '}';
-      this.ancestors.pop();
-      return tree;
-    }
-    if (object instanceof Date) {
-      if (Number.isNaN(object.getTime())) throw this.error('is an invalid Date, which cannot be serialised');
-      this.out += `"${object.toISOString()}"`;
-      return ['Date'];
-    }
-    // Rare types: build them with the copying encoder, then write the copy.
-    const { json, annotation } = this.encode(value);
-    this.out += JSON.stringify(json);
-    return annotation;
   }
 
   encode(value: unknown): Encoded {
