@@ -16,6 +16,7 @@
 
 const path = require('node:path');
 const { fork } = require('node:child_process');
+const { fillTopic } = require('./fill-topic');
 
 const ROOT = path.resolve(__dirname, '../..');
 const BROKERS = process.env.PARTITA_BROKERS || '127.0.0.1:9092';
@@ -57,19 +58,6 @@ function runContender(kind, params, env) {
   });
 }
 
-async function fillTopic(enqueuer, topic, jobs) {
-  const queue = new enqueuer.Queue(topic, { connection: { brokers: BROKERS }, state: false });
-  try {
-    for (let start = 0; start < jobs; start += 1_000) {
-      const batch = [];
-      for (let i = start; i < Math.min(start + 1_000, jobs); i++) batch.push({ name: 'noop', data: { i }, opts: { key: `key-${i % KEYS}` } });
-      await queue.addBulk(batch);
-    }
-  } finally {
-    await queue.close();
-  }
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main() {
@@ -81,7 +69,7 @@ async function main() {
   let runNumber = 0;
   try {
     await admin.ensureTopic(topic, { partitions: PARTITIONS, replicationFactor: 1 });
-    await fillTopic(enqueuer, topic, jobs);
+    await fillTopic({ enqueuer, admin, brokers: BROKERS, topic, count: jobs, keys: KEYS, jobName: 'noop' });
     for (let round = 1; round <= rounds; round++) {
       for (const { name, env } of variants) {
         const groupId = `${topic}-${runNumber++}`;

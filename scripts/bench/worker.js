@@ -27,6 +27,7 @@ const { fork, execSync } = require('node:child_process');
 const Kafka = require('@confluentinc/kafka-javascript');
 const { partitaWorkerOptions } = require('./worker-partita');
 const { summariseProfile, formatProfile } = require('./worker-profile');
+const { fillTopic } = require('./fill-topic');
 
 const ROOT = path.resolve(__dirname, '../..');
 const BROKERS = process.env.PARTITA_BROKERS || '127.0.0.1:9092';
@@ -133,27 +134,6 @@ function spawnChild(kind, params, { cpuProfDir, timeoutMs = 240_000 } = {}) {
     });
     child.send({ kind, params, ownPids });
   });
-}
-
-/** Fills `topic` with `count` jobs named JOB_NAME over `keys` keys via Queue.addBulk; checks the count. */
-async function fillTopic(enqueuer, admin, topic, { count, keys }) {
-  const started = Date.now();
-  const queue = new enqueuer.Queue(topic, { connection: { brokers: BROKERS } });
-  try {
-    for (let start = 0; start < count; start += 1_000) {
-      const jobs = [];
-      for (let i = start; i < Math.min(start + 1_000, count); i++) jobs.push({ name: JOB_NAME, data: { i }, opts: { key: `key-${i % keys}` } });
-      await queue.addBulk(jobs);
-    }
-    await queue.flush();
-  } finally {
-    await queue.close();
-  }
-  const marks = await admin.watermarks(topic);
-  const stored = marks.reduce((sum, m) => sum + m.high - m.low, 0);
-  if (stored !== count) throw new Error(`filling ${topic}: ${stored} messages stored, ${count} sent`);
-  console.log(`  filled ${topic}: ${count.toLocaleString('en-US')} jobs, ${keys} keys, ${marks.length} partition(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return marks;
 }
 
 function rdAdmin() {
@@ -291,7 +271,7 @@ async function main() {
   try {
     topics.push(topic, `${topic}.dlq`);
     await admin.ensureTopic(topic, { partitions: PARTITIONS, replicationFactor: 1 });
-    const marks = await fillTopic(enqueuer, admin, topic, { count: JOBS, keys: KEYS });
+    const marks = await fillTopic({ enqueuer, admin, brokers: BROKERS, topic, count: JOBS, keys: KEYS, jobName: JOB_NAME });
 
     // Let the broker settle after the fill (log flush, page cache) before the first timed run.
     await sleep(SETTLE_MS);
@@ -359,7 +339,7 @@ async function main() {
     {
       topics.push(vpTopic, `${vpTopic}.dlq`);
       await admin.ensureTopic(vpTopic, { partitions: 1, replicationFactor: 1 });
-      const vpMarks = await fillTopic(enqueuer, admin, vpTopic, { count: VP.jobs, keys: VP.keys });
+      const vpMarks = await fillTopic({ enqueuer, admin, brokers: BROKERS, topic: vpTopic, count: VP.jobs, keys: VP.keys, jobName: JOB_NAME });
       await sleep(SETTLE_MS);
       const vpDefaults = (vpConfig = describePartita(worker, partitaWorkerOptions(settings('probe', { concurrency: VP.lanes, maxPartitions: VP.lanes }))).config);
       const variants = [
