@@ -1,5 +1,6 @@
 import SuperJSON from 'superjson';
 import { toSuperJsonText } from '@partita/job';
+import { mergeRunField } from './run-field';
 import { isJobState, JobState } from './states';
 
 /** Longest stack trace kept per failed try, in characters. */
@@ -113,9 +114,10 @@ export interface JobRecordData<TData = unknown, TResult = unknown> {
 export function decodeJobHash<TData = unknown, TResult = unknown>(
   queue: string,
   id: string,
-  hash: Record<string, string>,
+  stored: Record<string, string>,
   logs: string[] = [],
 ): JobRecordData<TData, TResult> | undefined {
+  const hash = mergeRunField(stored);
   const state = hash.state;
   if (!isJobState(state)) return undefined;
   const opts = decodeValue(hash.opts);

@@ -31,19 +31,21 @@ end
  * ARGV: 1 base, 2 events max length (0: no events), 3-4 completed retention (count, max age ms;
  * -1 no bound), 5-6 failed/dead retention, 7 log lines kept per job (-1 all), 8 stack traces kept
  * per job, 9 how long (ms) a job removed as it finishes stays readable, 10 now (ms), 11 the ops as
- * a JSON array of string arrays (see `encodeOps`):
- *   W  id ts name data opts key partition offset                        (enqueued)
- *   A  id attempt ts workerId name data key partition offset enqueuedAt (try started)
- *   AC id attempt ts workerId name data key partition offset enqueuedAt finishedAt returnvalue
- *                                                                       (started and completed)
- *   X  id data                                                          (data, unless there)
- *   P  id ts progress                                                   (progress)
- *   L  id line                                                          (log line)
- *   R  id attempt ts failedReason stack delayMs                         (try failed, retry follows)
- *   T  id attempt ts failedReason stack                                 (last try failed)
- *   C  id attempt ts returnvalue workerId                               (completed)
+ * a JSON array of string arrays (see `encodeOps`), 12 '1' to return only how many jobs were created:
+ *   W  id ts name data opts key partition offset                    (enqueued)
+ *   A  id attempt ts run workerId name key data                     (try started)
+ *   AC id attempt finishedAt run workerId name key data returnvalue (started and completed;
+ *                                                                   returnvalue '' for undefined)
+ *   X  id data                                                      (data, unless there)
+ *   P  id ts progress                                               (progress)
+ *   L  id line                                                      (log line)
+ *   R  id attempt ts failedReason stack delayMs                     (try failed, retry follows)
+ *   T  id attempt ts failedReason stack                             (last try failed)
+ *   C  id attempt ts returnvalue workerId                           (completed)
  *   D  id attempt ts failedReason stack deadLetterTopic name key partition offset enqueuedAt
- *                                                                       (dead, or failed when no topic)
+ *                                                                   (dead, or failed when no topic)
+ * `run` packs a try's numbers (see `run-field.ts`). A job nobody recorded yet also gets its name,
+ * key and, when the op carries it (data '' when not), its data.
  * Every state change carries an ordering stamp (seq, see `stateSeq`) and is skipped when the job
  * already holds a later one. The per-state sorted sets are updated once per batch: each job
  * leaves the set it was in before the batch and joins the set of its last state.
@@ -51,7 +53,8 @@ end
  * (`event`, `jobId`, ...), several as `event` = `batch` and `events` = a JSON array of
  * `[event, jobId, field, value, ...]` arrays, in op order (see `parseStreamEntry`).
  * Returns the ids of the jobs an A or AC op created (no one had recorded them): the caller sends
- * their data (X) next unless the op carried it (data '' when not sent).
+ * their data (X) next unless the op carried it (data '' when not sent). With ARGV 12 = '1' (the
+ * ops carried the data), only how many.
  */
 export const APPLY_SCRIPT = `${HELPERS}
 local evKey = KEYS[1]
@@ -63,6 +66,7 @@ local stackLimit = tonumber(ARGV[8])
 local removedTtl = tonumber(ARGV[9])
 local now = tonumber(ARGV[10])
 local ops = cjson.decode(ARGV[11])
+local createdCountOnly = ARGV[12] == '1'
 local created = {}
 
 -- index moves, applied at the end: the set each job was in, the set (and score) it ends in
@@ -127,42 +131,37 @@ for _, op in ipairs(ops) do
   local code, id = op[1], op[2]
   local jk = jobKey(id)
   if code == 'AC' or code == 'A' then
-    local attempt = tonumber(op[3])
+    local attempt = op[3]
     local old, seq, marked = current(jk)
-    local s = attempt * 4 + 1
-    if code == 'AC' then s = attempt * 4 + 3 end
+    local s = tonumber(attempt) * 4 + 1
+    if code == 'AC' then s = s + 2 end
     if s >= seq then
-      -- a job nobody recorded yet also gets its name, enqueue time and data (when sent, else an X op follows)
-      local data = op[7]
-      if code == 'AC' and old then
-        redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
-          'key', op[8], 'partition', op[9], 'offset', op[10], 'finishedOn', op[12], 'returnvalue', op[13], 'attemptsMade', op[3])
-      elseif code == 'AC' and data ~= '' then
-        redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
-          'key', op[8], 'partition', op[9], 'offset', op[10], 'finishedOn', op[12], 'returnvalue', op[13], 'attemptsMade', op[3],
-          'name', op[6], 'timestamp', op[11], 'data', data)
-      elseif code == 'AC' then
-        redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
-          'key', op[8], 'partition', op[9], 'offset', op[10], 'finishedOn', op[12], 'returnvalue', op[13], 'attemptsMade', op[3],
-          'name', op[6], 'timestamp', op[11])
-      elseif old then
-        redis.call('HSET', jk, 'state', 'active', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
-          'key', op[8], 'partition', op[9], 'offset', op[10])
-      elseif data ~= '' then
-        redis.call('HSET', jk, 'state', 'active', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
-          'key', op[8], 'partition', op[9], 'offset', op[10], 'name', op[6], 'timestamp', op[11], 'data', data)
-      else
-        redis.call('HSET', jk, 'state', 'active', 'seq', s, 'processedOn', op[4], 'attemptsStarted', op[3], 'workerId', op[5],
-          'key', op[8], 'partition', op[9], 'offset', op[10], 'name', op[6], 'timestamp', op[11])
+      local st, rv = 'active', op[10]
+      if code == 'AC' then st = 'completed' end
+      -- no returnvalue field for a job that returned undefined (rv '')
+      local f = { 'state', st, 'seq', s, 'run', op[5], 'workerId', op[6] }
+      if rv and rv ~= '' then f[9] = 'returnvalue'; f[10] = rv end
+      if not old then
+        -- nobody recorded it yet: its name, key and (when sent) data too
+        f[#f + 1] = 'name'; f[#f + 1] = op[7]; f[#f + 1] = 'key'; f[#f + 1] = op[8]
+        if op[9] ~= '' then f[#f + 1] = 'data'; f[#f + 1] = op[9] end
+        created[#created + 1] = id
       end
-      if not old then created[#created + 1] = id end
+      redis.call('HSET', jk, unpack(f))
       if marked then unmark(jk) end
       if code == 'AC' then
-        finish(id, jk, old, 'completed', tonumber(op[12]), keepC)
-        emit('completed', id, 'returnvalue', op[13], 'attemptsMade', op[3], 'active', '1', 'prev', old or '')
+        finish(id, jk, old, 'completed', tonumber(op[4]), keepC)
+        -- fields left out: a returnvalue of undefined, no prev state
+        if rv == '' and not old then
+          emit('completed', id, 'attemptsMade', attempt, 'active', '1')
+        elseif rv == '' then
+          emit('completed', id, 'attemptsMade', attempt, 'active', '1', 'prev', old)
+        else
+          emit('completed', id, 'returnvalue', rv, 'attemptsMade', attempt, 'active', '1', 'prev', old or '')
+        end
       else
         move(id, old, 'active', op[4])
-        emit('active', id, 'attempt', op[3], 'prev', old or '')
+        emit('active', id, 'attempt', attempt, 'prev', old or '')
       end
     end
   elseif code == 'W' then
@@ -299,6 +298,7 @@ end
 if zadd['completed'] then trim('completed', keepC, ageC) end
 if zadd['failed'] then trim('failed', keepF, ageF) end
 if zadd['dead'] then trim('dead', keepF, ageF) end
+if createdCountOnly then return #created end
 return created
 `;
 

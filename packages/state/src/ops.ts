@@ -1,4 +1,5 @@
 import { encodeKey, encodeValue } from './codec';
+import { encodeRunField } from './run-field';
 
 /**
  * A state change to write, as the recorder and the enqueuer hooks produce it. Writes are
@@ -133,31 +134,54 @@ const CODES = {
 export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): string {
   const inlineData = options.inlineData ?? false;
   const out: string[][] = [];
-  /** Job id → index in `out` of its `active` op that a `completed` op may still join. */
+  /** Job id → index in `out` of its `active` op, which a `completed` op may still join. */
   const open = new Map<string, number>();
+  /** The `active` op at each index of `out` (undefined for other ops). */
+  const actives: Array<ActiveOp | undefined> = [];
   for (const op of ops) {
     if (op.kind === 'completed') {
       const at = open.get(op.id);
-      const active = at === undefined ? undefined : out[at];
-      if (active && active[0] === CODES.active && active[2] === String(op.attempt)) {
+      const a = at === undefined ? undefined : actives[at];
+      if (at !== undefined && a && a.attempt === op.attempt) {
         // The active op's array becomes the AC op in place (no copy: this runs once per job).
-        active[0] = CODES.activeCompleted;
-        active.push(String(op.at), encodeValue(op.returnvalue));
+        const encoded = out[at]!;
+        encoded[0] = CODES.activeCompleted;
+        encoded[3] = String(op.at);
+        encoded[4] = encodeRunField(a.at, a.attempt, a.partition, a.offset, a.enqueuedAt, op.at);
+        encoded.push(op.returnvalue === undefined ? '' : encodeValue(op.returnvalue));
         open.delete(op.id);
         continue;
       }
     }
-    if (op.kind === 'active') open.set(op.id, out.length);
-    else open.delete(op.id);
-    const encoded = encodeOp(op);
-    if (inlineData && op.kind === 'active' && op.withData) encoded[6] = encodeValue(op.data);
-    out.push(encoded);
+    if (op.kind === 'active') {
+      open.set(op.id, out.length);
+      actives.push(op);
+      out.push([
+        CODES.active,
+        op.id,
+        String(op.attempt),
+        String(op.at),
+        '', // run: filled in below unless the op becomes an AC op
+        op.workerId,
+        op.name,
+        encodeKey(op.key),
+        inlineData && op.withData ? encodeValue(op.data) : '',
+      ]);
+    } else {
+      open.delete(op.id);
+      actives.push(undefined);
+      out.push(encodeOp(op));
+    }
   }
+  out.forEach((encoded, i) => {
+    const a = actives[i];
+    if (a && encoded[0] === CODES.active) encoded[4] = encodeRunField(a.at, a.attempt, a.partition, a.offset, a.enqueuedAt);
+  });
   return JSON.stringify(out);
 }
 
-/** One op as the apply script reads it (see `APPLY_SCRIPT` for the layouts). */
-export function encodeOp(op: StateOp): string[] {
+/** One op other than `active` as the apply script reads it (see `APPLY_SCRIPT` for the layouts). */
+export function encodeOp(op: Exclude<StateOp, ActiveOp>): string[] {
   switch (op.kind) {
     case 'waiting':
       return [
@@ -170,20 +194,6 @@ export function encodeOp(op: StateOp): string[] {
         op.key === undefined ? '' : encodeKey(op.key),
         optional(op.partition),
         optional(op.offset),
-      ];
-    case 'active':
-      return [
-        CODES.active,
-        op.id,
-        String(op.attempt),
-        String(op.at),
-        op.workerId,
-        op.name,
-        '', // the data follows in a DataOp when the job turns out to have no record
-        encodeKey(op.key),
-        String(op.partition),
-        String(op.offset),
-        String(op.enqueuedAt),
       ];
     case 'progress':
       return [CODES.progress, op.id, String(op.at), op.progressText];

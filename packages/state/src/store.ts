@@ -409,27 +409,29 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     }
     const pipeline = this.writer.pipeline();
     const scripts = pipeline as unknown as PipelineScripts;
-    const chunks: Array<{ queue: string; ops: StateOp[]; inlineData: boolean }> = [];
+    const chunks: Array<{ queue: string; ops: StateOp[] }> = [];
     const now = Date.now();
     for (const [queue, group] of groups) {
       const keys = this.keys(queue);
       const inlineData = this.inlineData.has(queue);
       for (let i = 0; i < group.length; i += OPS_PER_CALL) {
         const chunk = group.slice(i, i + OPS_PER_CALL);
-        scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), encodeOps(chunk, { inlineData }));
-        chunks.push({ queue, ops: chunk, inlineData });
+        scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), encodeOps(chunk, { inlineData }), inlineData ? '1' : '0');
+        chunks.push({ queue, ops: chunk });
       }
     }
     const results = (await pipeline.exec()) ?? [];
     const failed: StateOp[] = [];
     let error: Error | undefined;
-    chunks.forEach(({ queue, ops: chunk, inlineData }, i) => {
+    chunks.forEach(({ queue, ops: chunk }, i) => {
       const result = results[i];
       if (result && !result[0]) {
         // Applied. Jobs no one had recorded get their data (encoded only for them).
+        // With the data inline, the script answers how many jobs it created; else which.
         const created = Array.isArray(result[1]) ? (result[1] as string[]) : [];
-        this.learnInlineData(queue, chunk, created.length);
-        if (!inlineData && created.length > 0) this.sendDataOf(chunk, created);
+        const createdCount = typeof result[1] === 'number' ? result[1] : created.length;
+        this.learnInlineData(queue, chunk, createdCount);
+        if (created.length > 0) this.sendDataOf(chunk, created);
         return;
       }
       const replyError: Error = result?.[0] ?? new Error('no reply');

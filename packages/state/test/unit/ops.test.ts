@@ -24,7 +24,15 @@ describe('encodeOps', () => {
     const text = encodeOps([active('a'), active('b'), completed('a'), completed('b')]);
     expect(codes(text)).toEqual(['AC:a', 'AC:b']);
     const [ac] = JSON.parse(text) as string[][];
-    expect(ac).toEqual(['AC', 'a', '1', '100', 'w', 'job', '', '"k"', '1', '7', '50', '200', '{"json":"ok"}']);
+    // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
+    expect(ac).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', 'w', 'job', '"k"', '', '{"json":"ok"}']);
+  });
+
+  test('an active op without its completed packs the start only; a result of undefined is sent as an empty string', () => {
+    expect(JSON.parse(encodeOps([active('a')]))).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', 'w', 'job', '"k"', '']]);
+    const undefinedResult: StateOp = { kind: 'completed', queue: 'q', id: 'a', attempt: 1, at: 200, returnvalue: undefined, workerId: 'w' };
+    const [ac] = JSON.parse(encodeOps([active('a'), undefinedResult])) as string[][];
+    expect(ac![9]).toBe('');
   });
 
   test('no merge across another op of the same job, or across tries', () => {
@@ -35,10 +43,10 @@ describe('encodeOps', () => {
   });
 
   test('data travels with active ops only when asked (inlineData)', () => {
-    expect((JSON.parse(encodeOps([active('a')])) as string[][])[0]![6]).toBe('');
-    expect((JSON.parse(encodeOps([active('a')], { inlineData: true })) as string[][])[0]![6]).toBe('{"json":{"id":"a"}}');
+    expect((JSON.parse(encodeOps([active('a')])) as string[][])[0]![8]).toBe('');
+    expect((JSON.parse(encodeOps([active('a')], { inlineData: true })) as string[][])[0]![8]).toBe('{"json":{"id":"a"}}');
     const noData = { ...active('a'), withData: false } as StateOp;
-    expect((JSON.parse(encodeOps([noData], { inlineData: true })) as string[][])[0]![6]).toBe('');
+    expect((JSON.parse(encodeOps([noData], { inlineData: true })) as string[][])[0]![8]).toBe('');
   });
 
   test('every op kind has its layout; absent optional fields are empty strings', () => {

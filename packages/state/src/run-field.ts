@@ -1,0 +1,68 @@
+/**
+ * The `run` field of a job hash: the numbers a worker records when a try starts (and, when the
+ * try completed in the same write batch, when it finished), packed into one short JSON array:
+ * `[processedOn, attemptsStarted, partition, offset, timestamp]`, then `finishedOn, attemptsMade`
+ * for a completed try. One field instead of seven keeps the hot path's HSET short (Redis pays per
+ * argument), and short enough (under Redis's 64-byte `hash-max-listpack-value`) that the job hash
+ * stays in Redis's compact encoding.
+ *
+ * Only `active` and `activeCompleted` writes set it. A field other writes set on its own wins over
+ * the same one in `run` (see {@link mergeRunField}), except the counters, which only grow.
+ */
+export interface RunField {
+  processedOn: number;
+  attemptsStarted: number;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  finishedOn?: number;
+  attemptsMade?: number;
+}
+
+/** The `run` field's text for a try that started at `at`, and with `finishedAt` one that also completed. */
+export function encodeRunField(at: number, attempt: number, partition: number, offset: number, enqueuedAt: number, finishedAt?: number): string {
+  const start = `[${num(at)},${num(attempt)},${num(partition)},${num(offset)},${num(enqueuedAt)}`;
+  return finishedAt === undefined ? `${start}]` : `${start},${num(finishedAt)},${num(attempt)}]`;
+}
+
+/** The `run` field's values; undefined when absent or malformed. */
+export function decodeRunField(text: string | undefined): RunField | undefined {
+  if (!text) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length < 5 || !parsed.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+  const [processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade] = parsed as number[];
+  return { processedOn: processedOn!, attemptsStarted: attemptsStarted!, partition: partition!, offset: offset!, timestamp: timestamp!, finishedOn, attemptsMade };
+}
+
+/**
+ * The job hash with its `run` field folded in, as field texts (the form of the other fields).
+ * `processedOn` and `attemptsStarted` come from `run` (only a try's start writes them);
+ * `attemptsMade` is the larger of the two; for the rest a field written on its own wins, since it
+ * comes from a later step of the job (a completion, a dead-lettering) or from its enqueuer, which
+ * knows the same values.
+ */
+export function mergeRunField(hash: Record<string, string>): Record<string, string> {
+  const run = decodeRunField(hash.run);
+  if (!run) return hash;
+  const merged: Record<string, string> = {
+    partition: String(run.partition),
+    offset: String(run.offset),
+    timestamp: String(run.timestamp),
+  };
+  if (run.finishedOn !== undefined) merged.finishedOn = String(run.finishedOn);
+  Object.assign(merged, hash);
+  delete merged.run;
+  merged.processedOn = String(run.processedOn);
+  merged.attemptsStarted = String(run.attemptsStarted);
+  if (run.attemptsMade !== undefined) merged.attemptsMade = String(Math.max(run.attemptsMade, Number(hash.attemptsMade) || 0));
+  return merged;
+}
+
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : '0';
+}
