@@ -49,7 +49,7 @@ function parseArgs(argv) {
 /** Runs one contender in a fresh process (scripts/bench/worker-contender.js) and returns its result. */
 function runContender(kind, params, env) {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'worker-contender.js'), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(__dirname, 'worker-contender.js'), [], { env: { ...process.env, ...env }, execArgv: process.env.AB_CHILD_ARGS ? process.env.AB_CHILD_ARGS.split(' ') : undefined, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let reply;
     child.on('message', (message) => (reply = message));
     child.on('error', reject);

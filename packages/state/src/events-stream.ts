@@ -30,8 +30,9 @@ export type QueueEvent = { [K in QueueEventName]: { name: K; eventId: string; ar
  * Decodes a stream entry written by the apply script into its events, in order: one for an
  * entry of a single event, or the events of a whole write batch (`event` = `batch`). A job that
  * started and completed within one batch is one `completed` event marked `active`, read as
- * `active` then `completed`. Every event of an entry shares the entry's id. Unknown or malformed
- * events are skipped.
+ * `active` then `completed`; in a batch, such a job written as its id alone (a string, not an
+ * array) started and completed on its first try, returned undefined and had no record before.
+ * Every event of an entry shares the entry's id. Unknown or malformed events are skipped.
  */
 export function parseStreamEntry(eventId: string, fields: string[]): QueueEvent[] {
   const f: Record<string, string> = {};
@@ -46,6 +47,10 @@ export function parseStreamEntry(eventId: string, fields: string[]): QueueEvent[
   if (!Array.isArray(batch)) return [];
   const events: QueueEvent[] = [];
   for (const item of batch) {
+    if (typeof item === 'string') {
+      events.push(...eventsOf(eventId, { event: 'completed', jobId: item, attemptsMade: '1', active: '1' }));
+      continue;
+    }
     if (!Array.isArray(item) || item.length < 2) continue;
     const g: Record<string, string> = { event: String(item[0]), jobId: String(item[1]) };
     for (let i = 2; i + 1 < item.length; i += 2) g[String(item[i])] = String(item[i + 1]);

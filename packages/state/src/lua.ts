@@ -33,8 +33,8 @@ end
  * per job, 9 how long (ms) a job removed as it finishes stays readable, 10 now (ms), 11 the ops as
  * a JSON array of string arrays (see `encodeOps`), 12 '1' to return only how many jobs were created:
  *   W  id ts name data opts key partition offset                    (enqueued)
- *   A  id attempt ts run workerId name key data                     (try started)
- *   AC id attempt finishedAt run workerId name key data returnvalue (started and completed;
+ *   A  id attempt ts run who data                                   (try started)
+ *   AC id attempt finishedAt run who data returnvalue               (started and completed;
  *                                                                   returnvalue '' for undefined)
  *   X  id data                                                      (data, unless there)
  *   P  id ts progress                                               (progress)
@@ -44,14 +44,15 @@ end
  *   C  id attempt ts returnvalue workerId                           (completed)
  *   D  id attempt ts failedReason stack deadLetterTopic name key partition offset enqueuedAt
  *                                                                   (dead, or failed when no topic)
- * `run` packs a try's numbers (see `run-field.ts`). A job nobody recorded yet also gets its name,
- * key and, when the op carries it (data '' when not), its data.
+ * `run` packs a try's numbers, `who` its worker id, the job's name and key (see `run-field.ts`). A
+ * job nobody recorded yet also gets its data when the op carries it (data '' when not).
  * Every state change carries an ordering stamp (seq, see `stateSeq`) and is skipped when the job
  * already holds a later one. The per-state sorted sets are updated once per batch: each job
  * leaves the set it was in before the batch and joins the set of its last state.
  * The events of the applied ops go to the stream as one entry: a lone event as its fields
  * (`event`, `jobId`, ...), several as `event` = `batch` and `events` = a JSON array of
- * `[event, jobId, field, value, ...]` arrays, in op order (see `parseStreamEntry`).
+ * `[event, jobId, field, value, ...]` arrays, in op order, or for a job that started and completed
+ * on its first try with an undefined result and no earlier record, its id alone (see `parseStreamEntry`).
  * Returns the ids of the jobs an A or AC op created (no one had recorded them): the caller sends
  * their data (X) next unless the op carried it (data '' when not sent). With ARGV 12 = '1' (the
  * ops carried the data), only how many.
@@ -136,23 +137,24 @@ for _, op in ipairs(ops) do
     local s = tonumber(attempt) * 4 + 1
     if code == 'AC' then s = s + 2 end
     if s >= seq then
-      local st, rv = 'active', op[10]
+      local st, rv = 'active', op[8]
       if code == 'AC' then st = 'completed' end
       -- no returnvalue field for a job that returned undefined (rv '')
-      local f = { 'state', st, 'seq', s, 'run', op[5], 'workerId', op[6] }
+      local f = { 'state', st, 'seq', s, 'run', op[5], 'who', op[6] }
       if rv and rv ~= '' then f[9] = 'returnvalue'; f[10] = rv end
       if not old then
-        -- nobody recorded it yet: its name, key and (when sent) data too
-        f[#f + 1] = 'name'; f[#f + 1] = op[7]; f[#f + 1] = 'key'; f[#f + 1] = op[8]
-        if op[9] ~= '' then f[#f + 1] = 'data'; f[#f + 1] = op[9] end
+        -- nobody recorded it yet: its data too, when sent
+        if op[7] ~= '' then f[#f + 1] = 'data'; f[#f + 1] = op[7] end
         created[#created + 1] = id
       end
       redis.call('HSET', jk, unpack(f))
       if marked then unmark(jk) end
       if code == 'AC' then
         finish(id, jk, old, 'completed', tonumber(op[4]), keepC)
-        -- fields left out: a returnvalue of undefined, no prev state
-        if rv == '' and not old then
+        -- fields left out: a returnvalue of undefined, no prev state; the commonest case is the id alone
+        if rv == '' and not old and attempt == '1' then
+          if evLen > 0 then events[#events + 1] = id end
+        elseif rv == '' and not old then
           emit('completed', id, 'attemptsMade', attempt, 'active', '1')
         elseif rv == '' then
           emit('completed', id, 'attemptsMade', attempt, 'active', '1', 'prev', old)
@@ -288,7 +290,9 @@ local function trim(state, keep, age)
     end
   end
 end
-if #events == 1 then
+if #events == 1 and type(events[1]) == 'string' then
+  redis.call('XADD', evKey, 'MAXLEN', '~', evLen, '*', 'event', 'completed', 'jobId', events[1], 'attemptsMade', '1', 'active', '1')
+elseif #events == 1 then
   local e = events[1]
   redis.call('XADD', evKey, 'MAXLEN', '~', evLen, '*', 'event', e[1], 'jobId', e[2], unpack(e, 3))
 elseif #events > 1 then

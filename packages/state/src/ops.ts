@@ -1,5 +1,5 @@
 import { encodeKey, encodeValue } from './codec';
-import { encodeRunField } from './run-field';
+import { JsonListWriter } from './json-list-writer';
 
 /**
  * A state change to write, as the recorder and the enqueuer hooks produce it. Writes are
@@ -124,60 +124,61 @@ const CODES = {
   activeCompleted: 'AC',
 } as const;
 
+/** Job id → index of its `active` op that a `completed` op may still join (kept: one per process). */
+const openActives = new Map<string, number>();
+
 /**
- * The apply script's op list for `ops` (all of one queue), as JSON text: an array of string
- * arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op followed in the batch
- * by the `completed` op of the same try, with no other op of that job between, becomes one
+ * The apply script's op list for `ops` (all of one queue), as the bytes of JSON text: an array of
+ * string arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op followed in the
+ * batch by the `completed` op of the same try, with no other op of that job between, becomes one
  * `AC` op at the place of the `active` one. With `inlineData`, `active` ops carry the job's data
  * (worth it when the jobs' enqueuers do not record state); else it is left out (`''`).
  */
-export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): string {
+export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): Buffer {
   const inlineData = options.inlineData ?? false;
-  const out: string[][] = [];
-  /** Job id → index in `out` of its `active` op, which a `completed` op may still join. */
-  const open = new Map<string, number>();
-  /** The `active` op at each index of `out` (undefined for other ops). */
-  const actives: Array<ActiveOp | undefined> = [];
-  for (const op of ops) {
+  // partner[i]: the index of the `completed` op that joins the `active` op i (-1: none);
+  // joined[j] = 1: op j was joined to an earlier one.
+  const partner = new Int32Array(ops.length).fill(-1);
+  const joined = new Uint8Array(ops.length);
+  openActives.clear();
+  ops.forEach((op, i) => {
     if (op.kind === 'completed') {
-      const at = open.get(op.id);
-      const a = at === undefined ? undefined : actives[at];
-      if (at !== undefined && a && a.attempt === op.attempt) {
-        // The active op's array becomes the AC op in place (no copy: this runs once per job).
-        const encoded = out[at]!;
-        encoded[0] = CODES.activeCompleted;
-        encoded[3] = String(op.at);
-        encoded[4] = encodeRunField(a.at, a.attempt, a.partition, a.offset, a.enqueuedAt, op.at);
-        encoded.push(op.returnvalue === undefined ? '' : encodeValue(op.returnvalue));
-        open.delete(op.id);
-        continue;
+      const at = openActives.get(op.id);
+      const active = at === undefined ? undefined : ops[at];
+      if (at !== undefined && active?.kind === 'active' && active.attempt === op.attempt) {
+        partner[at] = i;
+        joined[i] = 1;
+        openActives.delete(op.id);
+        return;
       }
     }
-    if (op.kind === 'active') {
-      open.set(op.id, out.length);
-      actives.push(op);
-      out.push([
-        CODES.active,
-        op.id,
-        String(op.attempt),
-        String(op.at),
-        '', // run: filled in below unless the op becomes an AC op
-        op.workerId,
-        op.name,
-        encodeKey(op.key),
-        inlineData && op.withData ? encodeValue(op.data) : '',
-      ]);
-    } else {
-      open.delete(op.id);
-      actives.push(undefined);
-      out.push(encodeOp(op));
-    }
-  }
-  out.forEach((encoded, i) => {
-    const a = actives[i];
-    if (a && encoded[0] === CODES.active) encoded[4] = encodeRunField(a.at, a.attempt, a.partition, a.offset, a.enqueuedAt);
+    if (op.kind === 'active') openActives.set(op.id, i);
+    else openActives.delete(op.id);
   });
-  return JSON.stringify(out);
+  openActives.clear();
+  const out = new JsonListWriter(Math.max(1024, ops.length * 160)).open();
+  ops.forEach((op, i) => {
+    if (joined[i] === 1) return;
+    if (op.kind !== 'active') {
+      writeOp(out, op);
+      return;
+    }
+    const done = partner[i]! >= 0 ? (ops[partner[i]!] as CompletedOp) : undefined;
+    out.open().str(done ? CODES.activeCompleted : CODES.active).str(op.id).num(op.attempt).num(done ? done.at : op.at);
+    if (done) out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done.at, op.attempt);
+    else out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt);
+    out.stringList(op.workerId, op.name, op.key).str(inlineData && op.withData ? encodeValue(op.data) : '');
+    if (done) out.str(done.returnvalue === undefined ? '' : encodeValue(done.returnvalue));
+    out.close();
+  });
+  return out.close().bytes();
+}
+
+/** One op other than `active` as the apply script reads it (see `APPLY_SCRIPT` for the layouts). */
+function writeOp(out: JsonListWriter, op: Exclude<StateOp, ActiveOp>): void {
+  out.open();
+  for (const field of encodeOp(op)) out.str(field);
+  out.close();
 }
 
 /** One op other than `active` as the apply script reads it (see `APPLY_SCRIPT` for the layouts). */

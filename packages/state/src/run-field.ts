@@ -1,13 +1,16 @@
 /**
- * The `run` field of a job hash: the numbers a worker records when a try starts (and, when the
+ * The `run` and `who` fields of a job hash. `run`: the numbers a worker records when a try starts (and, when the
  * try completed in the same write batch, when it finished), packed into one short JSON array:
  * `[processedOn, attemptsStarted, partition, offset, timestamp]`, then `finishedOn, attemptsMade`
  * for a completed try. One field instead of seven keeps the hot path's HSET short (Redis pays per
  * argument), and short enough (under Redis's 64-byte `hash-max-listpack-value`) that the job hash
  * stays in Redis's compact encoding.
  *
- * Only `active` and `activeCompleted` writes set it. A field other writes set on its own wins over
- * the same one in `run` (see {@link mergeRunField}), except the counters, which only grow.
+ * `who`: the try's worker id, the job's name and key, as a JSON array (strings: not packed with the
+ * numbers, so that a long host name grows only this field past 64 bytes).
+ *
+ * Only `active` and `activeCompleted` writes set them. A field other writes set on its own wins
+ * over the same one packed here (see {@link mergeRunField}), except the counters, which only grow.
  */
 export interface RunField {
   processedOn: number;
@@ -39,6 +42,26 @@ export function decodeRunField(text: string | undefined): RunField | undefined {
   return { processedOn: processedOn!, attemptsStarted: attemptsStarted!, partition: partition!, offset: offset!, timestamp: timestamp!, finishedOn, attemptsMade };
 }
 
+/** The `who` field's text: the try's worker id, the job's name and its key (null for none), as a JSON array. */
+export function encodeWhoField(workerId: string, name: string, key: string | null): string {
+  return JSON.stringify([workerId, name, key]);
+}
+
+/** The `who` field's values; undefined when absent or malformed. */
+export function decodeWhoField(text: string | undefined): { workerId: string; name: string; key: string | null } | undefined {
+  if (!text) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
+  const [workerId, name, key] = parsed as unknown[];
+  if (typeof workerId !== 'string' || typeof name !== 'string' || (typeof key !== 'string' && key !== null)) return undefined;
+  return { workerId, name, key };
+}
+
 /**
  * The job hash with its `run` field folded in, as field texts (the form of the other fields).
  * `processedOn` and `attemptsStarted` come from `run` (only a try's start writes them);
@@ -48,21 +71,31 @@ export function decodeRunField(text: string | undefined): RunField | undefined {
  */
 export function mergeRunField(hash: Record<string, string>): Record<string, string> {
   const run = decodeRunField(hash.run);
-  if (!run) return hash;
-  const merged: Record<string, string> = {
-    partition: String(run.partition),
-    offset: String(run.offset),
-    timestamp: String(run.timestamp),
-  };
-  if (run.finishedOn !== undefined) merged.finishedOn = String(run.finishedOn);
+  const who = decodeWhoField(hash.who);
+  if (!run && !who) return hash;
+  const merged: Record<string, string> = {};
+  if (who) {
+    merged.workerId = who.workerId;
+    merged.name = who.name;
+    merged.key = JSON.stringify(who.key);
+  }
+  if (run) {
+    merged.partition = String(run.partition);
+    merged.offset = String(run.offset);
+    merged.timestamp = String(run.timestamp);
+    if (run.finishedOn !== undefined) merged.finishedOn = String(run.finishedOn);
+  }
   Object.assign(merged, hash);
   delete merged.run;
+  delete merged.who;
+  if (!run) return merged;
   merged.processedOn = String(run.processedOn);
   merged.attemptsStarted = String(run.attemptsStarted);
   if (run.attemptsMade !== undefined) merged.attemptsMade = String(Math.max(run.attemptsMade, Number(hash.attemptsMade) || 0));
   return merged;
 }
 
+/** As `JsonListWriter.numberList` writes it: a non-negative integer, else 0. */
 function num(n: number): string {
-  return Number.isFinite(n) ? String(n) : '0';
+  return Number.isSafeInteger(n) && n >= 0 ? String(n) : '0';
 }

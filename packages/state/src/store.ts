@@ -56,7 +56,7 @@ interface ScriptCommands {
   partitaClean(eventsKey: string, ...args: string[]): Promise<string[]>;
 }
 interface PipelineScripts {
-  partitaApply(eventsKey: string, ...args: string[]): ChainableCommander;
+  partitaApply(eventsKey: string, ...args: Array<string | Buffer>): ChainableCommander;
 }
 
 /**

@@ -40,13 +40,18 @@ describe('parseStreamEntry', () => {
       ['completed', 'b', 'returnvalue', '{"json":2}', 'attemptsMade', '1', 'active', '1', 'prev', ''],
       ['paused', 'c'],
       ['retrying', 'd', 'failedReason', 'boom', 'attemptsMade', '1', 'delayMs', '10'],
-      'garbage',
+      42,
+      ['x'],
+      'e',
     ]);
     expect(parseStreamEntry('4-0', entry({ event: 'batch', events: batch }))).toEqual([
       { name: 'added', eventId: '4-0', args: { jobId: 'a', name: 'n' } },
       { name: 'active', eventId: '4-0', args: { jobId: 'b', attempt: 1, prev: undefined } },
       { name: 'completed', eventId: '4-0', args: { jobId: 'b', returnvalue: 2, attemptsMade: 1 } },
       { name: 'retrying', eventId: '4-0', args: { jobId: 'd', failedReason: 'boom', attemptsMade: 1, delayMs: 10 } },
+      // a job id alone: started and completed on its first try, result undefined, no earlier record
+      { name: 'active', eventId: '4-0', args: { jobId: 'e', attempt: 1, prev: undefined } },
+      { name: 'completed', eventId: '4-0', args: { jobId: 'e', returnvalue: undefined, attemptsMade: 1 } },
     ]);
     expect(parseStreamEntry('4-1', entry({ event: 'batch', events: 'not json' }))).toEqual([]);
     expect(parseStreamEntry('4-2', entry({ event: 'batch', events: '{"a":1}' }))).toEqual([]);

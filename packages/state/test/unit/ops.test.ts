@@ -17,36 +17,47 @@ const active = (id: string, attempt = 1): StateOp => ({
   enqueuedAt: 50,
 });
 const completed = (id: string, attempt = 1): StateOp => ({ kind: 'completed', queue: 'q', id, attempt, at: 200, returnvalue: 'ok', workerId: 'w' });
+/** The op list as text. */
+const text = (...args: Parameters<typeof encodeOps>) => encodeOps(...args).toString('utf8');
 const codes = (text: string) => (JSON.parse(text) as string[][]).map((op) => `${op[0]}:${op[1]}`);
 
 describe('encodeOps', () => {
   test('an active followed by its completed (other jobs between) becomes one AC op in the active one\'s place', () => {
-    const text = encodeOps([active('a'), active('b'), completed('a'), completed('b')]);
-    expect(codes(text)).toEqual(['AC:a', 'AC:b']);
-    const [ac] = JSON.parse(text) as string[][];
+    const list = text([active('a'), active('b'), completed('a'), completed('b')]);
+    expect(codes(list)).toEqual(['AC:a', 'AC:b']);
+    const [ac] = JSON.parse(list) as string[][];
     // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
-    expect(ac).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', 'w', 'job', '"k"', '', '{"json":"ok"}']);
+    // who: worker id, name, key
+    expect(ac).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']);
   });
 
   test('an active op without its completed packs the start only; a result of undefined is sent as an empty string', () => {
-    expect(JSON.parse(encodeOps([active('a')]))).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', 'w', 'job', '"k"', '']]);
+    expect(JSON.parse(text([active('a')]).toString())).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', '']]);
     const undefinedResult: StateOp = { kind: 'completed', queue: 'q', id: 'a', attempt: 1, at: 200, returnvalue: undefined, workerId: 'w' };
-    const [ac] = JSON.parse(encodeOps([active('a'), undefinedResult])) as string[][];
-    expect(ac![9]).toBe('');
+    const [ac] = JSON.parse(text([active('a'), undefinedResult])) as string[][];
+    expect(ac![7]).toBe('');
   });
 
   test('no merge across another op of the same job, or across tries', () => {
     const progress: StateOp = { kind: 'progress', queue: 'q', id: 'a', at: 150, progressText: '{"json":5}' };
-    expect(codes(encodeOps([active('a'), progress, completed('a')]))).toEqual(['A:a', 'P:a', 'C:a']);
-    expect(codes(encodeOps([active('a', 1), completed('a', 2)]))).toEqual(['A:a', 'C:a']);
-    expect(codes(encodeOps([completed('a')]))).toEqual(['C:a']);
+    expect(codes(text([active('a'), progress, completed('a')]))).toEqual(['A:a', 'P:a', 'C:a']);
+    expect(codes(text([active('a', 1), completed('a', 2)]))).toEqual(['A:a', 'C:a']);
+    expect(codes(text([completed('a')]))).toEqual(['C:a']);
+  });
+
+  test('who: names and keys that need escaping, and no key', () => {
+    const odd = { ...active('a'), name: 'say "hi"\\', key: 'ключ 🔑', workerId: 'host\n1' } as StateOp;
+    const [a] = JSON.parse(text([odd])) as string[][];
+    expect(JSON.parse(a![5]!)).toEqual(['host\n1', 'say "hi"\\', 'ключ 🔑']);
+    const [b] = JSON.parse(text([{ ...active('b'), key: null } as StateOp])) as string[][];
+    expect(JSON.parse(b![5]!)).toEqual(['w', 'job', null]);
   });
 
   test('data travels with active ops only when asked (inlineData)', () => {
-    expect((JSON.parse(encodeOps([active('a')])) as string[][])[0]![8]).toBe('');
-    expect((JSON.parse(encodeOps([active('a')], { inlineData: true })) as string[][])[0]![8]).toBe('{"json":{"id":"a"}}');
+    expect((JSON.parse(text([active('a')])) as string[][])[0]![6]).toBe('');
+    expect((JSON.parse(text([active('a')], { inlineData: true })) as string[][])[0]![6]).toBe('{"json":{"id":"a"}}');
     const noData = { ...active('a'), withData: false } as StateOp;
-    expect((JSON.parse(encodeOps([noData], { inlineData: true })) as string[][])[0]![8]).toBe('');
+    expect((JSON.parse(text([noData], { inlineData: true })) as string[][])[0]![6]).toBe('');
   });
 
   test('every op kind has its layout; absent optional fields are empty strings', () => {
@@ -58,7 +69,7 @@ describe('encodeOps', () => {
       { kind: 'deadLettered', queue: 'q', id: 'w', attempt: 2, at: 12, failedReason: 'r', stack: 's', deadLetterTopic: null, name: 'n', key: null, partition: 0, offset: 3, enqueuedAt: 9 },
       { kind: 'data', queue: 'q', id: 'w', data: { x: 1 } },
     ];
-    expect(JSON.parse(encodeOps(ops))).toEqual([
+    expect(JSON.parse(text(ops))).toEqual([
       ['W', 'w', '9', 'n', '{"json":1}', '', '', '', ''],
       ['L', 'w', 'hello'],
       ['R', 'w', '1', '10', 'r', 's', '500'],
