@@ -71,13 +71,14 @@ local createdCountOnly = ARGV[12] == '1'
 local created = {}
 
 -- index moves, applied at the end: the set each job was in, the set (and score) it ends in
-local initial, final, order = {}, {}, {}
+local initial, final, finalScore, order = {}, {}, {}, {}
 local function move(id, old, new, score)
   if initial[id] == nil then
     initial[id] = old or ''
     order[#order + 1] = id
   end
-  if new then final[id] = { new, score } else final[id] = false end
+  final[id] = new or false
+  finalScore[id] = score
 end
 
 -- events of the batch, written as one stream entry at the end (one XADD per job cost more than the job's hash)
@@ -139,15 +140,24 @@ for _, op in ipairs(ops) do
     if s >= seq then
       local st, rv = 'active', op[8]
       if code == 'AC' then st = 'completed' end
-      -- no returnvalue field for a job that returned undefined (rv '')
-      local f = { 'state', st, 'seq', s, 'run', op[5], 'who', op[6] }
-      if rv and rv ~= '' then f[9] = 'returnvalue'; f[10] = rv end
+      -- no returnvalue field for a job that returned undefined (rv ''); a job nobody recorded yet
+      -- also gets its data, when sent. One call per case: an argument table per job costs more.
+      local data = ''
       if not old then
-        -- nobody recorded it yet: its data too, when sent
-        if op[7] ~= '' then f[#f + 1] = 'data'; f[#f + 1] = op[7] end
+        data = op[7]
         created[#created + 1] = id
       end
-      redis.call('HSET', jk, unpack(f))
+      if rv and rv ~= '' then
+        if data ~= '' then
+          redis.call('HSET', jk, 'state', st, 'seq', s, 'run', op[5], 'who', op[6], 'returnvalue', rv, 'data', data)
+        else
+          redis.call('HSET', jk, 'state', st, 'seq', s, 'run', op[5], 'who', op[6], 'returnvalue', rv)
+        end
+      elseif data ~= '' then
+        redis.call('HSET', jk, 'state', st, 'seq', s, 'run', op[5], 'who', op[6], 'data', data)
+      else
+        redis.call('HSET', jk, 'state', st, 'seq', s, 'run', op[5], 'who', op[6])
+      end
       if marked then unmark(jk) end
       if code == 'AC' then
         finish(id, jk, old, 'completed', tonumber(op[4]), keepC)
@@ -249,7 +259,7 @@ local zrem, zadd = {}, {}
 for _, id in ipairs(order) do
   local from, to = initial[id], final[id]
   local toState = ''
-  if to then toState = to[1] end
+  if to then toState = to end
   if from ~= '' and from ~= toState then
     zrem[from] = zrem[from] or {}
     table.insert(zrem[from], id)
@@ -257,7 +267,7 @@ for _, id in ipairs(order) do
   if to then
     zadd[toState] = zadd[toState] or {}
     local list = zadd[toState]
-    list[#list + 1] = to[2]
+    list[#list + 1] = finalScore[id]
     list[#list + 1] = id
   end
 end
