@@ -45,6 +45,13 @@ export interface ActiveOp extends OpBase {
   partition: number;
   offset: number;
   enqueuedAt: number;
+  /**
+   * Set by the store when the try completed while this op still waited to be sent (see
+   * `TryJoiner`): the op is then written as the start and the completion in one change.
+   */
+  completedAt?: number;
+  /** With `completedAt`: what the try returned. */
+  result?: unknown;
 }
 
 export interface ProgressOp extends OpBase {
@@ -124,53 +131,29 @@ const CODES = {
   activeCompleted: 'AC',
 } as const;
 
-/** Job id → index of its `active` op that a `completed` op may still join (kept: one per process). */
-const openActives = new Map<string, number>();
-
 /**
  * The apply script's op list for `ops` (all of one queue), as the bytes of JSON text: an array of
- * string arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op followed in the
- * batch by the `completed` op of the same try, with no other op of that job between, becomes one
- * `AC` op at the place of the `active` one. With `inlineData`, `active` ops carry the job's data
- * (worth it when the jobs' enqueuers do not record state); else it is left out (`''`).
+ * string arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op whose try
+ * completed before it was sent (`completedAt`, see `TryJoiner`) is one `AC` op. With
+ * `inlineData`, `active` ops carry the job's data (worth it when the jobs' enqueuers do not record
+ * state); else it is left out (`''`).
  */
 export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): Buffer {
   const inlineData = options.inlineData ?? false;
-  // partner[i]: the index of the `completed` op that joins the `active` op i (-1: none);
-  // joined[j] = 1: op j was joined to an earlier one.
-  const partner = new Int32Array(ops.length).fill(-1);
-  const joined = new Uint8Array(ops.length);
-  openActives.clear();
-  ops.forEach((op, i) => {
-    if (op.kind === 'completed') {
-      const at = openActives.get(op.id);
-      const active = at === undefined ? undefined : ops[at];
-      if (at !== undefined && active?.kind === 'active' && active.attempt === op.attempt) {
-        partner[at] = i;
-        joined[i] = 1;
-        openActives.delete(op.id);
-        return;
-      }
-    }
-    if (op.kind === 'active') openActives.set(op.id, i);
-    else openActives.delete(op.id);
-  });
-  openActives.clear();
-  const out = new JsonListWriter(Math.max(1024, ops.length * 160)).open();
-  ops.forEach((op, i) => {
-    if (joined[i] === 1) return;
+  const out = new JsonListWriter(Math.max(1024, ops.length * 200)).open();
+  for (const op of ops) {
     if (op.kind !== 'active') {
       writeOp(out, op);
-      return;
+      continue;
     }
-    const done = partner[i]! >= 0 ? (ops[partner[i]!] as CompletedOp) : undefined;
-    out.open().str(done ? CODES.activeCompleted : CODES.active).str(op.id).num(op.attempt).num(done ? done.at : op.at);
-    if (done) out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done.at, op.attempt);
-    else out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt);
+    const done = op.completedAt;
+    out.open().str(done === undefined ? CODES.active : CODES.activeCompleted).str(op.id).num(op.attempt).num(done ?? op.at);
+    if (done === undefined) out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt);
+    else out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done, op.attempt);
     out.stringList(op.workerId, op.name, op.key).str(inlineData && op.withData ? encodeValue(op.data) : '');
-    if (done) out.str(done.returnvalue === undefined ? '' : encodeValue(done.returnvalue));
+    if (done !== undefined) out.str(op.result === undefined ? '' : encodeValue(op.result));
     out.close();
-  });
+  }
   return out.close().bytes();
 }
 

@@ -87,6 +87,8 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
         partition: job.partition,
         offset: job.offset,
         enqueuedAt: job.enqueuedAt,
+        completedAt: undefined, // set when the completion joins this op (one object shape)
+        result: undefined,
       })),
     completed: (job, result) =>
       record(() => ({ kind: 'completed', queue: job.queue, id: job.id, attempt: job.attempt, at: Date.now(), returnvalue: result, workerId })),

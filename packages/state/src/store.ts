@@ -7,6 +7,7 @@ import { JobRecord, JobRecordSource } from './job-record';
 import { QueueKeys, validateJobId } from './keys';
 import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
 import { encodeOps, StateOp } from './ops';
+import { TryJoiner } from './try-joiner';
 import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
 import { retentionArgs } from './retention';
 import { isJobState, JOB_STATES, JobState } from './states';
@@ -75,6 +76,8 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   private readonly buffer: WriteBuffer<StateOp>;
   private readonly watcher: FinishWatcher;
   private readonly queueKeys = new Map<string, QueueKeys>();
+  /** Joins completions to their waiting `active` ops (see `TryJoiner`). */
+  private readonly joiner = new TryJoiner();
   /** Queues whose recent jobs had no record when a worker took them: send the data with `active`. */
   private readonly inlineData = new Set<string>();
   private readonly createdAt = Date.now();
@@ -154,6 +157,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
    * with Redis away the write waits in a bounded buffer (then the oldest writes are dropped).
    */
   record(op: StateOp): void {
+    if (this.joiner.offer(op)) return;
     this.buffer.push(op);
   }
 
@@ -399,14 +403,10 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
 
   /** The write buffer's sender: one pipeline with one script call per queue and chunk. */
   private async sendBatch(ops: StateOp[]): Promise<SendResult<StateOp>> {
+    this.joiner.taken(ops, this.buffer.waiting);
     const grace = this.writerWasReady ? 0 : Math.max(0, this.options.connectTimeoutMs - (Date.now() - this.createdAt));
     await whenReady(this.writer, Math.max(this.options.writeTimeoutMs, grace));
-    const groups = new Map<string, StateOp[]>();
-    for (const op of ops) {
-      const group = groups.get(op.queue);
-      if (group) group.push(op);
-      else groups.set(op.queue, [op]);
-    }
+    const groups = groupByQueue(ops);
     const pipeline = this.writer.pipeline();
     const scripts = pipeline as unknown as PipelineScripts;
     const chunks: Array<{ queue: string; ops: StateOp[] }> = [];
@@ -497,6 +497,19 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
 /** Creates a {@link StateStore}; it connects in the background (see `waitUntilReady`). */
 export function createStateStore(options: StateStoreOptions = {}): StateStore {
   return new StateStore(options);
+}
+
+/** The ops of each queue, in order (one queue, the usual case, without a copy). */
+function groupByQueue(ops: StateOp[]): Map<string, StateOp[]> {
+  const first = ops[0]?.queue;
+  if (first !== undefined && ops.every((op) => op.queue === first)) return new Map([[first, ops]]);
+  const groups = new Map<string, StateOp[]>();
+  for (const op of ops) {
+    const group = groups.get(op.queue);
+    if (group) group.push(op);
+    else groups.set(op.queue, [op]);
+  }
+  return groups;
 }
 
 function checkStates<S extends string>(states: S[]): S[] {

@@ -80,6 +80,11 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
     return this.items.length - this.head + this.inFlight;
   }
 
+  /** Items waiting to be taken by a send (not in flight). */
+  get waiting(): number {
+    return this.items.length - this.head;
+  }
+
   /** True while sends fail (between `degraded` and `recovered`). */
   get degraded(): boolean {
     return this.degradedSince !== undefined;

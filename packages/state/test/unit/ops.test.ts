@@ -1,4 +1,5 @@
 import { encodeOps } from '../../src/ops';
+import { TryJoiner } from '../../src/try-joiner';
 import type { StateOp } from '@partita/state';
 
 const active = (id: string, attempt = 1): StateOp => ({
@@ -19,11 +20,16 @@ const active = (id: string, attempt = 1): StateOp => ({
 const completed = (id: string, attempt = 1): StateOp => ({ kind: 'completed', queue: 'q', id, attempt, at: 200, returnvalue: 'ok', workerId: 'w' });
 /** The op list as text. */
 const text = (...args: Parameters<typeof encodeOps>) => encodeOps(...args).toString('utf8');
+/** The ops a store buffers when they are recorded in this order (completions joined to their starts). */
+const recorded = (ops: StateOp[]) => {
+  const joiner = new TryJoiner();
+  return ops.filter((op) => !joiner.offer(op));
+};
 const codes = (text: string) => (JSON.parse(text) as string[][]).map((op) => `${op[0]}:${op[1]}`);
 
 describe('encodeOps', () => {
   test('an active followed by its completed (other jobs between) becomes one AC op in the active one\'s place', () => {
-    const list = text([active('a'), active('b'), completed('a'), completed('b')]);
+    const list = text(recorded([active('a'), active('b'), completed('a'), completed('b')]));
     expect(codes(list)).toEqual(['AC:a', 'AC:b']);
     const [ac] = JSON.parse(list) as string[][];
     // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
@@ -34,15 +40,29 @@ describe('encodeOps', () => {
   test('an active op without its completed packs the start only; a result of undefined is sent as an empty string', () => {
     expect(JSON.parse(text([active('a')]).toString())).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', '']]);
     const undefinedResult: StateOp = { kind: 'completed', queue: 'q', id: 'a', attempt: 1, at: 200, returnvalue: undefined, workerId: 'w' };
-    const [ac] = JSON.parse(text([active('a'), undefinedResult])) as string[][];
+    const [ac] = JSON.parse(text(recorded([active('a'), undefinedResult]))) as string[][];
     expect(ac![7]).toBe('');
   });
 
-  test('no merge across another op of the same job, or across tries', () => {
+  test('no merge across another op of the same job, across tries or queues, or once the start was sent', () => {
     const progress: StateOp = { kind: 'progress', queue: 'q', id: 'a', at: 150, progressText: '{"json":5}' };
-    expect(codes(text([active('a'), progress, completed('a')]))).toEqual(['A:a', 'P:a', 'C:a']);
-    expect(codes(text([active('a', 1), completed('a', 2)]))).toEqual(['A:a', 'C:a']);
-    expect(codes(text([completed('a')]))).toEqual(['C:a']);
+    expect(codes(text(recorded([active('a'), progress, completed('a')])))).toEqual(['A:a', 'P:a', 'C:a']);
+    expect(codes(text(recorded([active('a', 1), completed('a', 2)])))).toEqual(['A:a', 'C:a']);
+    expect(codes(text(recorded([completed('a')])))).toEqual(['C:a']);
+    expect(codes(text(recorded([active('a'), { ...completed('a'), queue: 'other' } as StateOp])))).toEqual(['A:a', 'C:a']);
+    // taken by a send: the completion is buffered on its own
+    const joiner = new TryJoiner();
+    const start = active('a');
+    expect(joiner.offer(start)).toBe(false);
+    joiner.taken([start], 0);
+    expect(joiner.offer(completed('a'))).toBe(false);
+    // taken while others still wait: only the taken ones are forgotten
+    const [b, c] = [active('b'), active('c')];
+    joiner.offer(b);
+    joiner.offer(c);
+    joiner.taken([b], 1);
+    expect(joiner.offer(completed('b'))).toBe(false);
+    expect(joiner.offer(completed('c'))).toBe(true);
   });
 
   test('who: names and keys that need escaping, and no key', () => {

@@ -1,0 +1,48 @@
+import type { ActiveOp, StateOp } from './ops';
+
+/**
+ * Joins a try's completion to its start while the start still waits in the write buffer: the
+ * `completed` op is then not buffered at all, and the `active` op is written as one change
+ * (`AC`), which halves the work in Redis and in the buffer for jobs that finish quickly.
+ *
+ * Only the latest op of a job may be joined: any other op of the job (progress, a log line)
+ * recorded in between keeps the two apart, so that the job's changes stay in order.
+ */
+export class TryJoiner {
+  /** Job id → its `active` op, while it waits to be sent and is the job's latest op. */
+  private readonly waiting = new Map<string, ActiveOp>();
+
+  /**
+   * Takes an op as it is recorded. Returns true when it was joined to a waiting `active` op (do
+   * not buffer it), false when it must be buffered.
+   */
+  offer(op: StateOp): boolean {
+    if (op.kind === 'completed') {
+      const active = this.waiting.get(op.id);
+      if (active !== undefined && active.queue === op.queue && active.attempt === op.attempt) {
+        active.completedAt = op.at;
+        active.result = op.returnvalue;
+        this.waiting.delete(op.id);
+        return true;
+      }
+      if (active !== undefined) this.waiting.delete(op.id);
+      return false;
+    }
+    if (op.kind === 'active') this.waiting.set(op.id, op);
+    else if (this.waiting.size > 0) this.waiting.delete(op.id);
+    return false;
+  }
+
+  /**
+   * The sender took `ops` from the buffer: they can no longer change. `rest` is how many ops
+   * still wait after them (0: forget everything at once).
+   */
+  taken(ops: readonly StateOp[], rest: number): void {
+    if (this.waiting.size === 0) return;
+    if (rest === 0) {
+      this.waiting.clear();
+      return;
+    }
+    for (const op of ops) if (op.kind === 'active' && this.waiting.get(op.id) === op) this.waiting.delete(op.id);
+  }
+}
