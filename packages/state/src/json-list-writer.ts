@@ -10,6 +10,9 @@ export class JsonListWriter {
   private at = 0;
   /** Whether the next value of the current array needs a comma first. */
   private needComma = false;
+  /** The last large number written, and its digits. */
+  private lastBig = -1;
+  private lastBigText = '';
 
   constructor(capacity = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -155,8 +158,12 @@ export class JsonListWriter {
       this.at += count;
       return;
     }
-    // timestamps and the like: V8 caches number-to-string results, and these repeat
-    const text = String(n);
+    // timestamps: consecutive ops mostly carry the same millisecond
+    if (n !== this.lastBig) {
+      this.lastBig = n;
+      this.lastBigText = String(n);
+    }
+    const text = this.lastBigText;
     for (let i = 0; i < text.length; i++) buf[this.at++] = text.charCodeAt(i);
   }
 
