@@ -129,12 +129,33 @@ local function unmark(jk)
   redis.call('HDEL', jk, 'reservedAt', 'removedAt')
 end
 
+-- Jobs a worker records first (their enqueuer records no state) have no hash yet. One EXISTS
+-- over the batch's A and AC jobs tells when none has: then those jobs are known to be new, and
+-- each saves the read of its state (unless an earlier op of the batch wrote the job).
+local noneExisted = true
+do
+  local keys = {}
+  for _, op in ipairs(ops) do
+    if op[1] == 'AC' or op[1] == 'A' then keys[#keys + 1] = jobKey(op[2]) end
+  end
+  for i = 1, #keys, 500 do
+    if redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys))) > 0 then
+      noneExisted = false
+      break
+    end
+  end
+end
+local written = {}
+
 for _, op in ipairs(ops) do
   local code, id = op[1], op[2]
   local jk = jobKey(id)
+  local writtenBefore = written[id]
+  written[id] = true
   if code == 'AC' or code == 'A' then
     local attempt = op[3]
-    local old, seq, marked = current(jk)
+    local old, seq, marked = nil, -1, nil
+    if not noneExisted or writtenBefore then old, seq, marked = current(jk) end
     local s = tonumber(attempt) * 4 + 1
     if code == 'AC' then s = s + 2 end
     if s >= seq then

@@ -140,6 +140,63 @@ test('late or repeated writes never move a job back: the enqueuer recording afte
   expect(await store.getJobCounts(queue, 'waiting', 'active')).toEqual({ waiting: 0, active: 0 });
 });
 
+test('jobs only a worker records (no enqueuer state) are created whole, in one write batch', async () => {
+  const q = 'worker-only';
+  const reader = new QueueEvents(q, { redis: REDIS_URL, prefix });
+  const seen: string[] = [];
+  reader.on('active', ({ jobId }) => seen.push(`active:${jobId}`));
+  reader.on('completed', ({ jobId, returnvalue }) => seen.push(`completed:${jobId}:${JSON.stringify(returnvalue) ?? 'undefined'}`));
+  await reader.waitUntilReady();
+  const infos = ['w1', 'w2', 'w3'].map((id, i) => worker.job(q, id, { name: 'report', key: i === 2 ? null : `k-${i}`, partition: i, offset: 40 + i }));
+  worker.complete(infos[0]!, undefined);
+  worker.complete(infos[1]!, { rows: 2 });
+  worker.emit('active', infos[2]!); // still running when the batch goes
+  await store.flush();
+  expect(await store.getJob(q, 'w1')).toMatchObject({
+    state: 'completed',
+    name: 'report',
+    key: 'k-0',
+    partition: 0,
+    offset: 40,
+    data: { n: 'w1' },
+    returnvalue: undefined,
+    attemptsStarted: 1,
+    attemptsMade: 1,
+    workerId: 'w-1',
+  });
+  expect(await store.getJob(q, 'w2')).toMatchObject({ state: 'completed', returnvalue: { rows: 2 }, key: 'k-1' });
+  const running = await store.getJob(q, 'w3');
+  expect(running).toMatchObject({ state: 'active', key: null, partition: 2, offset: 42, attemptsStarted: 1, attemptsMade: 0, finishedOn: undefined });
+  expect(running?.processedOn).toBeGreaterThan(0);
+  expect(await store.getJobCounts(q, 'active', 'completed')).toEqual({ active: 1, completed: 2 });
+  await waitFor(() => seen.length === 5, { timeoutMs: 5000, message: () => `events (${seen.join(', ')})` });
+  expect(seen).toEqual(['active:w1', 'completed:w1:undefined', 'active:w2', 'completed:w2:{"rows":2}', 'active:w3']);
+  await reader.close();
+});
+
+test('an enqueuer record and a quick completion in one write batch; a reserved id completed by a worker keeps its record', async () => {
+  const q = 'same-batch';
+  store.recordWaiting(q, [{ id: 's1', name: 'sync', data: { from: 'enqueuer' }, opts: { attempts: 2 } }]);
+  worker.complete(worker.job(q, 's1', { name: 'sync' }), 'done');
+  await store.flush();
+  expect(await store.getJob(q, 's1')).toMatchObject({ state: 'completed', returnvalue: 'done', data: { from: 'enqueuer' }, opts: { attempts: 2 } });
+  expect(await store.getJobCounts(q, 'waiting', 'active', 'completed')).toEqual({ waiting: 0, active: 0, completed: 1 });
+
+  expect(await store.reserveJobIds(q, ['s2'])).toEqual([true]);
+  worker.complete(worker.job(q, 's2'), 'ok'); // the enqueuer's own record has not arrived
+  await store.flush();
+  expect(await redis.pttl(store.keys(q).job('s2'))).toBe(-1); // the reservation's expiry is gone
+  expect(await store.getJob(q, 's2')).toMatchObject({ state: 'completed', returnvalue: 'ok' });
+
+  // a job first written earlier in the same batch is read, not taken for new: a late start stays behind
+  const poison = worker.job(q, 's3');
+  worker.emit('deadLettered', poison, { topic: 'jobs.dlq', error: new Error('cannot decode') });
+  worker.emit('active', poison);
+  await store.flush();
+  expect(await store.getJob(q, 's3')).toMatchObject({ state: 'dead', deadLetterTopic: 'jobs.dlq' });
+  expect(await store.getJobCounts(q, 'active', 'dead')).toEqual({ active: 0, dead: 1 });
+});
+
 test('getJobs lists per state, newest first; clean removes old finished jobs', async () => {
   const q = 'listing';
   for (let i = 0; i < 5; i++) worker.complete(worker.job(q, `c${i}`), i);
