@@ -485,6 +485,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   }
 
   private onDropped(count: number): void {
+    this.joiner.forget();
     const now = Date.now();
     if (now - this.lastDropWarning >= DROP_WARNING_INTERVAL_MS) {
       this.lastDropWarning = now;

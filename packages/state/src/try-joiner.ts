@@ -33,6 +33,11 @@ export class TryJoiner {
     return false;
   }
 
+  /** Forgets every waiting op (the buffer dropped some: a completion must not join a dropped start). */
+  forget(): void {
+    this.waiting.clear();
+  }
+
   /**
    * The sender took `ops` from the buffer: they can no longer change. `rest` is how many ops
    * still wait after them (0: forget everything at once).

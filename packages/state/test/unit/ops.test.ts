@@ -63,6 +63,12 @@ describe('encodeOps', () => {
     joiner.taken([b], 1);
     expect(joiner.offer(completed('b'))).toBe(false);
     expect(joiner.offer(completed('c'))).toBe(true);
+    // the buffer dropped writes: nothing joins what may be gone
+    const d = active('d');
+    joiner.offer(d);
+    joiner.forget();
+    expect(joiner.offer(completed('d'))).toBe(false);
+    expect('completedAt' in d && d.completedAt !== undefined).toBe(false);
   });
 
   test('who: names and keys that need escaping, and no key', () => {
