@@ -70,7 +70,7 @@ const QUIET_IDLE = 0.8;
 const RUNS = numberArg('--runs', QUICK ? 1 : 3);
 const SETTLE_MS = QUICK ? 1_000 : 3_000;
 
-const GOALS = { vsRaw: 0.7, vsBullmq: 5, vpEfficiency: 0.85 };
+const GOALS = { vsRaw: 0.7, vsBullmq: 5, vpEfficiency: 0.85, stateCost: 0.25 };
 
 // ---- helpers ---------------------------------------------------------------------------------
 function loadPackages() {
@@ -444,7 +444,21 @@ async function main() {
         .map((r) => pct1(r.rate / VP.ideal))
         .join(', ')}; the timer-only reference reaches ${pct1(timers.rate / VP.ideal)})`,
   ].join('\n');
-  console.log(`\n${table}\n\n${vpTable}\n\nGoals (primary partita row: processor function):\n${goals}\n`);
+  // Issue 6: what enabling the job-state store costs, best against best and per round (the state
+  // run against the processor run of the same round: neighbours in time on this shared machine).
+  const stateDone = byId('partita-state');
+  let stateGoal = '';
+  if (stateDone && !stateDone.unavailable) {
+    const best = 1 - stateDone.rate / primary.rate;
+    const perRound = stateDone.runs.map((r, i) => 1 - r.rate / primary.runs[i].rate);
+    const median = [...perRound].sort((a, b) => a - b)[Math.floor(perRound.length / 2)];
+    stateGoal = [
+      `- enabling job state costs ≤ 25% of no-op throughput: best of ${RUNS} against best of ${RUNS}: ${pct1(best)} — **${verdict(best <= GOALS.stateCost)}**`,
+      `- per round, state against the processor run of the same round: ${perRound.map(pct).join(' / ')}; median ${pct1(median)} — **${verdict(median <= GOALS.stateCost)}**`,
+      `- CPU µs per job, worker process + broker/Redis: ${fmtCpu(stateDone)} with state, ${fmtCpu(primary)} without`,
+    ].join('\n');
+  }
+  console.log(`\n${table}\n\n${vpTable}\n\nGoals (primary partita row: processor function):\n${goals}\n${stateGoal ? `\nJob state (issue 6):\n${stateGoal}\n` : ''}`);
 
   const kafkaRows = [...rows.filter((r) => r.committed !== undefined), ...vp.map((r) => ({ contender: `virtual partitions (${r.id})`, committed: r.committed }))];
   const commitNote = kafkaRows.every((r) => r.committed)
@@ -518,6 +532,7 @@ async function main() {
     '',
     goals,
     '',
+    ...(stateGoal ? ['### Job state (issue 6)', '', stateGoal, ''] : []),
     `How it is measured: one fresh ${PARTITIONS}-partition topic, filled once with ${fmtInt(JOBS)} no-op jobs (partita's \`Queue.addBulk\`, ${KEYS} keys), ` +
       `is read by each Kafka contender in its own consumer group, one contender at a time, each run in a fresh Node process` +
       `${RUNS > 1 ? `; each throughput row is the best of ${RUNS} runs (all runs shown)` : ''}. ` +
