@@ -12,6 +12,9 @@
 // key/value is also set in the contender's environment, e.g. to switch code paths under test.
 //
 //   node scripts/bench/worker-ab.js --rounds 5 raw partita partita-state:STATE=1
+//
+// AB_CHILD_ARGS passes Node flags to every contender process, e.g. to profile them:
+//   AB_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node scripts/bench/worker-ab.js --rounds 1 partita-state:STATE=1
 'use strict';
 
 const path = require('node:path');
