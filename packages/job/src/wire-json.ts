@@ -21,10 +21,19 @@ import { SerializationError } from './errors';
  */
 export function toSuperJsonText(value: unknown, label = 'value'): string {
   // The common case: V8's native JSON.stringify is the fastest writer there is.
-  const scanning = new Walk(label);
+  // One scanning walk is reused (it runs once per job on hot paths); a getter that serialises
+  // while a scan runs gets a walk of its own.
+  const scanning = sharedScan.busy ? new Walk(label) : sharedScan.reset(label);
   // A Date or undefined at the top level has no path to annotate: the copying walk handles it.
   const topLevelSpecial = value === undefined || value instanceof Date;
-  if (!topLevelSpecial && scanning.scan(value)) {
+  let native = false;
+  scanning.busy = true;
+  try {
+    native = !topLevelSpecial && scanning.scan(value);
+  } finally {
+    scanning.busy = false;
+  }
+  if (native) {
     const values = scanning.annotations;
     return values === undefined ? JSON.stringify({ json: value }) : JSON.stringify({ json: value, meta: { values } });
   }
@@ -38,6 +47,8 @@ type TypeAnnotation = [string] | [string, AnnotationTree];
 /** Annotations of the insides of an object, array, Map or Set, by (escaped, dotted) path. */
 type AnnotationTree = { [path: string]: TypeAnnotation };
 type Annotation = TypeAnnotation | AnnotationTree;
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Shared by every annotation of their kind: JSON.stringify only reads them. */
 const DATE_ANNOTATION: TypeAnnotation = ['Date'];
@@ -57,8 +68,21 @@ interface Encoded {
 class Walk {
   constructor(
     /** Names what is being serialised in errors, e.g. `job SendWelcome`. */
-    private readonly label: string,
+    private label: string,
   ) {}
+
+  /** True while a scan with this walk runs (see the shared walk in `toSuperJsonText`). */
+  busy = false;
+
+  /** Ready for another value (after a finished, abandoned or failed walk). */
+  reset(label: string): this {
+    this.label = label;
+    // Emptied only when a walk stopped half-way: setting the length drops the arrays' storage.
+    if (this.ancestors.length > 0) this.ancestors.length = 0;
+    if (this.segments.length > 0) this.segments.length = 0;
+    this.annotations = undefined;
+    return this;
+  }
 
   /** The objects being walked, to detect cycles. */
   private readonly ancestors: object[] = [];
@@ -115,7 +139,9 @@ class Walk {
       }
     } else if (proto === Object.prototype || proto === null) {
       this.enter(object);
-      for (const key of Object.keys(object)) {
+      // for-in with an own-property check: the keys JSON.stringify writes, without a keys array
+      for (const key in object) {
+        if (!hasOwn.call(object, key)) continue;
         this.segments.push(key);
         const native = this.scan((object as Record<string, unknown>)[key]);
         this.segments.pop();
@@ -271,3 +297,6 @@ class Walk {
     return new SerializationError(`${this.label}: ${path || 'the top level'} ${what}`);
   }
 }
+
+/** The scanning walk `toSuperJsonText` reuses. */
+const sharedScan = new Walk('value');

@@ -25,6 +25,11 @@ export interface WorkerEventSource {
 /** Where the recorder writes: a `StateStore` (only its buffered `record` is used). */
 export interface StateSink {
   record(op: StateOp): void;
+  /**
+   * Joins a completion to its try's start when that still waits to be written; true when it
+   * did (then no `completed` op is recorded). Optional: without it every completion is an op.
+   */
+  joinCompletion?(queue: string, id: string, attempt: number, at: number, result: unknown): boolean;
   flush(timeoutMs?: number): Promise<boolean>;
 }
 
@@ -72,26 +77,40 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
     }
   };
   const listeners: { [K in keyof RecordedWorkerEvents]: (...args: RecordedWorkerEvents[K]) => void } = {
-    active: (job) =>
-      record(() => ({
-        kind: 'active',
-        queue: job.queue,
-        id: job.id,
-        attempt: job.attempt,
-        at: Date.now(),
-        workerId,
-        name: job.name,
-        data: job.data,
-        withData,
-        key: job.key,
-        partition: job.partition,
-        offset: job.offset,
-        enqueuedAt: job.enqueuedAt,
-        completedAt: undefined, // set when the completion joins this op (one object shape)
-        result: undefined,
-      })),
-    completed: (job, result) =>
-      record(() => ({ kind: 'completed', queue: job.queue, id: job.id, attempt: job.attempt, at: Date.now(), returnvalue: result, workerId })),
+    // active and completed run once per job: no closure per call, and a completion that joins its
+    // start creates no op at all.
+    active: (job) => {
+      try {
+        store.record({
+          kind: 'active',
+          queue: job.queue,
+          id: job.id,
+          attempt: job.attempt,
+          at: Date.now(),
+          workerId,
+          name: job.name,
+          data: job.data,
+          withData,
+          key: job.key,
+          partition: job.partition,
+          offset: job.offset,
+          enqueuedAt: job.enqueuedAt,
+          completedAt: undefined, // set when the completion joins this op (one object shape)
+          result: undefined,
+        });
+      } catch {
+        /* see record() */
+      }
+    },
+    completed: (job, result) => {
+      try {
+        const at = Date.now();
+        if (store.joinCompletion?.(job.queue, job.id, job.attempt, at, result)) return;
+        store.record({ kind: 'completed', queue: job.queue, id: job.id, attempt: job.attempt, at, returnvalue: result, workerId });
+      } catch {
+        /* see record() */
+      }
+    },
     failed: (job, error, info) =>
       record(() =>
         info.willRetry

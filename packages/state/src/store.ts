@@ -162,6 +162,14 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   }
 
   /**
+   * Records a completion by joining it to its try's start, when that still waits to be written
+   * (one write for both; see `TryJoiner`). False when it could not: record a `completed` op then.
+   */
+  joinCompletion(queue: string, id: string, attempt: number, at: number, result: unknown): boolean {
+    return this.joiner.join(queue, id, attempt, at, result);
+  }
+
+  /**
    * Records enqueued jobs as `waiting` (call it after producing them). Buffered like `record`:
    * returns at once, never throws for Redis reasons. A job a worker already took keeps its state;
    * the enqueuer's fields (data, options, partition, offset) are added to it.

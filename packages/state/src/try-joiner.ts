@@ -9,28 +9,38 @@ import type { ActiveOp, StateOp } from './ops';
  * recorded in between keeps the two apart, so that the job's changes stay in order.
  */
 export class TryJoiner {
-  /** Job id → its `active` op, while it waits to be sent and is the job's latest op. */
-  private readonly waiting = new Map<string, ActiveOp>();
+  /**
+   * Job id → its `active` op, while it waits to be sent and is the job's latest op; undefined
+   * once it may no longer be joined. Entries are overwritten rather than deleted, and the map is
+   * cleared when the buffer is taken: deleting from a Map one entry per job made V8 shrink and
+   * re-grow its table over and over.
+   */
+  private readonly waiting = new Map<string, ActiveOp | undefined>();
 
   /**
    * Takes an op as it is recorded. Returns true when it was joined to a waiting `active` op (do
    * not buffer it), false when it must be buffered.
    */
   offer(op: StateOp): boolean {
-    if (op.kind === 'completed') {
-      const active = this.waiting.get(op.id);
-      if (active !== undefined && active.queue === op.queue && active.attempt === op.attempt) {
-        active.completedAt = op.at;
-        active.result = op.returnvalue;
-        this.waiting.delete(op.id);
-        return true;
-      }
-      if (active !== undefined) this.waiting.delete(op.id);
+    if (op.kind === 'active') {
+      this.waiting.set(op.id, op);
       return false;
     }
-    if (op.kind === 'active') this.waiting.set(op.id, op);
-    else if (this.waiting.size > 0) this.waiting.delete(op.id);
+    if (op.kind === 'completed') return this.join(op.queue, op.id, op.attempt, op.at, op.returnvalue);
+    if (this.waiting.size > 0 && this.waiting.get(op.id) !== undefined) this.waiting.set(op.id, undefined);
     return false;
+  }
+
+  /** A completion as its fields (see {@link offer}): true when it joined its waiting start. */
+  join(queue: string, id: string, attempt: number, at: number, result: unknown): boolean {
+    if (this.waiting.size === 0) return false;
+    const active = this.waiting.get(id);
+    if (active === undefined) return false;
+    this.waiting.set(id, undefined);
+    if (active.queue !== queue || active.attempt !== attempt) return false;
+    active.completedAt = at;
+    active.result = result;
+    return true;
   }
 
   /** Forgets every waiting op (the buffer dropped some: a completion must not join a dropped start). */
@@ -48,6 +58,6 @@ export class TryJoiner {
       this.waiting.clear();
       return;
     }
-    for (const op of ops) if (op.kind === 'active' && this.waiting.get(op.id) === op) this.waiting.delete(op.id);
+    for (const op of ops) if (op.kind === 'active' && this.waiting.get(op.id) === op) this.waiting.set(op.id, undefined);
   }
 }

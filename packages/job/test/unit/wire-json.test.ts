@@ -73,6 +73,32 @@ describe('toSuperJsonText: superjson wire format, decoded by SuperJSON.parse', (
     expect(() => toSuperJsonText({ s: new Set([new (class Thing {})()]) })).toThrow(SerializationError);
   });
 
+  it('each call starts clean: after a refused value, a walk abandoned half-way, or from inside a getter', () => {
+    expect(() => toSuperJsonText({ a: { b: [1, { c: Symbol('s') }] } })).toThrow(/a\.b\[1\]\.c is a symbol/);
+    expect(roundTrip({ at: new Date(3) })).toEqual({ at: new Date(3) });
+    expect(roundTrip({ deep: { m: new Map([['k', 1]]) }, at: new Date(4) })).toEqual({ deep: { m: new Map([['k', 1]]) }, at: new Date(4) });
+    expect(roundTrip({ when: new Date(5), list: [undefined] })).toEqual({ when: new Date(5), list: [undefined] });
+    // a getter that serialises while the outer value is being scanned
+    const outer = {
+      first: new Date(6),
+      get inner() {
+        return toSuperJsonText({ nested: new Date(7) });
+      },
+      last: undefined,
+    };
+    const back = roundTrip(outer) as { first: Date; inner: string; last: undefined };
+    expect(back.first).toEqual(new Date(6));
+    expect(SuperJSON.parse(back.inner)).toEqual({ nested: new Date(7) });
+    expect('last' in back).toBe(true);
+    // an enumerable key added to Object.prototype is not data (JSON.stringify skips it)
+    Object.defineProperty(Object.prototype, 'polluted', { value: new Date(8), enumerable: true, configurable: true });
+    try {
+      expect(JSON.parse(toSuperJsonText({ own: 1, at: new Date(9) }))).toEqual({ json: { own: 1, at: new Date(9).toISOString() }, meta: { values: { at: ['Date'] } } });
+    } finally {
+      delete (Object.prototype as { polluted?: unknown }).polluted;
+    }
+  });
+
   it('writes an object seen twice (not circular) twice', () => {
     const shared = { n: 1 };
     const back = roundTrip({ x: shared, y: [shared], z: new Date(0) }) as { x: object; y: object[] };
