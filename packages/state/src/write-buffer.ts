@@ -1,11 +1,17 @@
 import { TypedEmitter } from '@partita/job';
 
 /** How a {@link WriteBuffer} batches, retries and bounds its items. */
-export interface WriteBufferOptions {
-  /** Items held at most (waiting and in flight); past it the oldest waiting ones are dropped. */
+export interface WriteBufferOptions<T = unknown> {
+  /** Items held at most (waiting and in flight, by weight); past it the oldest waiting ones are dropped. */
   maxBuffered: number;
-  /** Items per send. */
+  /** Items per send (by weight; at least one item). */
   maxBatch: number;
+  /**
+   * How many writes an item stands for (e.g. an encoded chunk of several): bounds, batches and
+   * drop counts are in these units.
+   * @defaultValue every item weighs 1
+   */
+  weigh?: (item: T) => number;
   /**
    * Sends in flight at once (in order on one connection, so Redis applies them in order); more
    * than one lets the next batch be prepared while Redis works on the previous one.
@@ -29,7 +35,12 @@ export interface SendResult<T> {
   error?: Error;
 }
 
-/** Sends a batch; rejects (or reports `failed` items) when it must be retried. */
+/**
+ * Sends a batch; rejects (or reports `failed` items) when it must be retried. It may replace the
+ * batch's items in place, synchronously, by items of the same total weight (say, encoded ones,
+ * so that the originals can be collected while the send is in flight): a rejected send requeues
+ * what the batch holds then.
+ */
 export type SendBatch<T> = (batch: T[]) => Promise<SendResult<T>>;
 
 export interface WriteBufferEvents {
@@ -48,12 +59,15 @@ export interface WriteBufferEvents {
  * dropped and counted.
  */
 export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
+  /** Weight of the items waiting (`items` from `head`). */
+  private waitingWeight = 0;
+  private readonly weigh: (item: T) => number;
   /** Items dropped since creation. */
   dropped = 0;
   private items: T[] = [];
   /** Index of the first waiting item in `items` (dropping and taking advance it: O(1)). */
   private head = 0;
-  /** Items in flight. */
+  /** Weight of the items in flight. */
   private inFlight = 0;
   /** Sends in flight. */
   private sending = 0;
@@ -70,19 +84,20 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
 
   constructor(
     private readonly send: SendBatch<T>,
-    private readonly options: WriteBufferOptions,
+    private readonly options: WriteBufferOptions<T>,
   ) {
     super();
+    this.weigh = options.weigh ?? (() => 1);
   }
 
-  /** Items waiting or in flight. */
+  /** Weight waiting or in flight. */
   get size(): number {
-    return this.items.length - this.head + this.inFlight;
+    return this.waitingWeight + this.inFlight;
   }
 
-  /** Items waiting to be taken by a send (not in flight). */
+  /** Weight waiting to be taken by a send (not in flight). */
   get waiting(): number {
-    return this.items.length - this.head;
+    return this.waitingWeight;
   }
 
   /** True while sends fail (between `degraded` and `recovered`). */
@@ -92,10 +107,11 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
 
   push(item: T): void {
     if (this.closed) {
-      this.drop(1);
+      this.drop(this.weigh(item));
       return;
     }
     this.items.push(item);
+    this.waitingWeight += this.weigh(item);
     const over = this.size - this.options.maxBuffered;
     if (over > 0) this.dropOldest(over);
     this.schedule();
@@ -133,19 +149,21 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
     this.closed = true;
     this.timer?.cancel();
     this.timer = undefined;
-    const left = this.items.length - this.head;
-    if (left > 0) this.drop(left);
+    const left = this.waitingWeight;
     this.items = [];
     this.head = 0;
+    this.waitingWeight = 0;
+    if (left > 0) this.drop(left);
   }
 
-  private dropOldest(count: number): void {
-    const waiting = this.items.length - this.head;
-    const n = Math.min(count, waiting);
-    if (n <= 0) return;
-    this.head += n;
+  /** Drops the oldest waiting items until at least `weight` is dropped (or none waits). */
+  private dropOldest(weight: number): void {
+    let dropped = 0;
+    while (dropped < weight && this.head < this.items.length) dropped += this.weigh(this.items[this.head++]!);
+    if (dropped === 0) return;
+    this.waitingWeight -= dropped;
     this.compact();
-    this.drop(n);
+    this.drop(dropped);
   }
 
   private drop(n: number): void {
@@ -196,9 +214,12 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
       }
       return;
     }
-    const end = Math.min(this.items.length, this.head + this.options.maxBatch);
+    let end = this.head;
+    let weight = 0;
+    while (end < this.items.length && (weight === 0 || weight < this.options.maxBatch)) weight += this.weigh(this.items[end++]!);
     const batch = this.items.slice(this.head, end);
     this.head = end;
+    this.waitingWeight -= weight;
     this.compact();
     if (batch.length === 0) {
       if (this.size === 0) this.settleIdle();
@@ -206,7 +227,7 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
     }
     const seq = this.sendSeq++;
     this.sending++;
-    this.inFlight += batch.length;
+    this.inFlight += weight;
     // Another batch may go out while this one is in flight.
     this.schedule();
     let failed: T[] = [];
@@ -220,7 +241,7 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
       error = caught instanceof Error ? caught : new Error(String(caught));
     }
     this.sending--;
-    this.inFlight -= batch.length;
+    this.inFlight -= weight;
     if (failed.length > 0) {
       this.failedBatches.set(seq, failed);
       this.lastError = error ?? new Error('state write failed');
@@ -237,11 +258,14 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
     this.failedBatches.clear();
     this.failures++;
     const failed = batches.flat();
+    let failedWeight = 0;
+    for (const item of failed) failedWeight += this.weigh(item);
     if (this.closed) {
-      this.drop(failed.length);
+      this.drop(failedWeight);
     } else {
       this.items = failed.concat(this.items.slice(this.head));
       this.head = 0;
+      this.waitingWeight += failedWeight;
       const over = this.size - this.options.maxBuffered;
       if (over > 0) this.dropOldest(over);
     }

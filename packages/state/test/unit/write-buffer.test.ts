@@ -95,6 +95,26 @@ describe('WriteBuffer', () => {
     expect(redis.items).toEqual(Array.from({ length: 20 }, (_, i) => 480 + i));
   });
 
+  test('weighted items: bounds, batches and drop counts are in weight units', async () => {
+    // Each item stands for `item` writes (as an encoded chunk of that many ops does).
+    const redis = new FakeRedis();
+    const buffer = new WriteBuffer(redis.send, { ...OPTIONS, maxBuffered: 20, maxBatch: 10, weigh: (n: number) => n });
+    redis.mode = 'down';
+    for (const weight of [6, 6, 6, 6, 6]) buffer.push(weight);
+    expect(buffer.size).toBe(18); // 30 pushed; whole oldest items dropped until at most 20
+    expect(buffer.dropped).toBe(12);
+    redis.mode = 'up';
+    expect(await buffer.flush(1000)).toBe(true);
+    expect(redis.items).toEqual([6, 6, 6]);
+    // A batch takes items until it reaches maxBatch, and at least one, however heavy.
+    const other = new FakeRedis();
+    const roomy = new WriteBuffer(other.send, { ...OPTIONS, maxBuffered: 100, maxBatch: 10, weigh: (n: number) => n });
+    for (const weight of [4, 4, 4, 30, 1]) roomy.push(weight);
+    expect(await roomy.flush(1000)).toBe(true);
+    expect(other.sent).toEqual([[4, 4, 4], [30], [1]]);
+    expect(roomy.size).toBe(0);
+  });
+
   test('isReady false: nothing is taken (the newest are kept), the attempt counts as a failure', async () => {
     const redis = new FakeRedis();
     let ready = false;
