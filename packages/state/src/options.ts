@@ -75,8 +75,8 @@ export interface StateStoreOptions {
    */
   maxBatchSize?: number;
   /**
-   * Writes buffered at most while Redis is slow or down; past it the oldest are dropped and
-   * counted in `droppedWrites`.
+   * Writes buffered at most while Redis is slow or down; past it the oldest are dropped (a
+   * chunk of up to 500 at a time, as they were encoded) and counted in `droppedWrites`.
    * @defaultValue 50000
    */
   maxBufferedWrites?: number;
