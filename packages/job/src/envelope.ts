@@ -3,6 +3,7 @@ import { PoisonMessageError } from './errors';
 import { utf8Bytes } from './utf8-slab';
 import { toSuperJsonText } from './wire-json';
 import { WireJobOptions } from './options';
+import { parseJsonArray } from './json-array';
 
 /** The current wire format version. A worker treats any other version as a poison message. */
 export const ENVELOPE_VERSION = 1;
@@ -69,16 +70,9 @@ export function envelopeHeaders(envelope: Pick<Envelope, 'name' | 'id' | 'v'>): 
  * `undefined` when it is missing or not in the expected form (a message from elsewhere).
  */
 export function readJobHeader(headers: Readonly<Record<string, string>>): JobHeader | undefined {
-  const text = headers[JOB_HEADER];
-  if (text === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
-  const [v, name, id] = parsed as unknown[];
+  const parsed = parseJsonArray(headers[JOB_HEADER]);
+  if (parsed?.length !== 3) return undefined;
+  const [v, name, id] = parsed;
   if (typeof v !== 'number' || typeof name !== 'string' || typeof id !== 'string') return undefined;
   return { v, name, id };
 }

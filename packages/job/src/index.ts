@@ -28,4 +28,5 @@ export {
 export type { PoisonReason } from './errors';
 export { TypedEmitter } from './typed-emitter';
 export { toSuperJsonText } from './wire-json';
+export { parseJsonArray } from './json-array';
 export type { JobInfo } from './job-info';

@@ -1,5 +1,5 @@
 import SuperJSON from 'superjson';
-import { toSuperJsonText } from '@partita/job';
+import { parseJsonArray, toSuperJsonText } from '@partita/job';
 import { mergeRunField } from './run-field';
 import { isJobState, JobState } from './states';
 
@@ -169,11 +169,5 @@ function optionalInt(text: string | undefined): number | undefined {
 }
 
 function decodeStacktrace(text: string | undefined): string[] {
-  if (!text) return [];
-  try {
-    const list: unknown = JSON.parse(text);
-    return Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string') : [];
-  } catch {
-    return [];
-  }
+  return (parseJsonArray(text) ?? []).filter((s): s is string => typeof s === 'string');
 }

@@ -1,3 +1,4 @@
+import { parseJsonArray } from '@partita/job';
 import { decodeValue } from './codec';
 import { isJobState, JobState } from './states';
 
@@ -38,13 +39,8 @@ export function parseStreamEntry(eventId: string, fields: string[]): QueueEvent[
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
   if (f.event !== 'batch') return eventsOf(eventId, f);
-  let batch: unknown;
-  try {
-    batch = JSON.parse(f.events ?? '');
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(batch)) return [];
+  const batch = parseJsonArray(f.events);
+  if (!batch) return [];
   const events: QueueEvent[] = [];
   for (const item of batch) {
     if (typeof item === 'string') {

@@ -182,13 +182,9 @@ for _, op in ipairs(ops) do
       if marked then unmark(jk) end
       if code == 'AC' then
         finish(id, jk, old, 'completed', tonumber(op[4]), keepC)
-        -- fields left out: a returnvalue of undefined, no prev state; the commonest case is the id alone
+        -- the commonest case (first try, no result, no earlier record) is the job id alone
         if rv == '' and not old and attempt == '1' then
           if evLen > 0 then events[#events + 1] = id end
-        elseif rv == '' and not old then
-          emit('completed', id, 'attemptsMade', attempt, 'active', '1')
-        elseif rv == '' then
-          emit('completed', id, 'attemptsMade', attempt, 'active', '1', 'prev', old)
         else
           emit('completed', id, 'returnvalue', rv, 'attemptsMade', attempt, 'active', '1', 'prev', old or '')
         end

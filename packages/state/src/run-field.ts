@@ -1,3 +1,5 @@
+import { parseJsonArray } from '@partita/job';
+
 /**
  * The `run` and `who` fields of a job hash. `run`: the numbers a worker records when a try starts (and, when the
  * try completed in the same write batch, when it finished), packed into one short JSON array:
@@ -9,7 +11,8 @@
  * `who`: the try's worker id, the job's name and key, as a JSON array (strings: not packed with the
  * numbers, so that a long host name grows only this field past 64 bytes).
  *
- * Only `active` and `activeCompleted` writes set them. A field other writes set on its own wins
+ * `JsonListWriter.numberList` and `stringList` write them (see `encodeOps`). Only `active` and
+ * `activeCompleted` writes set them. A field other writes set on its own wins
  * over the same one packed here (see {@link mergeRunField}), except the counters, which only grow.
  */
 export interface RunField {
@@ -22,42 +25,19 @@ export interface RunField {
   attemptsMade?: number;
 }
 
-/** The `run` field's text for a try that started at `at`, and with `finishedAt` one that also completed. */
-export function encodeRunField(at: number, attempt: number, partition: number, offset: number, enqueuedAt: number, finishedAt?: number): string {
-  const start = `[${num(at)},${num(attempt)},${num(partition)},${num(offset)},${num(enqueuedAt)}`;
-  return finishedAt === undefined ? `${start}]` : `${start},${num(finishedAt)},${num(attempt)}]`;
-}
-
 /** The `run` field's values; undefined when absent or malformed. */
 export function decodeRunField(text: string | undefined): RunField | undefined {
-  if (!text) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length < 5 || !parsed.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+  const parsed = parseJsonArray(text);
+  if (!parsed || parsed.length < 5 || !parsed.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
   const [processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade] = parsed as number[];
   return { processedOn: processedOn!, attemptsStarted: attemptsStarted!, partition: partition!, offset: offset!, timestamp: timestamp!, finishedOn, attemptsMade };
 }
 
-/** The `who` field's text: the try's worker id, the job's name and its key (null for none), as a JSON array. */
-export function encodeWhoField(workerId: string, name: string, key: string | null): string {
-  return JSON.stringify([workerId, name, key]);
-}
-
 /** The `who` field's values; undefined when absent or malformed. */
 export function decodeWhoField(text: string | undefined): { workerId: string; name: string; key: string | null } | undefined {
-  if (!text) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) return undefined;
-  const [workerId, name, key] = parsed as unknown[];
+  const parsed = parseJsonArray(text);
+  if (parsed?.length !== 3) return undefined;
+  const [workerId, name, key] = parsed;
   if (typeof workerId !== 'string' || typeof name !== 'string' || (typeof key !== 'string' && key !== null)) return undefined;
   return { workerId, name, key };
 }
@@ -93,9 +73,4 @@ export function mergeRunField(hash: Record<string, string>): Record<string, stri
   merged.attemptsStarted = String(run.attemptsStarted);
   if (run.attemptsMade !== undefined) merged.attemptsMade = String(Math.max(run.attemptsMade, Number(hash.attemptsMade) || 0));
   return merged;
-}
-
-/** As `JsonListWriter.numberList` writes it: a non-negative integer, else 0. */
-function num(n: number): string {
-  return Number.isSafeInteger(n) && n >= 0 ? String(n) : '0';
 }

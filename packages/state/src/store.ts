@@ -437,7 +437,8 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     const scripts = pipeline as unknown as PipelineScripts;
     const now = Date.now();
     for (const chunk of chunks) {
-      scripts.partitaApply(this.keys(chunk.queue).events, ...this.applyHead(this.keys(chunk.queue).base, now), chunk.bytes, chunk.inlineData ? '1' : '0');
+      const keys = this.keys(chunk.queue);
+      scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), chunk.bytes, chunk.inlineData ? '1' : '0');
     }
     const results = (await pipeline.exec()) ?? [];
     const failed: EncodedChunk[] = [];
@@ -488,12 +489,11 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     if (this.pending.length === 0) return;
     const ops = this.pending;
     this.pending = [];
-    // Sealed ops can no longer change: no completion joins them any more.
-    this.joiner.taken(ops, 0);
+    this.joiner.sealed();
     for (const [queue, group] of groupByQueue(ops)) {
       const inlineData = this.inlineData.has(queue);
       for (let i = 0; i < group.length; i += OPS_PER_CALL) {
-        const part = i === 0 && group.length <= OPS_PER_CALL ? group : group.slice(i, i + OPS_PER_CALL);
+        const part = group.slice(i, i + OPS_PER_CALL);
         let started = 0;
         let dataOf: Map<string, unknown> | undefined;
         for (const op of part) {
@@ -527,7 +527,6 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     this.seal();
   }
 
-
   private onDegraded(error: Error): void {
     this.options.logger?.warn(
       `[partita:state] Redis state writes failing (${error.message}); jobs go on, state writes are buffered ` +
@@ -544,7 +543,6 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   }
 
   private onDropped(count: number): void {
-    this.joiner.forget();
     const now = Date.now();
     if (now - this.lastDropWarning >= DROP_WARNING_INTERVAL_MS) {
       this.lastDropWarning = now;

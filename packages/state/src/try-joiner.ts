@@ -1,7 +1,7 @@
 import type { ActiveOp, StateOp } from './ops';
 
 /**
- * Joins a try's completion to its start while the start still waits in the write buffer: the
+ * Joins a try's completion to its start while the start still waits to be encoded: the
  * `completed` op is then not buffered at all, and the `active` op is written as one change
  * (`AC`), which halves the work in Redis and in the buffer for jobs that finish quickly.
  *
@@ -12,8 +12,8 @@ export class TryJoiner {
   /**
    * Job id → its `active` op, while it waits to be sent and is the job's latest op; undefined
    * once it may no longer be joined. Entries are overwritten rather than deleted, and the map is
-   * cleared when the buffer is taken: deleting from a Map one entry per job made V8 shrink and
-   * re-grow its table over and over.
+   * cleared when the waiting ops are sealed: deleting from a Map one entry per job made V8 shrink
+   * and re-grow its table over and over.
    */
   private readonly waiting = new Map<string, ActiveOp | undefined>();
 
@@ -43,21 +43,8 @@ export class TryJoiner {
     return true;
   }
 
-  /** Forgets every waiting op (the buffer dropped some: a completion must not join a dropped start). */
-  forget(): void {
-    this.waiting.clear();
-  }
-
-  /**
-   * The sender took `ops` from the buffer: they can no longer change. `rest` is how many ops
-   * still wait after them (0: forget everything at once).
-   */
-  taken(ops: readonly StateOp[], rest: number): void {
-    if (this.waiting.size === 0) return;
-    if (rest === 0) {
-      this.waiting.clear();
-      return;
-    }
-    for (const op of ops) if (op.kind === 'active' && this.waiting.get(op.id) === op) this.waiting.set(op.id, undefined);
+  /** Every waiting op was sealed (encoded): no completion joins them any more. */
+  sealed(): void {
+    if (this.waiting.size > 0) this.waiting.clear();
   }
 }

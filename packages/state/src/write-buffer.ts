@@ -35,12 +35,7 @@ export interface SendResult<T> {
   error?: Error;
 }
 
-/**
- * Sends a batch; rejects (or reports `failed` items) when it must be retried. It may replace the
- * batch's items in place, synchronously, by items of the same total weight (say, encoded ones,
- * so that the originals can be collected while the send is in flight): a rejected send requeues
- * what the batch holds then.
- */
+/** Sends a batch; rejects (or reports `failed` items) when it must be retried. */
 export type SendBatch<T> = (batch: T[]) => Promise<SendResult<T>>;
 
 export interface WriteBufferEvents {
@@ -93,11 +88,6 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
   /** Weight waiting or in flight. */
   get size(): number {
     return this.waitingWeight + this.inFlight;
-  }
-
-  /** Weight waiting to be taken by a send (not in flight). */
-  get waiting(): number {
-    return this.waitingWeight;
   }
 
   /** True while sends fail (between `degraded` and `recovered`). */

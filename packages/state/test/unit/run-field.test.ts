@@ -1,4 +1,14 @@
-import { decodeRunField, encodeRunField, mergeRunField } from '../../src/run-field';
+import { JsonListWriter } from '../../src/json-list-writer';
+import { decodeRunField, mergeRunField } from '../../src/run-field';
+
+/** The run field's text as the op list carries it (see `encodeOps`). */
+function encodeRunField(...numbers: [number, number, number, number, number, number?]): string {
+  const [at, attempt, partition, offset, enqueuedAt, finishedAt] = numbers;
+  const writer = new JsonListWriter(256).open();
+  if (finishedAt === undefined) writer.numberList(at, attempt, partition, offset, enqueuedAt);
+  else writer.numberList(at, attempt, partition, offset, enqueuedAt, finishedAt, attempt);
+  return (JSON.parse(writer.close().bytes().toString()) as string[])[0]!;
+}
 
 describe('the run field', () => {
   test('round trip of a started try and of a completed one', () => {
