@@ -33,6 +33,8 @@ export class Enqueuer implements JobDispatcher {
    * lookups of a topic share one request, so they resume in the order they were made).
    */
   private pendingLookups = 0;
+  /** Calls that wait for a partition count, settled once their jobs reached the producer. */
+  private readonly waitingForCounts = new Set<Promise<void>>();
 
   constructor(options: EnqueuerOptions = {}) {
     const { connection, defaultJobOptions, ...producerOptions } = options;
@@ -83,8 +85,9 @@ export class Enqueuer implements JobDispatcher {
   }
 
   /** Waits until every job enqueued here is acknowledged by the broker (or reports why not). */
-  flush(timeoutMs?: number): Promise<void> {
-    return this.producer.flush(timeoutMs);
+  async flush(timeoutMs?: number): Promise<void> {
+    await this.untilSubmitted();
+    await this.producer.flush(timeoutMs);
   }
 
   /**
@@ -93,6 +96,7 @@ export class Enqueuer implements JobDispatcher {
    */
   async close(): Promise<void> {
     this.closed = true;
+    await this.untilSubmitted();
     await this.producer.close();
   }
 
@@ -104,20 +108,40 @@ export class Enqueuer implements JobDispatcher {
    * producer within this call (no await), so calls keep their order. `numberErrors` prefixes an
    * error with the failing job's position in its batch.
    */
-  private async dispatch(jobs: PreparedJob[], numberErrors: boolean): Promise<EnqueueResult[]> {
+  private dispatch(jobs: PreparedJob[], numberErrors: boolean): Promise<EnqueueResult[]> {
     const topics = new Set<string>();
     for (const job of jobs) topics.add(job.topic);
-    let counts = this.pendingLookups === 0 ? this.cachedCounts(topics) : undefined;
-    if (counts === undefined) {
-      // Counted down here, right before these jobs are produced, so no later call can slip ahead.
-      this.pendingLookups++;
-      try {
-        counts = new Map();
-        for (const topic of topics) counts.set(topic, await this.partitionCountOf(topic));
-      } finally {
-        this.pendingLookups--;
-      }
+    const counts = this.pendingLookups === 0 ? this.cachedCounts(topics) : undefined;
+    if (counts !== undefined) return this.produce(jobs, counts, numberErrors);
+    const dispatched = this.lookUpThenProduce(jobs, topics, numberErrors);
+    // flush() and close() wait for these: the jobs are not in the producer yet.
+    const settled = dispatched.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.waitingForCounts.add(settled);
+    void settled.then(() => this.waitingForCounts.delete(settled));
+    return dispatched;
+  }
+
+  private async lookUpThenProduce(jobs: PreparedJob[], topics: Set<string>, numberErrors: boolean): Promise<EnqueueResult[]> {
+    const counts = new Map<string, number>();
+    // Counted down here, right before these jobs are produced, so no later call can slip ahead.
+    this.pendingLookups++;
+    try {
+      for (const topic of topics) counts.set(topic, await this.partitionCountOf(topic));
+    } finally {
+      this.pendingLookups--;
     }
+    return this.produce(jobs, counts, numberErrors);
+  }
+
+  /** Resolves once every call made so far has handed its jobs to the producer (or failed). */
+  private async untilSubmitted(): Promise<void> {
+    while (this.waitingForCounts.size > 0) await Promise.all([...this.waitingForCounts]);
+  }
+
+  private async produce(jobs: PreparedJob[], counts: Map<string, number>, numberErrors: boolean): Promise<EnqueueResult[]> {
     const messages: JobMessage[] = new Array(jobs.length);
     let syncCount = 0;
     for (let i = 0; i < jobs.length; i++) {

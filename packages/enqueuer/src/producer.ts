@@ -1,45 +1,19 @@
 import { AdminClient, CODES, DeliveryReport, LibrdKafkaError, MessageHeader, Producer } from '@confluentinc/kafka-javascript';
-import { assertPositiveMs, baseClientConfig, ConnectionOptions, ResolvedConnection, resolveConnection } from './connection';
-import { BrokerUnavailableError, ConfigurationError, DeliveryError, EnqueuerClosedError, EnqueueTimeoutError } from './errors';
+import { peekEnvelopeId } from '@partita/job';
+import { ConnectionOptions, ResolvedConnection, resolveConnection } from './connection';
+import { DeliveryError, EnqueuerClosedError, EnqueueTimeoutError } from './errors';
+import { NativeLane } from './native-lane';
+import { ProducerLane, ProducerOptions, ResolvedProducerOptions, resolveProducerOptions } from './producer-options';
 import { TopicAdmin } from './topic-admin';
 
-/** How the enqueuer's Kafka producer batches and how long it tries. */
-export interface ProducerOptions {
-  /**
-   * How long a job may wait for the broker's acknowledgement, retries included (librdkafka's
-   * `message.timeout.ms`). Sync dispatch fails with an `EnqueueTimeoutError` after this; an async job
-   * that is not acknowledged by then is reported as failed. `close()` waits at most this long.
-   * @defaultValue 30000
-   */
-  deliveryTimeoutMs?: number;
-  /**
-   * How long librdkafka waits to fill a batch before sending it (`linger.ms`). Every sync dispatch
-   * waits this long on top of the broker round trip; under load, batches fill while earlier
-   * requests are in flight anyway, so a small value costs little throughput (measured on the
-   * local broker: sync add ≈1,000/s at 0 ms, ≈500/s at 1 ms, ≈150/s at 5 ms; bulk unchanged).
-   * @defaultValue 1
-   */
-  lingerMs?: number;
-  /**
-   * Jobs held in the process while waiting to be sent (`queue.buffering.max.messages`). When it is
-   * full, `add` waits for room instead of failing, so a burst never loses jobs.
-   * @defaultValue 100000
-   */
-  maxQueuedMessages?: number;
-  /**
-   * Compression of message batches (`compression.codec`).
-   * @defaultValue 'lz4'
-   */
-  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-}
-
-/** {@link ProducerOptions} with every default filled in. */
-export interface ResolvedProducerOptions {
-  deliveryTimeoutMs: number;
-  lingerMs: number;
-  maxQueuedMessages: number;
-  compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-}
+export {
+  DEFAULT_DELIVERY_TIMEOUT_MS,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MAX_QUEUED_MESSAGES,
+  producerConfig,
+  resolveProducerOptions,
+} from './producer-options';
+export type { ProducerLane, ProducerOptions, ResolvedProducerOptions } from './producer-options';
 
 /** A message for {@link ProducerHandle.produce}. */
 export interface OutgoingMessage {
@@ -103,51 +77,6 @@ export interface ProducerHandle {
   close(): Promise<void>;
 }
 
-export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
-export const DEFAULT_LINGER_MS = 1;
-export const DEFAULT_MAX_QUEUED_MESSAGES = 100_000;
-
-/** Validates {@link ProducerOptions} and fills in defaults. */
-export function resolveProducerOptions(options: ProducerOptions = {}): ResolvedProducerOptions {
-  const deliveryTimeoutMs = options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
-  assertPositiveMs(deliveryTimeoutMs, 'deliveryTimeoutMs');
-  const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
-  if (typeof lingerMs !== 'number' || !Number.isFinite(lingerMs) || lingerMs < 0 || lingerMs > 900_000) {
-    throw new ConfigurationError('lingerMs', `lingerMs must be a number of milliseconds between 0 and 900000, got ${String(lingerMs)}`);
-  }
-  if (deliveryTimeoutMs <= lingerMs) {
-    // librdkafka refuses a message timeout that does not leave room for lingering.
-    throw new ConfigurationError('deliveryTimeoutMs', `deliveryTimeoutMs (${deliveryTimeoutMs}) must be greater than lingerMs (${lingerMs})`);
-  }
-  const maxQueuedMessages = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
-  if (!Number.isInteger(maxQueuedMessages) || maxQueuedMessages < 1) {
-    throw new ConfigurationError('maxQueuedMessages', `maxQueuedMessages must be an integer >= 1, got ${String(maxQueuedMessages)}`);
-  }
-  const compression = options.compression ?? 'lz4';
-  if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) {
-    throw new ConfigurationError('compression', `compression must be one of none, gzip, snappy, lz4, zstd, got ${String(compression)}`);
-  }
-  return { deliveryTimeoutMs, lingerMs, maxQueuedMessages, compression };
-}
-
-/** librdkafka producer properties for a connection and producer options. */
-export function producerConfig(connection: ResolvedConnection, options: ResolvedProducerOptions): Record<string, string | number | boolean> {
-  return {
-    // Exactly once per partition and in order, even when librdkafka retries a batch.
-    'enable.idempotence': true,
-    acks: 'all',
-    // The Java client's default partitioner: a key goes where any Java or librdkafka client puts it.
-    partitioner: 'murmur2_random',
-    'linger.ms': options.lingerMs,
-    'batch.num.messages': 10_000,
-    'queue.buffering.max.messages': options.maxQueuedMessages,
-    'compression.codec': options.compression,
-    'message.timeout.ms': Math.round(options.deliveryTimeoutMs),
-    dr_cb: true,
-    ...baseClientConfig(connection),
-  };
-}
-
 /** Obtains a handle on the process-wide producer for `connection` (created on first use). */
 export function getProducer(connection?: ConnectionOptions, options?: ProducerOptions): ProducerHandle {
   const resolved = resolveConnection(connection);
@@ -181,50 +110,106 @@ function installBeforeExitHook(): void {
   if (beforeExitInstalled) return;
   beforeExitInstalled = true;
   process.on('beforeExit', () => {
-    const busy = [...registry.values()].filter((shared) => shared.pendingCount() > 0);
+    const busy = [...registry.values()].filter((shared) => shared.hasUnsettled());
     if (busy.length === 0) return;
     // Async work here keeps the process alive; beforeExit fires again once it is done.
     void Promise.all(busy.map((shared) => shared.flushEverything().catch(() => undefined)));
   });
 }
 
-/** One message on its way through librdkafka. Travels as the message's opaque. */
+/**
+ * How long async messages keep going through the acked lane after a message that needed an
+ * acknowledgement. Changing lanes waits until the lane in use has drained (see
+ * {@link SharedProducer}), so traffic that mixes sync and async jobs stays on one lane.
+ */
+const ACKED_HOLD_MS = 1_000;
+
+/** One message on its way through librdkafka. On the acked lane it travels as the message's opaque. */
 interface Ticket {
   readonly message: OutgoingMessage;
   readonly owner: Handle;
+  readonly lane: ProducerLane;
+  /** Fast lane: the message's place in that lane's order (see `SharedProducer.fastSettled`); 0 otherwise. */
+  readonly seq: number;
   /** Settles the promise of a sync produce from the delivery report. */
   ack?: { resolve(result: DeliveryResult): void; reject(error: Error): void; timer: NodeJS.Timeout };
   /** Set while the ticket waits in the backlog: settles once librdkafka took the message (or refused it). */
   taken?: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
 }
 
+/**
+ * A place in the backlog where the fast lane is flushed: every fast message submitted before it
+ * is then acknowledged or reported failed. `Handle.flush` waits on one.
+ */
+interface Barrier {
+  readonly barrier: true;
+  /** The last fast-lane seq submitted before the barrier. */
+  readonly seq: number;
+  readonly timeoutMs: number;
+  started: boolean;
+  readonly settled: Promise<boolean>;
+  resolve(settled: boolean): void;
+}
+
+type BacklogEntry = Ticket | Barrier;
+
 const { ERR__QUEUE_FULL, ERR__MSG_TIMED_OUT } = CODES.ERRORS;
 
 /**
- * The process-wide producer of one connection: connects lazily, hands messages to librdkafka in
- * call order, turns delivery reports into promise results, and disconnects with its last handle.
+ * The process-wide producer of one connection. Hands messages to librdkafka in call order through
+ * one of two lanes (see {@link ProducerLane}): async messages through the fast lane, whose
+ * librdkafka producer reports failures only, and messages that wait for the broker's
+ * acknowledgement through the acked lane, whose delivery reports settle their promises.
+ *
+ * Order across lanes: messages go to one lane at a time. A message for the other lane, and every
+ * message after it, waits in the backlog until the lane in use has drained, so two jobs of one
+ * key never overtake each other. The fast lane knows no per-message success, so a flush puts a
+ * barrier in the backlog: the fast lane is flushed with everything after the barrier held back.
  */
 class SharedProducer {
   private refs = 0;
-  private native: Producer | undefined;
-  private connecting: Promise<Producer> | undefined;
+  private readonly lanes: Record<ProducerLane, NativeLane>;
+  /** The lane librdkafka messages currently go to. */
+  private active: ProducerLane = 'fast';
+  /** The lane of the last submitted message. */
+  private tailLane: ProducerLane = 'fast';
+  private ackedUntil = 0;
   private topicAdmin: TopicAdmin | undefined;
-  /**
-   * Messages waiting for room in librdkafka's queue, oldest first. While it is not empty new
-   * messages queue behind it, so that jobs of one key never overtake each other.
-   */
-  private backlog: Ticket[] = [];
+  /** Messages (and barriers) waiting their turn, oldest first; while it is not empty new messages queue behind it. */
+  private backlog: BacklogEntry[] = [];
   private backlogHead = 0;
   private draining = false;
   private lastError: LibrdKafkaError | undefined;
   private closing = false;
   private readonly handles = new Set<Handle>();
+  /** The seq of the last message submitted to the fast lane. */
+  private fastSubmitted = 0;
+  /** The seq of the last fast-lane message handed to librdkafka (or refused by it). */
+  private fastProduced = 0;
+  /** Every fast-lane message up to this seq is acknowledged or reported failed. */
+  fastSettled = 0;
+  /** Failure reports of the fast lane received so far. */
+  private fastReports = 0;
 
   constructor(
     readonly connection: ResolvedConnection,
     readonly options: ResolvedProducerOptions,
     private readonly onClosed: () => void,
-  ) {}
+  ) {
+    const onError = (error: LibrdKafkaError) => {
+      // Kept to explain timeouts ("Connection refused" says more than "Message timed out").
+      this.lastError = error;
+    };
+    this.lanes = {
+      fast: new NativeLane('fast', connection, options, {
+        onReport: this.onFastReport,
+        onError,
+        // The admin client rides on the fast lane's producer.
+        onRetired: () => (this.topicAdmin = undefined),
+      }),
+      acked: new NativeLane('acked', connection, options, { onReport: this.onAckedReport, onError, onRetired: () => undefined }),
+    };
+  }
 
   acquire(): Handle {
     this.refs += 1;
@@ -239,60 +224,30 @@ class SharedProducer {
     if (this.refs > 0) return;
     this.closing = true;
     this.onClosed();
-    if (this.connecting) await this.connecting.catch(() => undefined);
-    const native = this.native;
-    this.native = undefined;
     this.topicAdmin = undefined;
-    if (native) await disconnect(native, this.options.deliveryTimeoutMs);
+    await Promise.all([this.lanes.fast.close(), this.lanes.acked.close()]);
   }
 
-  pendingCount(): number {
-    let pending = 0;
-    for (const handle of this.handles) pending += handle.pending;
-    return pending;
+  /** Whether any handle still has messages that are not acknowledged or failed. */
+  hasUnsettled(): boolean {
+    if (this.fastSubmitted > this.fastSettled) return true;
+    for (const handle of this.handles) if (handle.pending > 0) return true;
+    return false;
   }
 
   async flushEverything(timeoutMs?: number): Promise<void> {
     await Promise.all([...this.handles].map((handle) => handle.flush(timeoutMs)));
   }
 
-  /** The connected librdkafka producer; the first caller connects it. */
-  connect(): Promise<Producer> {
-    if (this.closing) return Promise.reject(new EnqueuerClosedError('the producer is closed'));
-    if (this.native) return Promise.resolve(this.native);
-    if (!this.connecting) {
-      const attempt = this.openNative();
-      this.connecting = attempt;
-      attempt.then(
-        (native) => {
-          this.connecting = undefined;
-          // The last handle was released while connecting: nobody will ever close this one.
-          if (this.closing) void disconnect(native, 0);
-          else this.native = native;
-        },
-        () => {
-          // Let the next call try again: the broker may be back by then.
-          this.connecting = undefined;
-        },
-      );
-    }
-    return this.connecting;
-  }
-
-  connectedNative(): Producer | undefined {
-    return this.native;
-  }
-
-  private retire(native: Producer): void {
-    if (this.native !== native) return;
-    this.native = undefined;
-    this.topicAdmin = undefined;
-    // Give librdkafka time to report (fail) what it still holds before tearing it down.
-    void disconnect(native, this.options.deliveryTimeoutMs);
+  /** Connects the fast lane (which also carries admin requests); rejects with `BrokerUnavailableError`. */
+  async connect(): Promise<void> {
+    if (this.closing) throw new EnqueuerClosedError('the producer is closed');
+    await this.lanes.fast.connect();
   }
 
   async admin(): Promise<TopicAdmin> {
-    const native = await this.connect();
+    if (this.closing) throw new EnqueuerClosedError('the producer is closed');
+    const native = await this.lanes.fast.connect();
     if (!this.topicAdmin) {
       // Reuses the producer's connections instead of opening a second client.
       this.topicAdmin = new TopicAdmin(AdminClient.createFrom(native), this.connection.connectTimeoutMs, false, this.connection.brokers);
@@ -305,32 +260,66 @@ class SharedProducer {
   }
 
   /**
-   * Hands a message to librdkafka, or queues it behind earlier ones when librdkafka's queue is
-   * full (then `ticket.taken` is set: await it). Counts the message as pending on its owner.
-   * Throws a `DeliveryError` when librdkafka refuses the message outright (e.g. too large).
+   * Hands a message to librdkafka, or queues it in the backlog (then `ticket.taken` is set: await
+   * it). Throws a `DeliveryError` when librdkafka refuses the message outright (e.g. too large).
    */
-  submit(native: Producer, ticket: Ticket): void {
-    if (this.backlog.length > this.backlogHead) {
+  submit(message: OutgoingMessage, owner: Handle, wantsAck: boolean): Ticket {
+    if (this.closing) throw new EnqueuerClosedError('the producer is closed');
+    const lane = this.laneFor(wantsAck);
+    this.tailLane = lane;
+    const ticket: Ticket = { message, owner, lane, seq: lane === 'fast' ? ++this.fastSubmitted : 0 };
+    if (lane === 'fast') owner.lastFastSeq = ticket.seq;
+    else owner.pending += 1;
+    const native = this.lanes[lane].connected;
+    if (native === undefined || lane !== this.active || this.backlogHead < this.backlog.length) {
       this.toBacklog(ticket);
-      return;
+      return ticket;
     }
     try {
       this.produceNative(native, ticket);
     } catch (error) {
-      if ((error as LibrdKafkaError).code !== ERR__QUEUE_FULL) throw this.produceError(error, ticket.message);
+      if ((error as LibrdKafkaError).code !== ERR__QUEUE_FULL) {
+        if (lane === 'acked') owner.settleOne();
+        throw this.produceError(error, message);
+      }
       this.toBacklog(ticket);
-      void this.drainBacklog();
-      return;
     }
-    ticket.owner.pending += 1;
+    return ticket;
+  }
+
+  /**
+   * Resolves once every fast-lane message submitted so far is acknowledged or reported failed;
+   * false when that took longer than `timeoutMs`.
+   */
+  fastBarrier(timeoutMs: number): Promise<boolean> {
+    const last = this.backlog.length > this.backlogHead ? this.backlog[this.backlog.length - 1] : undefined;
+    if (last !== undefined && 'barrier' in last && !last.started && last.seq === this.fastSubmitted) return last.settled;
+    let resolve!: (settled: boolean) => void;
+    const settled = new Promise<boolean>((r) => (resolve = r));
+    this.backlog.push({ barrier: true, seq: this.fastSubmitted, timeoutMs, started: false, settled, resolve });
+    void this.drain();
+    return settled;
+  }
+
+  /** Sends what lingers in the acked lane's batches now. */
+  kickAcked(): void {
+    this.lanes.acked.kick();
+  }
+
+  private laneFor(wantsAck: boolean): ProducerLane {
+    if (wantsAck) {
+      this.ackedUntil = Date.now() + ACKED_HOLD_MS;
+      return 'acked';
+    }
+    return this.tailLane === 'acked' && Date.now() < this.ackedUntil ? 'acked' : 'fast';
   }
 
   private toBacklog(ticket: Ticket): void {
     let settle!: Pick<NonNullable<Ticket['taken']>, 'resolve' | 'reject'>;
     const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     ticket.taken = { promise, ...settle };
-    ticket.owner.pending += 1;
     this.backlog.push(ticket);
+    void this.drain();
   }
 
   private produceNative(native: Producer, ticket: Ticket): void {
@@ -341,32 +330,57 @@ class SharedProducer {
       headers = [];
       for (const name in message.headers) headers.push({ [name]: message.headers[name]! });
     }
-    native.produce(message.topic, message.partition ?? null, message.value, message.key ?? null, null, ticket, headers);
+    if (ticket.lane === 'fast') {
+      this.fastProduced = ticket.seq;
+      // No opaque: the binding would hold a reference for a report that never comes on success.
+      native.produce(message.topic, message.partition ?? null, message.value, message.key ?? null, null, undefined, headers);
+    } else {
+      native.produce(message.topic, message.partition ?? null, message.value, message.key ?? null, null, ticket, headers);
+    }
   }
 
-  /** Moves backlogged messages into librdkafka as room frees up, in order. */
-  private async drainBacklog(): Promise<void> {
+  /** Works through the backlog in order: barriers, lane changes, and messages as room frees up. */
+  private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     let delay = 1;
     let lastProgress = Date.now();
+    const drainTimeoutMs = this.options.deliveryTimeoutMs + 5_000;
     try {
       while (this.backlogHead < this.backlog.length) {
-        const ticket = this.backlog[this.backlogHead]!;
-        // Looked up each time: a fatal error may have replaced the producer meanwhile.
-        let native = this.native;
+        const entry = this.backlog[this.backlogHead]!;
+        if ('barrier' in entry) {
+          entry.started = true;
+          const settled = await this.settleFastLane(entry.timeoutMs);
+          if (settled) this.fastSettled = Math.max(this.fastSettled, entry.seq);
+          this.shiftBacklog();
+          entry.resolve(settled);
+          continue;
+        }
+        if (entry.lane !== this.active) {
+          // Flushing waits for librdkafka's delivery timeout at most, so by its end every message of
+          // the old lane is written or failed, and none can land after what follows.
+          if (this.active === 'fast') {
+            const produced = this.fastProduced;
+            if (await this.settleFastLane(drainTimeoutMs)) this.fastSettled = Math.max(this.fastSettled, produced);
+          } else {
+            await this.lanes.acked.flush(drainTimeoutMs);
+          }
+          this.active = entry.lane;
+        }
+        let native = this.lanes[entry.lane].connected;
         if (!native) {
           try {
-            native = await this.connect();
+            native = await this.lanes[entry.lane].connect();
           } catch (error) {
             this.failBacklog(error as Error);
             return;
           }
         }
         try {
-          this.produceNative(native, ticket);
+          this.produceNative(native, entry);
           this.shiftBacklog();
-          ticket.taken?.resolve();
+          entry.taken?.resolve();
           delay = 1;
           lastProgress = Date.now();
         } catch (error) {
@@ -381,22 +395,34 @@ class SharedProducer {
               );
               return;
             }
-            // Delivery reports free room in librdkafka's queue; give them time to arrive.
+            // Deliveries free room in librdkafka's queue; give them time to arrive.
             await sleep(delay);
             delay = Math.min(delay * 2, 50);
             continue;
           }
           this.shiftBacklog();
-          ticket.owner.settleOne();
-          const failure = this.produceError(error, ticket.message);
-          ticket.taken?.reject(failure);
-          ticket.ack?.reject(failure);
-          if (ticket.ack) clearTimeout(ticket.ack.timer);
+          this.failTicket(entry, this.produceError(error, entry.message));
         }
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  /**
+   * Flushes the fast lane, then lets its failure reports reach JS: the binding hands them over in
+   * slices of 100 per event-loop turn after librdkafka served them, so this waits until a turn
+   * brings none. True when the flush finished within `timeoutMs`.
+   */
+  private async settleFastLane(timeoutMs: number): Promise<boolean> {
+    const flushed = await this.lanes.fast.flush(timeoutMs);
+    let seen: number;
+    do {
+      seen = this.fastReports;
+      await nextTurn();
+      await nextTurn();
+    } while (seen !== this.fastReports);
+    return flushed;
   }
 
   private shiftBacklog(): void {
@@ -411,27 +437,33 @@ class SharedProducer {
     }
   }
 
+  /** Fails everything waiting: librdkafka cannot be reached. Barriers resolve, as nothing before them is outstanding. */
   private failBacklog(error: Error): void {
     const failed = this.backlog.slice(this.backlogHead);
     this.backlog = [];
     this.backlogHead = 0;
-    for (const ticket of failed) {
-      ticket.owner.settleOne();
-      ticket.taken?.reject(error);
-      if (ticket.ack) {
-        clearTimeout(ticket.ack.timer);
-        ticket.ack.reject(error);
-      }
+    for (const entry of failed) {
+      if ('barrier' in entry) entry.resolve(true);
+      else this.failTicket(entry, error);
     }
   }
 
-  private readonly onDeliveryReport = (error: LibrdKafkaError | null | undefined, report: DeliveryReport): void => {
+  private failTicket(ticket: Ticket, error: Error): void {
+    if (ticket.lane === 'acked') ticket.owner.settleOne();
+    ticket.taken?.reject(error);
+    if (ticket.ack) {
+      clearTimeout(ticket.ack.timer);
+      ticket.ack.reject(error);
+    }
+  }
+
+  private readonly onAckedReport = (error: LibrdKafkaError | null | undefined, report: DeliveryReport): void => {
     const ticket = report.opaque as Ticket | undefined;
     if (!ticket) return;
     ticket.owner.settleOne();
     if (ticket.ack) clearTimeout(ticket.ack.timer);
     if (error) {
-      const failure = this.deliveryError(error, ticket.message);
+      const failure = this.deliveryError(error, ticket.message.topic, ticket.message.id);
       if (ticket.ack) ticket.ack.reject(failure);
       else ticket.owner.recordAsyncFailure(failure);
       return;
@@ -439,74 +471,37 @@ class SharedProducer {
     ticket.ack?.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
   };
 
-  private openNative(): Promise<Producer> {
-    const timeoutMs = this.connection.connectTimeoutMs;
-    const brokers = this.connection.brokers;
-    return new Promise<Producer>((resolve, reject) => {
-      let native: Producer;
-      try {
-        native = new Producer(producerConfig(this.connection, this.options));
-      } catch (error) {
-        reject(new ConfigurationError('connection.kafka', `librdkafka refused the producer configuration: ${(error as Error).message}`, { cause: error }));
-        return;
+  /** The fast lane reports failures only; the message's value names the job. */
+  private readonly onFastReport = (error: LibrdKafkaError | null | undefined, report: DeliveryReport): void => {
+    this.fastReports += 1;
+    if (!error) return;
+    const failure = this.deliveryError(error, report.topic, peekEnvelopeId(report.value));
+    // Which handle produced it is not known: every handle with fast messages outstanding hears of it.
+    let told = false;
+    for (const handle of this.handles) {
+      if (handle.lastFastSeq > this.fastSettled) {
+        handle.recordAsyncFailure(failure);
+        told = true;
       }
-      native.on('delivery-report', this.onDeliveryReport);
-      native.on('event.error', (error) => {
-        // Kept to explain timeouts ("Connection refused" says more than "Message timed out").
-        this.lastError = error;
-        // A fatal error (e.g. the idempotent producer lost its sequence) leaves this producer
-        // unusable: librdkafka fails its queued messages; the next job gets a fresh producer.
-        if (error.isFatal) this.retire(native);
-      });
-      let settled = false;
-      const fail = (cause: unknown) => {
-        settled = true;
-        const detail = cause instanceof Error ? cause.message : 'no answer';
-        reject(new BrokerUnavailableError(brokers, `could not connect to Kafka at ${brokers} within ${timeoutMs} ms: ${detail}`, { cause }));
-      };
-      // librdkafka bounds the metadata request below by `timeout`; this timer only guards
-      // against a connect callback that never comes.
-      const guard = setTimeout(() => {
-        if (settled) return;
-        fail(undefined);
-        void disconnect(native, 0);
-      }, timeoutMs + 2_000);
-      guard.unref();
-      native.connect({ allTopics: false, timeout: timeoutMs }, (error) => {
-        clearTimeout(guard);
-        if (settled) {
-          if (!error) void disconnect(native, 0);
-          return;
-        }
-        if (error) {
-          // A failed connect already tore the native client down.
-          fail(error);
-          return;
-        }
-        settled = true;
-        // Delivery reports are served on librdkafka's background thread and reach JS as soon
-        // as they arrive: low latency for sync dispatch and no poll timer to tune.
-        native.setPollInBackground(true);
-        resolve(native);
-      });
-    });
-  }
+    }
+    if (!told) process.emitWarning(`partita: ${failure.message}`, { code: 'PARTITA_ASYNC_DELIVERY_FAILED' });
+  };
 
   private lastErrorText(): string {
     return this.lastError ? ` (last broker error: ${this.lastError.message})` : '';
   }
 
-  private deliveryError(error: LibrdKafkaError, message: OutgoingMessage): Error {
-    const what = message.id ? `job ${message.id}` : 'message';
+  private deliveryError(error: LibrdKafkaError, topic: string, id: string | undefined): Error {
+    const what = id ? `job ${id}` : 'message';
     if (error.code === ERR__MSG_TIMED_OUT) {
       return new EnqueueTimeoutError(
-        message.id,
+        id,
         this.options.deliveryTimeoutMs,
-        `${what} for topic ${message.topic} was not acknowledged by Kafka at ${this.connection.brokers} within ${this.options.deliveryTimeoutMs} ms${this.lastErrorText()}`,
+        `${what} for topic ${topic} was not acknowledged by Kafka at ${this.connection.brokers} within ${this.options.deliveryTimeoutMs} ms${this.lastErrorText()}`,
         { cause: error },
       );
     }
-    return new DeliveryError(message.id, error.code, `Kafka did not accept ${what} for topic ${message.topic}: ${error.message}`, { cause: error });
+    return new DeliveryError(id, error.code, `Kafka did not accept ${what} for topic ${topic}: ${error.message}`, { cause: error });
   }
 
   private produceError(error: unknown, message: OutgoingMessage): Error {
@@ -519,8 +514,10 @@ class SharedProducer {
 
 /** One reference to a {@link SharedProducer}; counts its own in-flight messages for `flush`. */
 class Handle implements ProducerHandle {
-  /** Messages of this handle produced (or backlogged) and not yet acknowledged or failed. */
+  /** Acked-lane messages of this handle produced (or backlogged) and not yet acknowledged or failed. */
   pending = 0;
+  /** The seq of this handle's last fast-lane message. */
+  lastFastSeq = 0;
   private idleWaiters: Array<() => void> = [];
   private asyncFailures: Error[] = [];
   private asyncFailureCount = 0;
@@ -545,11 +542,10 @@ class Handle implements ProducerHandle {
   produce(message: OutgoingMessage, options?: ProduceOptions): Promise<DeliveryResult | undefined>;
   async produce(message: OutgoingMessage, options: ProduceOptions = {}): Promise<DeliveryResult | undefined> {
     this.assertOpen();
-    const native = this.shared.connectedNative() ?? (await this.shared.connect());
-    const ticket: Ticket = { message, owner: this };
-    this.shared.submit(native, ticket);
+    const wantsAck = options.awaitAck === true;
+    const ticket = this.shared.submit(message, this, wantsAck);
     // Delivery reports arrive on a later turn of the event loop: attaching now cannot miss one.
-    const ack = options.awaitAck ? this.expectAck(ticket) : undefined;
+    const ack = wantsAck ? this.expectAck(ticket) : undefined;
     if (ticket.taken) {
       try {
         await ticket.taken.promise;
@@ -563,20 +559,18 @@ class Handle implements ProducerHandle {
 
   async produceAll(messages: OutgoingMessage[], awaitAck: boolean[] | boolean): Promise<Array<DeliveryResult | undefined>> {
     this.assertOpen();
-    const native = this.shared.connectedNative() ?? (await this.shared.connect());
     const acks: Array<Promise<DeliveryResult> | undefined> = [];
     const backlogged: Array<Promise<void>> = [];
     try {
       for (let i = 0; i < messages.length; i++) {
-        const ticket: Ticket = { message: messages[i]!, owner: this };
-        this.shared.submit(native, ticket);
+        const wantsAck = typeof awaitAck === 'boolean' ? awaitAck : awaitAck[i] === true;
+        const ticket = this.shared.submit(messages[i]!, this, wantsAck);
         // Delivery reports arrive on a later turn of the event loop, so attaching after
         // submitting cannot miss one.
-        const wantsAck = typeof awaitAck === 'boolean' ? awaitAck : awaitAck[i] === true;
         acks.push(wantsAck ? this.expectAck(ticket) : undefined);
         if (ticket.taken) backlogged.push(ticket.taken.promise);
       }
-      // Resolves once librdkafka holds every message (at once unless its queue was full).
+      // Resolves once librdkafka holds every message (at once unless they wait in the backlog).
       if (backlogged.length > 0) await Promise.all(backlogged);
     } catch (error) {
       // The caller gets this error; the acks of messages already produced must not turn into
@@ -602,22 +596,21 @@ class Handle implements ProducerHandle {
     return this.shared.admin();
   }
 
+  /**
+   * Waits for this handle's acked messages one by one, and for its fast-lane messages with a
+   * barrier (which waits for the other handles' earlier fast messages too).
+   */
   async flush(timeoutMs: number = this.shared.options.deliveryTimeoutMs + 5_000): Promise<void> {
+    const waits: Array<Promise<boolean>> = [];
+    if (this.lastFastSeq > this.shared.fastSettled) waits.push(this.shared.fastBarrier(timeoutMs));
     if (this.pending > 0) {
-      try {
-        // Sends lingering batches now instead of after linger.ms; the wait below is what counts.
-        this.shared.connectedNative()?.flush(timeoutMs, () => undefined);
-      } catch {
-        // Disconnected under us (fatal error): the delivery reports still settle the wait.
-      }
-      const idle = await this.waitIdle(timeoutMs);
-      if (!idle) {
-        throw new EnqueueTimeoutError(
-          undefined,
-          timeoutMs,
-          `${this.pending} job(s) were still not acknowledged by Kafka at ${this.brokers} after ${timeoutMs} ms`,
-        );
-      }
+      // Sends lingering batches now instead of after linger.ms; the wait below is what counts.
+      this.shared.kickAcked();
+      waits.push(this.waitIdle(timeoutMs));
+    }
+    const settled = await Promise.all(waits);
+    if (settled.includes(false)) {
+      throw new EnqueueTimeoutError(undefined, timeoutMs, `jobs were still not acknowledged by Kafka at ${this.brokers} after ${timeoutMs} ms`);
     }
     if (this.asyncFailureCount > 0) {
       const [first] = this.asyncFailures;
@@ -646,7 +639,7 @@ class Handle implements ProducerHandle {
     return this.closed;
   }
 
-  /** Called once per message when it is acknowledged or failed. */
+  /** Called once per acked-lane message when it is acknowledged or failed. */
   settleOne(): void {
     this.pending -= 1;
     if (this.pending === 0 && this.idleWaiters.length > 0) {
@@ -705,15 +698,8 @@ class Handle implements ProducerHandle {
   }
 }
 
-function disconnect(native: Producer, flushTimeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    try {
-      native.disconnect(flushTimeoutMs, () => resolve());
-    } catch {
-      // Already disconnected (e.g. after a failed connect).
-      resolve();
-    }
-  });
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function sleep(ms: number): Promise<void> {

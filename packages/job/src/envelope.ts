@@ -77,6 +77,20 @@ export function readJobHeader(headers: Readonly<Record<string, string>>): JobHea
   return { v, name, id };
 }
 
+/**
+ * The job id of an encoded envelope (`{"json":{"v":1,"id":"…"…`), read from the start of a message
+ * value without parsing the rest; undefined for anything else. Names a job in reports that carry
+ * only the message's bytes (e.g. a failed delivery).
+ */
+export function peekEnvelopeId(value: Buffer | null | undefined): string | undefined {
+  if (!value) return undefined;
+  const match = ENVELOPE_ID_AT_START.exec(value.toString('utf8', 0, Math.min(value.length, 1024)));
+  return match ? (parseJsonArray(`[${match[1]!}]`)?.[0] as string | undefined) : undefined;
+}
+
+/** `encodeEnvelope` writes the version and then the id first (an object's keys keep their order). */
+const ENVELOPE_ID_AT_START = /^\{"json":\{"v":\d+,"id":("(?:[^"\\]|\\.)*")/;
+
 /** Parses a message value into an envelope; throws {@link PoisonMessageError} when it is not one. */
 export function decodeEnvelope(value: Buffer | string | null | undefined): Envelope {
   if (value === null || value === undefined || value.length === 0) {

@@ -12,7 +12,7 @@ export {
 export type { DispatchMethod, JobDescriptor, JobOptions, PartitionKeyType, WireJobOptions } from './options';
 export { backoffDelay, validateBackoff } from './backoff';
 export type { Backoff, BackoffOptions } from './backoff';
-export { decodeEnvelope, encodeEnvelope, envelopeHeaders, ENVELOPE_VERSION, JOB_HEADER, jobHeaderValue, readJobHeader } from './envelope';
+export { decodeEnvelope, encodeEnvelope, envelopeHeaders, ENVELOPE_VERSION, JOB_HEADER, jobHeaderValue, peekEnvelopeId, readJobHeader } from './envelope';
 export type { JobHeader } from './envelope';
 export type { Envelope, JobHeaders } from './envelope';
 export { getJobDispatcher, setJobDispatcher } from './dispatcher';

@@ -1,12 +1,22 @@
 import { BrokerUnavailableError, DeliveryError, EnqueueTimeoutError, getProducer, Queue } from '@partita/enqueuer';
-import { BROKERS, Closer, uniqueTopic } from './helpers';
+import { encodeEnvelope, ENVELOPE_VERSION } from '@partita/job';
+import { BROKERS, Closer, TopicFixture, uniqueTopic } from './helpers';
 
 // Nothing listens on port 1: connection refused at once. The bound must hold all the same.
 const DEAD = { brokers: '127.0.0.1:1', connectTimeoutMs: 3_000 };
 const SLACK_MS = 2_000;
 const closer = new Closer();
 
-afterAll(() => closer.closeAll());
+const topics = new TopicFixture();
+
+afterAll(async () => {
+  await closer.closeAll();
+  await topics.cleanup();
+});
+
+function envelopeOf(id: string): Buffer {
+  return encodeEnvelope({ v: ENVELOPE_VERSION, id, name: 'ship', data: {}, enqueuedAt: 0, opts: {} });
+}
 
 describe('a broker that is down or a job that cannot be delivered', () => {
   it('sync dispatch fails with BrokerUnavailableError within the configured bound', async () => {
@@ -55,7 +65,9 @@ describe('a broker that is down or a job that cannot be delivered', () => {
       const topic = uniqueTopic('missing');
       for (let i = 0; i < 3; i++) {
         // Resolves at once: async means "held by the producer".
-        expect(await producer.produce({ topic, key: `k${i}`, value: Buffer.from('x'), id: `async-${i}` })).toBeUndefined();
+        // A job envelope: async failures are reported without a reference to the message, and
+        // the envelope's id names the job.
+        expect(await producer.produce({ topic, key: `k${i}`, value: envelopeOf(`async-${i}`), id: `async-${i}` })).toBeUndefined();
       }
       const error = await producer.flush(10_000).then(
         () => undefined,
@@ -68,6 +80,28 @@ describe('a broker that is down or a job that cannot be delivered', () => {
       // The first failure is also a process warning, in case nobody flushes.
       expect(emitWarning).toHaveBeenCalledTimes(1);
       expect(emitWarning.mock.calls[0]![0]).toMatch(/partita: job async-0 for topic partita-test-missing/);
+    } finally {
+      emitWarning.mockRestore();
+    }
+  });
+
+  it('an async failure is reported to the handles with jobs outstanding, not to one that flushed before', async () => {
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const options = { deliveryTimeoutMs: 1_500 };
+      // Two handles on one process-wide producer: the fast lane does not know whose job failed.
+      const settled = closer.track(getProducer({ brokers: BROKERS }, options));
+      const failing = closer.track(getProducer({ brokers: BROKERS }, options));
+      const topic = await topics.create('settled', 1);
+      await settled.produce({ topic, key: 'k', value: envelopeOf('fine-1') });
+      await settled.flush(10_000);
+      expect(await topics.count(topic)).toBe(1);
+
+      await failing.produce({ topic: uniqueTopic('missing'), key: 'k', value: envelopeOf('lost-1') });
+      await expect(failing.flush(10_000)).rejects.toThrow(/^1 job\(s\) dispatched async were not delivered; the first: job lost-1/);
+      await expect(settled.flush(1_000)).resolves.toBeUndefined();
+      await settled.close();
+      await failing.close();
     } finally {
       emitWarning.mockRestore();
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { decodeEnvelope } from '@partita/job';
 import { getProducer, Queue } from '@partita/enqueuer';
 import { BROKERS, Closer, readMessages, TopicFixture, waitFor } from './helpers';
@@ -88,6 +89,76 @@ describe('sync and async dispatch', () => {
     const messages = await readMessages(topic, 3, n);
     const order = messages.sort((a, b) => a.offset - b.offset).map((m) => (decodeEnvelope(m.value).data as { n: number }).n);
     expect(order).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
+  it('sync and async jobs of one key keep their call order across the async and acked producer lanes', async () => {
+    const topic = await topics.create('lanes', 1);
+    const queue = closer.track(new Queue<{ n: number; pad?: string }>(topic, { connection }));
+    const pad = randomBytes(300_000).toString('base64');
+    let n = 0;
+    const syncResults: Array<Promise<{ n: number; offset: number | undefined }>> = [];
+    const phase = async () => {
+      // One call: large, incompressible async jobs (fast lane; librdkafka is still sending them
+      // when the next one comes), a sync job (acked lane: waits until the fast lane drained),
+      // then small async jobs that follow it on the acked lane.
+      const jobs: Array<{ name: string; data: { n: number; pad?: string }; opts: { key: string; dispatch?: 'sync' } }> = [];
+      for (let i = 0; i < 60; i++) jobs.push({ name: 'n', data: { n: n++, pad }, opts: { key: 'k' } });
+      const mine = n++;
+      jobs.push({ name: 'n', data: { n: mine }, opts: { key: 'k', dispatch: 'sync' } });
+      for (let i = 0; i < 500; i++) jobs.push({ name: 'n', data: { n: n++ }, opts: { key: 'k' } });
+      const results = await queue.addBulk(jobs);
+      syncResults.push(Promise.resolve({ n: mine, offset: results[60]!.offset }));
+    };
+    // Past the time async jobs stay on the acked lane after a sync one, async jobs go to the fast
+    // lane again (after the acked lane drained).
+    const pastAckedHold = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+    // A first sync job connects the acked lane, so that the phases race two connected producers.
+    syncResults.push(queue.add('n', { n: 0 }, { key: 'k', dispatch: 'sync' }).then((r) => ({ n: 0, offset: r.offset })));
+    n++;
+    await syncResults[0];
+    await pastAckedHold();
+    await phase();
+    await pastAckedHold();
+    await phase();
+    await queue.close();
+
+    const messages = await readMessages(topic, 1, n);
+    const order = messages.sort((a, b) => a.offset - b.offset).map((m) => (decodeEnvelope(m.value).data as { n: number }).n);
+    expect(order).toEqual(Array.from({ length: n }, (_, i) => i));
+    // A fresh one-partition topic: each sync job's offset is its place in the call order.
+    for (const result of await Promise.all(syncResults)) expect(result.offset).toBe(result.n);
+  });
+
+  it("a queue's flush waits for its own async jobs, not for another queue that keeps producing", async () => {
+    const mineTopic = await topics.create('flush-mine', 2);
+    const busyTopic = await topics.create('flush-busy', 2);
+    // Both queues share the process's producer for this connection.
+    const mine = closer.track(new Queue<{ n: number; pad: string }>(mineTopic, { connection }));
+    const busy = closer.track(new Queue<{ n: number }>(busyTopic, { connection }));
+    let producing = true;
+    let busySent = 0;
+    const busyLoop = (async () => {
+      while (producing) {
+        await busy.addBulk(Array.from({ length: 200 }, () => ({ name: 'n', data: { n: busySent++ } })));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    try {
+      await waitFor(() => busySent > 2_000, 10_000, 'the busy queue producing');
+      // Large, incompressible jobs: librdkafka needs a while to send them.
+      const pad = randomBytes(300_000).toString('base64');
+      for (let i = 0; i < 100; i++) void mine.add('n', { n: i, pad }, { key: `k${i % 10}` });
+      await mine.flush();
+      // Resolved: every job of this queue is on the broker already, while the other one goes on.
+      expect(await topics.count(mineTopic)).toBe(100);
+      expect(producing).toBe(true);
+    } finally {
+      producing = false;
+      await busyLoop;
+    }
+    await busy.close();
+    expect(await topics.count(busyTopic)).toBe(busySent);
+    await mine.close();
   });
 
   it('addBulk mixes sync and async jobs and returns one result per job, in order', async () => {

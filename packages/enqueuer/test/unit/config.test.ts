@@ -71,6 +71,16 @@ describe('producer configuration', () => {
     });
   });
 
+  it('reports every delivery on the acked lane and failures only (with the value) on the fast lane', () => {
+    const connection = resolveConnection({ brokers: 'k:9092' }, {});
+    const options = resolveProducerOptions();
+    expect(producerConfig(connection, options, 'acked')).toMatchObject({ dr_cb: true });
+    expect(producerConfig(connection, options, 'acked')).not.toHaveProperty(['delivery.report.only.error']);
+    const fast = producerConfig(connection, options, 'fast');
+    expect(fast).toMatchObject({ 'delivery.report.only.error': true, dr_msg_cb: true, 'enable.idempotence': true, acks: 'all' });
+    expect(fast).not.toHaveProperty('dr_cb');
+  });
+
   it.each([
     [{ deliveryTimeoutMs: -1 }, 'deliveryTimeoutMs'],
     [{ deliveryTimeoutMs: 5, lingerMs: 5 }, 'deliveryTimeoutMs'],

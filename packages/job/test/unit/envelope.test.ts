@@ -5,6 +5,7 @@ import {
   ENVELOPE_VERSION,
   envelopeHeaders,
   JOB_HEADER,
+  peekEnvelopeId,
   readJobHeader,
   PoisonMessageError,
   SerializationError,
@@ -158,5 +159,27 @@ describe('envelopeHeaders', () => {
     ['wrong types', { [JOB_HEADER]: '["1","SendWelcome","job-1"]' }],
   ])('reads a %s header as undefined', (_what, headers) => {
     expect(readJobHeader(headers)).toBeUndefined();
+  });
+});
+
+describe('peekEnvelopeId', () => {
+  const encoded = (id: string, data: unknown = { when: new Date(0) }) => encodeEnvelope(envelope(data, { id }));
+
+  it.each(['3f0c-42', 'with "quotes" and \\ backslashes', 'ünïcødé ✓', ''])('reads the id %j from an encoded envelope', (id) => {
+    expect(peekEnvelopeId(encoded(id))).toBe(id);
+  });
+
+  it('reads the id of an envelope whose data needs the copying walk (a Map)', () => {
+    expect(peekEnvelopeId(encoded('map-job', new Map([['a', 1n]])))).toBe('map-job');
+  });
+
+  it.each([
+    ['no value', null],
+    ['an empty value', Buffer.alloc(0)],
+    ['plain text', Buffer.from('hello')],
+    ['other JSON with an id', Buffer.from('{"id":"not-an-envelope"}')],
+    ['a truncated envelope', Buffer.from('{"json":{"v":1,"id":"abc')],
+  ])('is undefined for %s', (_, value) => {
+    expect(peekEnvelopeId(value)).toBeUndefined();
   });
 });
