@@ -8,7 +8,7 @@
 //
 // A variant is `name` or `name:KEY=VALUE,KEY=VALUE`. The name `raw` runs the raw consumer, any
 // other name the partita Worker (processor `async () => {}`). Recognised keys: BATCH (batchSize,
-// default 500), CONC (concurrency, default 100), STATE=1 (with the job-state store); every
+// default 500), CONC (concurrency, default 100), STATE=1 (with the job-state store), HWM (highWatermark); every
 // key/value is also set in the contender's environment, e.g. to switch code paths under test.
 //
 //   node scripts/bench/worker-ab.js --rounds 5 raw partita partita-state:STATE=1
@@ -86,7 +86,7 @@ async function main() {
                   topic,
                   jobName: 'noop',
                   expected: jobs,
-                  settings: { brokers: BROKERS, groupId, concurrency: Number(env.CONC ?? 100), batchSize: Number(env.BATCH ?? 500), withState: env.STATE === '1' },
+                  settings: { brokers: BROKERS, groupId, concurrency: Number(env.CONC ?? 100), batchSize: Number(env.BATCH ?? 500), withState: env.STATE === '1', ...(env.HWM ? { highWatermark: Number(env.HWM) } : {}) },
                 },
                 env,
               );

@@ -161,8 +161,17 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
     this.emit('dropped', n);
   }
 
+  /**
+   * Lets go of the items before `head`: items can be large (encoded chunks of a few hundred kB),
+   * and a thousand of them kept until a rare compaction held tens of MB, which made the garbage
+   * collector work much harder.
+   */
   private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    if (this.head === 0) return;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 32 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
