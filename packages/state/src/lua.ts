@@ -116,6 +116,24 @@ local function finish(id, jk, old, new, ts, keep)
   end
 end
 
+-- a try's ordering stamp (see stateSeq) as a number and as text, by attempt (text) and step:
+-- Lua's number-to-text conversion (printf) was a visible share of the script's time
+local seqCache = {}
+local function seqOf(attempt, step)
+  local byAttempt = seqCache[step]
+  if not byAttempt then
+    byAttempt = {}
+    seqCache[step] = byAttempt
+  end
+  local stamp = byAttempt[attempt]
+  if not stamp then
+    local n = tonumber(attempt) * 4 + step
+    stamp = { n, tostring(n) }
+    byAttempt[attempt] = stamp
+  end
+  return stamp[1], stamp[2]
+end
+
 -- state, seq, and whether the hash carries a TTL (reserved, or removed as it finished)
 local function current(jk)
   local cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt')
@@ -132,11 +150,15 @@ end
 -- Jobs a worker records first (their enqueuer records no state) have no hash yet. One EXISTS
 -- over the batch's A and AC jobs tells when none has: then those jobs are known to be new, and
 -- each saves the read of its state (unless an earlier op of the batch wrote the job).
+-- The job keys of the batch, by op index: built once (the EXISTS below and the ops use them).
+local jobKeys = {}
 local noneExisted = true
 do
   local keys = {}
-  for _, op in ipairs(ops) do
-    if op[1] == 'AC' or op[1] == 'A' then keys[#keys + 1] = jobKey(op[2]) end
+  for i, op in ipairs(ops) do
+    local jk = jobKey(op[2])
+    jobKeys[i] = jk
+    if op[1] == 'AC' or op[1] == 'A' then keys[#keys + 1] = jk end
   end
   for i = 1, #keys, 500 do
     if redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys))) > 0 then
@@ -147,17 +169,17 @@ do
 end
 local written = {}
 
-for _, op in ipairs(ops) do
+for opIndex, op in ipairs(ops) do
   local code, id = op[1], op[2]
-  local jk = jobKey(id)
+  local jk = jobKeys[opIndex]
   local writtenBefore = written[id]
   written[id] = true
   if code == 'AC' or code == 'A' then
     local attempt = op[3]
     local old, seq, marked = nil, -1, nil
     if not noneExisted or writtenBefore then old, seq, marked = current(jk) end
-    local s = tonumber(attempt) * 4 + 1
-    if code == 'AC' then s = s + 2 end
+    local s, sText
+    if code == 'AC' then s, sText = seqOf(attempt, 3) else s, sText = seqOf(attempt, 1) end
     if s >= seq then
       local st, rv = 'active', op[8]
       if code == 'AC' then st = 'completed' end
@@ -170,18 +192,18 @@ for _, op in ipairs(ops) do
       end
       if rv and rv ~= '' then
         if data ~= '' then
-          redis.call('HSET', jk, 'state', st, 'seq', s, 'run', op[5], 'who', op[6], 'returnvalue', rv, 'data', data)
+          redis.call('HSET', jk, 'state', st, 'seq', sText, 'run', op[5], 'who', op[6], 'returnvalue', rv, 'data', data)
         else
-          redis.call('HSET', jk, 'state', st, 'seq', s, 'run', op[5], 'who', op[6], 'returnvalue', rv)
+          redis.call('HSET', jk, 'state', st, 'seq', sText, 'run', op[5], 'who', op[6], 'returnvalue', rv)
         end
       elseif data ~= '' then
-        redis.call('HSET', jk, 'state', st, 'seq', s, 'run', op[5], 'who', op[6], 'data', data)
+        redis.call('HSET', jk, 'state', st, 'seq', sText, 'run', op[5], 'who', op[6], 'data', data)
       else
-        redis.call('HSET', jk, 'state', st, 'seq', s, 'run', op[5], 'who', op[6])
+        redis.call('HSET', jk, 'state', st, 'seq', sText, 'run', op[5], 'who', op[6])
       end
       if marked then unmark(jk) end
       if code == 'AC' then
-        finish(id, jk, old, 'completed', tonumber(op[4]), keepC)
+        finish(id, jk, old, 'completed', op[4], keepC)
         -- the commonest case (first try, no result, no earlier record) is the job id alone
         if rv == '' and not old and attempt == '1' then
           if evLen > 0 then events[#events + 1] = id end
@@ -245,7 +267,7 @@ for _, op in ipairs(ops) do
     if s >= seq then
       redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'returnvalue', op[5], 'finishedOn', op[4], 'attemptsMade', op[3], 'workerId', op[6])
       if marked then unmark(jk) end
-      finish(id, jk, old, 'completed', tonumber(op[4]), keepC)
+      finish(id, jk, old, 'completed', op[4], keepC)
       emit('completed', id, 'returnvalue', op[5], 'attemptsMade', op[3])
     end
   elseif code == 'D' then
@@ -262,7 +284,7 @@ for _, op in ipairs(ops) do
       end
       if marked then unmark(jk) end
       pushStack(jk, op[6])
-      finish(id, jk, old, st, tonumber(op[4]), keepF)
+      finish(id, jk, old, st, op[4], keepF)
       emit('failed', id, 'failedReason', op[5], 'attemptsMade', op[3], 'deadLetterTopic', topic)
       if topic ~= '' then emit('dead', id, 'failedReason', op[5], 'attemptsMade', op[3], 'deadLetterTopic', topic) end
     end
