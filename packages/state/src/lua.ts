@@ -31,7 +31,7 @@ end
  * ARGV: 1 base, 2 events max length (0: no events), 3-4 completed retention (count, max age ms;
  * -1 no bound), 5-6 failed/dead retention, 7 log lines kept per job (-1 all), 8 stack traces kept
  * per job, 9 how long (ms) a job removed as it finishes stays readable, 10 now (ms), 11 the ops as
- * a JSON array of string arrays (see `encodeOps`), 12 '1' to return only how many jobs were created:
+ * a MessagePack array of string arrays (see `encodeOps`), 12 '1' to return only how many jobs were created:
  *   W  id ts name data opts key partition offset                    (enqueued)
  *   A  id attempt ts run who data                                   (try started)
  *   AC id attempt finishedAt run who data returnvalue               (started and completed;
@@ -66,7 +66,7 @@ local keepLogs = tonumber(ARGV[7])
 local stackLimit = tonumber(ARGV[8])
 local removedTtl = tonumber(ARGV[9])
 local now = tonumber(ARGV[10])
-local ops = cjson.decode(ARGV[11])
+local ops = cmsgpack.unpack(ARGV[11])
 local createdCountOnly = ARGV[12] == '1'
 local created = {}
 

@@ -1,5 +1,5 @@
 import { encodeKey, encodeValue } from './codec';
-import { JsonListWriter } from './json-list-writer';
+import { OpListWriter } from './op-list-writer';
 
 /**
  * A state change to write, as the recorder and the enqueuer hooks produce it. Writes are
@@ -132,7 +132,7 @@ const CODES = {
 } as const;
 
 /**
- * The apply script's op list for `ops` (all of one queue), as the bytes of JSON text: an array of
+ * The apply script's op list for `ops` (all of one queue), as MessagePack bytes: an array of
  * string arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op whose try
  * completed before it was sent (`completedAt`, see `TryJoiner`) is one `AC` op. With
  * `inlineData`, `active` ops carry the job's data (worth it when the jobs' enqueuers do not record
@@ -140,7 +140,7 @@ const CODES = {
  */
 export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): Buffer {
   const inlineData = options.inlineData ?? false;
-  const out = new JsonListWriter(Math.max(1024, ops.length * 200)).open();
+  const out = new OpListWriter(Math.max(1024, ops.length * 200)).open();
   for (const op of ops) {
     if (op.kind !== 'active') {
       writeOp(out, op);
@@ -158,7 +158,7 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
 }
 
 /** One op other than `active` as the apply script reads it (see `APPLY_SCRIPT` for the layouts). */
-function writeOp(out: JsonListWriter, op: Exclude<StateOp, ActiveOp>): void {
+function writeOp(out: OpListWriter, op: Exclude<StateOp, ActiveOp>): void {
   out.open();
   for (const field of encodeOp(op)) out.str(field);
   out.close();

@@ -11,7 +11,7 @@ import { parseJsonArray } from '@partita/job';
  * `who`: the try's worker id, the job's name and key, as a JSON array (strings: not packed with the
  * numbers, so that a long host name grows only this field past 64 bytes).
  *
- * `JsonListWriter.numberList` and `stringList` write them (see `encodeOps`). Only `active` and
+ * `OpListWriter.numberList` and `stringList` write them (see `encodeOps`). Only `active` and
  * `activeCompleted` writes set them. A field other writes set on its own wins
  * over the same one packed here (see {@link mergeRunField}), except the counters, which only grow.
  */

@@ -1,4 +1,5 @@
 import { encodeOps } from '../../src/ops';
+import { readOpList } from './msgpack-reader';
 import { TryJoiner } from '../../src/try-joiner';
 import type { StateOp } from '@partita/state';
 
@@ -18,38 +19,38 @@ const active = (id: string, attempt = 1): StateOp => ({
   enqueuedAt: 50,
 });
 const completed = (id: string, attempt = 1): StateOp => ({ kind: 'completed', queue: 'q', id, attempt, at: 200, returnvalue: 'ok', workerId: 'w' });
-/** The op list as text. */
-const text = (...args: Parameters<typeof encodeOps>) => encodeOps(...args).toString('utf8');
+/** The op list as the apply script reads it. */
+const list = (...args: Parameters<typeof encodeOps>) => readOpList(encodeOps(...args)) as string[][];
 /** The ops a store buffers when they are recorded in this order (completions joined to their starts). */
 const recorded = (ops: StateOp[]) => {
   const joiner = new TryJoiner();
   return ops.filter((op) => !joiner.offer(op));
 };
-const codes = (text: string) => (JSON.parse(text) as string[][]).map((op) => `${op[0]}:${op[1]}`);
+const codes = (ops: string[][]) => ops.map((op) => `${op[0]}:${op[1]}`);
 
 describe('encodeOps', () => {
   test('an active followed by its completed (other jobs between) becomes one AC op in the active one\'s place', () => {
-    const list = text(recorded([active('a'), active('b'), completed('a'), completed('b')]));
-    expect(codes(list)).toEqual(['AC:a', 'AC:b']);
-    const [ac] = JSON.parse(list) as string[][];
+    const written = list(recorded([active('a'), active('b'), completed('a'), completed('b')]));
+    expect(codes(written)).toEqual(['AC:a', 'AC:b']);
+    const [ac] = written;
     // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
     // who: worker id, name, key
     expect(ac).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']);
   });
 
   test('an active op without its completed packs the start only; a result of undefined is sent as an empty string', () => {
-    expect(JSON.parse(text([active('a')]).toString())).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', '']]);
+    expect(list([active('a')])).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', '']]);
     const undefinedResult: StateOp = { kind: 'completed', queue: 'q', id: 'a', attempt: 1, at: 200, returnvalue: undefined, workerId: 'w' };
-    const [ac] = JSON.parse(text(recorded([active('a'), undefinedResult]))) as string[][];
+    const [ac] = list(recorded([active('a'), undefinedResult]));
     expect(ac![7]).toBe('');
   });
 
   test('no merge across another op of the same job, across tries or queues, or once the start was sent', () => {
     const progress: StateOp = { kind: 'progress', queue: 'q', id: 'a', at: 150, progressText: '{"json":5}' };
-    expect(codes(text(recorded([active('a'), progress, completed('a')])))).toEqual(['A:a', 'P:a', 'C:a']);
-    expect(codes(text(recorded([active('a', 1), completed('a', 2)])))).toEqual(['A:a', 'C:a']);
-    expect(codes(text(recorded([completed('a')])))).toEqual(['C:a']);
-    expect(codes(text(recorded([active('a'), { ...completed('a'), queue: 'other' } as StateOp])))).toEqual(['A:a', 'C:a']);
+    expect(codes(list(recorded([active('a'), progress, completed('a')])))).toEqual(['A:a', 'P:a', 'C:a']);
+    expect(codes(list(recorded([active('a', 1), completed('a', 2)])))).toEqual(['A:a', 'C:a']);
+    expect(codes(list(recorded([completed('a')])))).toEqual(['C:a']);
+    expect(codes(list(recorded([active('a'), { ...completed('a'), queue: 'other' } as StateOp])))).toEqual(['A:a', 'C:a']);
     // sealed (encoded) before its completion: the completion is buffered on its own
     const joiner = new TryJoiner();
     const start = active('a');
@@ -61,17 +62,17 @@ describe('encodeOps', () => {
 
   test('who: names and keys that need escaping, and no key', () => {
     const odd = { ...active('a'), name: 'say "hi"\\', key: 'ключ 🔑', workerId: 'host\n1' } as StateOp;
-    const [a] = JSON.parse(text([odd])) as string[][];
+    const [a] = list([odd]);
     expect(JSON.parse(a![5]!)).toEqual(['host\n1', 'say "hi"\\', 'ключ 🔑']);
-    const [b] = JSON.parse(text([{ ...active('b'), key: null } as StateOp])) as string[][];
+    const [b] = list([{ ...active('b'), key: null } as StateOp]);
     expect(JSON.parse(b![5]!)).toEqual(['w', 'job', null]);
   });
 
   test('data travels with active ops only when asked (inlineData)', () => {
-    expect((JSON.parse(text([active('a')])) as string[][])[0]![6]).toBe('');
-    expect((JSON.parse(text([active('a')], { inlineData: true })) as string[][])[0]![6]).toBe('{"json":{"id":"a"}}');
+    expect((list([active('a')]))[0]![6]).toBe('');
+    expect((list([active('a')], { inlineData: true }))[0]![6]).toBe('{"json":{"id":"a"}}');
     const noData = { ...active('a'), withData: false } as StateOp;
-    expect((JSON.parse(text([noData], { inlineData: true })) as string[][])[0]![6]).toBe('');
+    expect((list([noData], { inlineData: true }))[0]![6]).toBe('');
   });
 
   test('every op kind has its layout; absent optional fields are empty strings', () => {
@@ -83,7 +84,7 @@ describe('encodeOps', () => {
       { kind: 'deadLettered', queue: 'q', id: 'w', attempt: 2, at: 12, failedReason: 'r', stack: 's', deadLetterTopic: null, name: 'n', key: null, partition: 0, offset: 3, enqueuedAt: 9 },
       { kind: 'data', queue: 'q', id: 'w', data: { x: 1 } },
     ];
-    expect(JSON.parse(text(ops))).toEqual([
+    expect(list(ops)).toEqual([
       ['W', 'w', '9', 'n', '{"json":1}', '', '', '', ''],
       ['L', 'w', 'hello'],
       ['R', 'w', '1', '10', 'r', 's', '500'],

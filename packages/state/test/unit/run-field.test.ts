@@ -1,13 +1,14 @@
-import { JsonListWriter } from '../../src/json-list-writer';
+import { OpListWriter } from '../../src/op-list-writer';
+import { readOpList } from './msgpack-reader';
 import { decodeRunField, mergeRunField } from '../../src/run-field';
 
 /** The run field's text as the op list carries it (see `encodeOps`). */
 function encodeRunField(...numbers: [number, number, number, number, number, number?]): string {
   const [at, attempt, partition, offset, enqueuedAt, finishedAt] = numbers;
-  const writer = new JsonListWriter(256).open();
+  const writer = new OpListWriter(256).open();
   if (finishedAt === undefined) writer.numberList(at, attempt, partition, offset, enqueuedAt);
   else writer.numberList(at, attempt, partition, offset, enqueuedAt, finishedAt, attempt);
-  return (JSON.parse(writer.close().bytes().toString()) as string[])[0]!;
+  return (readOpList(writer.close().bytes()) as string[])[0]!;
 }
 
 describe('the run field', () => {

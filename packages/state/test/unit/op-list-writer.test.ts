@@ -1,0 +1,69 @@
+import { OpListWriter } from '../../src/op-list-writer';
+import { readOpList } from './msgpack-reader';
+
+const write = (fill: (w: OpListWriter) => void, capacity?: number) => {
+  const w = new OpListWriter(capacity).open();
+  fill(w);
+  return readOpList(w.close().bytes());
+};
+
+describe('OpListWriter (MessagePack)', () => {
+  const tricky = ['', 'plain', 'quote " and backslash \\', 'tab\tnew\nline\u0000\u001f', 'ünïcödé', 'emoji 🎉 end', '\u007f del', 'x'.repeat(31), 'y'.repeat(32)];
+
+  test('strings come back as they were, whatever they hold', () => {
+    expect(write((w) => tricky.forEach((t) => w.open().str(t).close()))).toEqual(tricky.map((t) => [t]));
+  });
+
+  test('a lone surrogate comes back as U+FFFD, as Buffer writes it', () => {
+    expect(write((w) => w.str('lone \ud800 surrogate'))).toEqual(['lone \ufffd surrogate']);
+  });
+
+  test('string lengths on every header size: fixstr, str 8, str 16, str 32', () => {
+    const lengths = [0, 31, 32, 255, 256, 65_535, 65_536, 100_000];
+    const texts = lengths.map((n) => 'a'.repeat(n));
+    expect(write((w) => texts.forEach((t) => w.str(t)))).toEqual(texts);
+    const wide = lengths.map((n) => 'é'.repeat(Math.ceil(n / 2)));
+    expect(write((w) => wide.forEach((t) => w.str(t)))).toEqual(wide);
+  });
+
+  test('numbers as their decimal text; non-integers and negatives as String(n) writes them', () => {
+    const numbers = [0, 7, 10, 99, 100, 2 ** 30 - 1, 2 ** 30, 2 ** 31, Date.now(), Number.MAX_SAFE_INTEGER, -5, 1.5, NaN];
+    expect(write((w) => numbers.forEach((n) => w.num(n)))).toEqual(numbers.map(String));
+  });
+
+  test('numberList: the JSON text of an array of numbers', () => {
+    const [five, seven] = write((w) => w.numberList(1, 0, 12, 3_000_000_000, Date.UTC(2026, 0, 1)).numberList(1, 2, 3, 4, 5, 6, 7)) as string[];
+    expect(JSON.parse(five!)).toEqual([1, 0, 12, 3_000_000_000, Date.UTC(2026, 0, 1)]);
+    expect(JSON.parse(seven!)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const max = Number.MAX_SAFE_INTEGER;
+    const [big] = write((w) => w.numberList(max, max, max, max, max, max, max)) as string[];
+    expect(JSON.parse(big!)).toEqual(Array(7).fill(max));
+  });
+
+  test('stringList: the JSON text of an array of strings, plain or needing escapes', () => {
+    const lists: Array<[string, string, string | null]> = [
+      ['host:1', 'job', 'key-1'],
+      ['host:1', 'job', null],
+      ['a "quoted" name', 'back\\slash', 'ключ'],
+      ['w'.repeat(40), 'n'.repeat(200), 'k'.repeat(300)],
+    ];
+    const written = write((w) => lists.forEach(([a, b, c]) => w.stringList(a, b, c))) as string[];
+    expect(written.map((s) => JSON.parse(s) as unknown)).toEqual(lists);
+  });
+
+  test('arrays count their items, nested ones included', () => {
+    const ops = Array.from({ length: 70 }, (_, i) => Array.from({ length: i % 20 }, (__, j) => `${i}.${j}`));
+    expect(write((w) => ops.forEach((op) => (op.forEach((s) => w.open().str(s).close()), w.open(), op.forEach((s) => w.str(s)), w.close())))).toEqual(
+      ops.flatMap((op) => [...op.map((s) => [s]), op]),
+    );
+  });
+
+  test('grows past its first capacity without losing what it wrote', () => {
+    const long = 'x'.repeat(5000);
+    const parsed = write((w) => {
+      for (let i = 0; i < 50; i++) w.open().str(long).num(i).close();
+    }, 16) as string[][];
+    expect(parsed).toHaveLength(50);
+    expect(parsed[49]).toEqual([long, '49']);
+  });
+});
