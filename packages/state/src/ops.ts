@@ -52,6 +52,8 @@ export interface ActiveOp extends OpBase {
   completedAt?: number;
   /** With `completedAt`: what the try returned. */
   result?: unknown;
+  /** Set by the store when the op was kept back from one seal to wait for its completion. */
+  heldBack?: boolean;
 }
 
 export interface ProgressOp extends OpBase {

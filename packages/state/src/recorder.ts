@@ -97,6 +97,7 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
           enqueuedAt: job.enqueuedAt,
           completedAt: undefined, // set when the completion joins this op (one object shape)
           result: undefined,
+          heldBack: false,
         });
       } catch {
         /* see record() */

@@ -6,7 +6,7 @@ import { FinishWatcher, WaitOptions } from './finish-watcher';
 import { JobRecord, JobRecordSource } from './job-record';
 import { QueueKeys, validateJobId } from './keys';
 import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
-import { encodeOps, StateOp } from './ops';
+import { ActiveOp, encodeOps, StateOp } from './ops';
 import { TryJoiner } from './try-joiner';
 import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
 import { retentionArgs } from './retention';
@@ -470,8 +470,8 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   /** Buffers an op until the next seal (see {@link seal}). */
   private enqueue(op: StateOp): void {
     this.pending.push(op);
-    if (this.pending.length >= OPS_PER_CALL) this.seal();
-    else this.sealTimer ??= setTimeout(() => this.seal(), this.options.flushIntervalMs);
+    if (this.pending.length >= OPS_PER_CALL) this.seal(false);
+    else this.sealTimer ??= setTimeout(() => this.seal(false), this.options.flushIntervalMs);
   }
 
   /**
@@ -481,15 +481,36 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
    * the job data they point to) were copied and promoted by the garbage collector, which cost
    * about 10% of a worker's throughput. Bytes cost it nothing.
    */
-  private seal(): void {
+  private seal(everything = true): void {
     if (this.sealTimer) {
       clearTimeout(this.sealTimer);
       this.sealTimer = undefined;
     }
     if (this.pending.length === 0) return;
-    const ops = this.pending;
+    let ops = this.pending;
     this.pending = [];
-    this.joiner.sealed();
+    let keptBack: ActiveOp[] | undefined;
+    if (!everything) {
+      // A try that started since the last seal and is still running (nothing else of its job
+      // recorded since) waits for one more seal: most complete by then and are written as one
+      // change with their start. Else about one job in five was written twice (start, then
+      // completion), at twice the cost in Redis.
+      const sent: StateOp[] = [];
+      for (const op of ops) {
+        if (op.kind === 'active' && !op.heldBack && op.completedAt === undefined && this.joiner.joinable(op)) {
+          op.heldBack = true;
+          (keptBack ??= []).push(op);
+        } else {
+          sent.push(op);
+        }
+      }
+      ops = sent;
+    }
+    this.joiner.sealed(keptBack);
+    if (keptBack) {
+      this.pending = keptBack;
+      this.sealTimer = setTimeout(() => this.seal(false), this.options.flushIntervalMs);
+    }
     for (const [queue, group] of groupByQueue(ops)) {
       const inlineData = this.inlineData.has(queue);
       for (let i = 0; i < group.length; i += OPS_PER_CALL) {

@@ -43,8 +43,17 @@ export class TryJoiner {
     return true;
   }
 
-  /** Every waiting op was sealed (encoded): no completion joins them any more. */
-  sealed(): void {
+  /** Whether `op` is its job's latest op and may still be joined by its completion. */
+  joinable(op: ActiveOp): boolean {
+    return this.waiting.get(op.id) === op;
+  }
+
+  /**
+   * The waiting ops were sealed (encoded): no completion joins them any more, except the ones
+   * `keptBack` for the next seal.
+   */
+  sealed(keptBack?: readonly ActiveOp[]): void {
     if (this.waiting.size > 0) this.waiting.clear();
+    if (keptBack) for (const op of keptBack) this.waiting.set(op.id, op);
   }
 }

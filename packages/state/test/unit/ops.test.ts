@@ -60,6 +60,27 @@ describe('encodeOps', () => {
     expect('completedAt' in start && start.completedAt !== undefined).toBe(false);
   });
 
+  test('a start kept back from a seal can still be joined; the others of that seal cannot', () => {
+    const joiner = new TryJoiner();
+    const [kept, sent] = [active('a'), active('b')];
+    joiner.offer(kept);
+    joiner.offer(sent);
+    expect(joiner.joinable(kept as never)).toBe(true);
+    joiner.sealed([kept as never]);
+    expect(joiner.joinable(kept as never)).toBe(true);
+    expect(joiner.joinable(sent as never)).toBe(false);
+    expect(joiner.offer(completed('b'))).toBe(false);
+    expect(joiner.offer(completed('a'))).toBe(true);
+    expect(list([kept])).toEqual([['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']]);
+    // a later op of the job ends the wait: the start is written first, then that op
+    const progress: StateOp = { kind: 'progress', queue: 'q', id: 'c', at: 150, progressText: '{"json":5}' };
+    const c = active('c');
+    joiner.offer(c);
+    joiner.sealed([c as never]);
+    joiner.offer(progress);
+    expect(joiner.joinable(c as never)).toBe(false);
+  });
+
   test('who: names and keys that need escaping, and no key', () => {
     const odd = { ...active('a'), name: 'say "hi"\\', key: 'ключ 🔑', workerId: 'host\n1' } as StateOp;
     const [a] = list([odd]);
