@@ -46,14 +46,16 @@ export interface ActiveOp extends OpBase {
   offset: number;
   enqueuedAt: number;
   /**
-   * Set by the store when the try completed while this op still waited to be sent (see
-   * `TryJoiner`): the op is then written as the start and the completion in one change.
+   * Set when the try completed while this op still waited to be sent (see `try-join.ts`): the op
+   * is then written as the start and the completion in one change.
    */
   completedAt?: number;
   /** With `completedAt`: what the try returned. */
   result?: unknown;
   /** Set by the store when the op was kept back from one seal to wait for its completion. */
   heldBack?: boolean;
+  /** True while the try's completion may still join this op (see `try-join.ts`). */
+  joinable?: boolean;
 }
 
 export interface ProgressOp extends OpBase {
@@ -136,7 +138,7 @@ const CODES = {
 /**
  * The apply script's op list for `ops` (all of one queue), as MessagePack bytes: an array of
  * string arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op whose try
- * completed before it was sent (`completedAt`, see `TryJoiner`) is one `AC` op. With
+ * completed before it was sent (`completedAt`, see `try-join.ts`) is one `AC` op. With
  * `inlineData`, `active` ops carry the job's data (worth it when the jobs' enqueuers do not record
  * state); else it is left out (`''`).
  */

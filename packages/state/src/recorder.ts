@@ -1,7 +1,15 @@
 import type { JobInfo } from '@partita/job';
 import { encodeValue, reasonOf, stackOf } from './codec';
 import { defaultWorkerId } from './options';
-import { StateOp } from './ops';
+import { ActiveOp, StateOp } from './ops';
+import { endJoin, joinStart } from './try-join';
+
+/**
+ * Where the recorder keeps a try's start op: on the try's `JobInfo`, which the worker passes to
+ * every event of the try. A symbol: invisible to the job's code, its JSON and its keys.
+ */
+const START = Symbol('partita.state.start');
+type TryOf = RecordedJob & { [START]?: ActiveOp };
 
 /** What the recorder reads of a job in a worker event: the worker's `JobInfo`. */
 export type RecordedJob = JobInfo;
@@ -26,10 +34,10 @@ export interface WorkerEventSource {
 export interface StateSink {
   record(op: StateOp): void;
   /**
-   * Joins a completion to its try's start when that still waits to be written; true when it
-   * did (then no `completed` op is recorded). Optional: without it every completion is an op.
+   * Whether the sink lets a try's completion join its start while that still waits to be written
+   * (see `try-join.ts`). Without it every completion is an op of its own.
    */
-  joinCompletion?(queue: string, id: string, attempt: number, at: number, result: unknown): boolean;
+  readonly joinsTries?: boolean;
   flush(timeoutMs?: number): Promise<boolean>;
 }
 
@@ -69,8 +77,15 @@ export interface StateRecorder {
 export function attachStateRecorder(worker: WorkerEventSource, store: StateSink, options: StateRecorderOptions = {}): StateRecorder {
   const workerId = options.workerId ?? defaultWorkerId();
   const withData = options.recordData ?? true;
-  const record = (make: () => StateOp) => {
+  const joins = store.joinsTries === true;
+  // Any other op of a try keeps its start and its completion apart (their order must hold).
+  const record = (make: () => StateOp, job: RecordedJob) => {
     try {
+      const start = (job as TryOf)[START];
+      if (start !== undefined) {
+        (job as TryOf)[START] = undefined;
+        endJoin(start);
+      }
       store.record(make());
     } catch {
       /* a malformed event must not reach the worker; the store itself never throws */
@@ -81,7 +96,7 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
     // start creates no op at all.
     active: (job) => {
       try {
-        store.record({
+        const start: ActiveOp = {
           kind: 'active',
           queue: job.queue,
           id: job.id,
@@ -98,7 +113,16 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
           completedAt: undefined, // set when the completion joins this op (one object shape)
           result: undefined,
           heldBack: false,
-        });
+          joinable: joins,
+        };
+        store.record(start);
+        if (joins) {
+          try {
+            (job as TryOf)[START] = start;
+          } catch {
+            endJoin(start); // a frozen JobInfo: its completion is recorded on its own
+          }
+        }
       } catch {
         /* see record() */
       }
@@ -106,7 +130,11 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
     completed: (job, result) => {
       try {
         const at = Date.now();
-        if (store.joinCompletion?.(job.queue, job.id, job.attempt, at, result)) return;
+        const start = joins ? (job as TryOf)[START] : undefined;
+        if (start !== undefined) {
+          (job as TryOf)[START] = undefined;
+          if (joinStart(start, at, result)) return;
+        }
         store.record({ kind: 'completed', queue: job.queue, id: job.id, attempt: job.attempt, at, returnvalue: result, workerId });
       } catch {
         /* see record() */
@@ -126,6 +154,7 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
               delayMs: info.delayMs ?? 0,
             }
           : { kind: 'tryFailed', queue: job.queue, id: job.id, attempt: info.attempt, at: Date.now(), failedReason: reasonOf(error), stack: '' },
+        job,
       ),
     deadLettered: (job, info) =>
       record(() => ({
@@ -142,10 +171,10 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
         partition: job.partition,
         offset: job.offset,
         enqueuedAt: job.enqueuedAt,
-      })),
+      }), job),
     progress: (job, progress) =>
-      record(() => ({ kind: 'progress', queue: job.queue, id: job.id, at: Date.now(), progressText: encodeValue(progress) })),
-    log: (job, line) => record(() => ({ kind: 'log', queue: job.queue, id: job.id, line: String(line) })),
+      record(() => ({ kind: 'progress', queue: job.queue, id: job.id, at: Date.now(), progressText: encodeValue(progress) }), job),
+    log: (job, line) => record(() => ({ kind: 'log', queue: job.queue, id: job.id, line: String(line) }), job),
   };
   const events = Object.keys(listeners) as Array<keyof RecordedWorkerEvents>;
   // One event name and its listener, typed as a pair (a loop over a union would lose the pairing).

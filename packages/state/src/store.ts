@@ -7,7 +7,7 @@ import { JobRecord, JobRecordSource } from './job-record';
 import { QueueKeys, validateJobId } from './keys';
 import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
 import { ActiveOp, encodeOps, StateOp } from './ops';
-import { TryJoiner } from './try-joiner';
+import { endJoin } from './try-join';
 import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
 import { retentionArgs } from './retention';
 import { isJobState, JOB_STATES, JobState } from './states';
@@ -92,8 +92,6 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   private sealTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly watcher: FinishWatcher;
   private readonly queueKeys = new Map<string, QueueKeys>();
-  /** Joins completions to their waiting `active` ops (see `TryJoiner`). */
-  private readonly joiner = new TryJoiner();
   /** Queues whose recent jobs had no record when a worker took them: send the data with `active`. */
   private readonly inlineData = new Set<string>();
   private readonly createdAt = Date.now();
@@ -175,17 +173,11 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
    * with Redis away the write waits in a bounded buffer (then the oldest writes are dropped).
    */
   record(op: StateOp): void {
-    if (this.joiner.offer(op)) return;
     this.enqueue(op);
   }
 
-  /**
-   * Records a completion by joining it to its try's start, when that still waits to be written
-   * (one write for both; see `TryJoiner`). False when it could not: record a `completed` op then.
-   */
-  joinCompletion(queue: string, id: string, attempt: number, at: number, result: unknown): boolean {
-    return this.joiner.join(queue, id, attempt, at, result);
-  }
+  /** A try's completion may join its start while that waits here (see `try-join.ts`). */
+  readonly joinsTries = true;
 
   /**
    * Records enqueued jobs as `waiting` (call it after producing them). Buffered like `record`:
@@ -490,23 +482,23 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     let ops = this.pending;
     this.pending = [];
     let keptBack: ActiveOp[] | undefined;
-    if (!everything) {
-      // A try that started since the last seal and is still running (nothing else of its job
-      // recorded since) waits for one more seal: most complete by then and are written as one
-      // change with their start. Else about one job in five was written twice (start, then
-      // completion), at twice the cost in Redis.
-      const sent: StateOp[] = [];
-      for (const op of ops) {
-        if (op.kind === 'active' && !op.heldBack && op.completedAt === undefined && this.joiner.joinable(op)) {
-          op.heldBack = true;
-          (keptBack ??= []).push(op);
-        } else {
-          sent.push(op);
-        }
+    // A try that started since the last seal and is still running (nothing else of its job
+    // recorded since) waits for one more seal: most complete by then and are written as one
+    // change with their start. Else about one job in five was written twice (start, then
+    // completion), at twice the cost in Redis.
+    const sent: StateOp[] = [];
+    for (const op of ops) {
+      if (op.kind !== 'active') {
+        sent.push(op);
+      } else if (!everything && op.joinable === true && !op.heldBack) {
+        op.heldBack = true;
+        (keptBack ??= []).push(op);
+      } else {
+        endJoin(op);
+        sent.push(op);
       }
-      ops = sent;
     }
-    this.joiner.sealed(keptBack);
+    ops = sent;
     if (keptBack) {
       this.pending = keptBack;
       this.sealTimer = setTimeout(() => this.seal(false), this.options.flushIntervalMs);

@@ -1,9 +1,11 @@
-import { encodeOps } from '../../src/ops';
+import { EventEmitter } from 'node:events';
+import { ActiveOp, encodeOps } from '../../src/ops';
+import { attachStateRecorder, RecordedJob, StateSink } from '../../src/recorder';
+import { endJoin, joinStart } from '../../src/try-join';
 import { readOpList } from './msgpack-reader';
-import { TryJoiner } from '../../src/try-joiner';
 import type { StateOp } from '@partita/state';
 
-const active = (id: string, attempt = 1): StateOp => ({
+const active = (id: string, attempt = 1): ActiveOp => ({
   kind: 'active',
   queue: 'q',
   id,
@@ -17,68 +19,122 @@ const active = (id: string, attempt = 1): StateOp => ({
   partition: 1,
   offset: 7,
   enqueuedAt: 50,
+  joinable: true,
 });
-const completed = (id: string, attempt = 1): StateOp => ({ kind: 'completed', queue: 'q', id, attempt, at: 200, returnvalue: 'ok', workerId: 'w' });
 /** The op list as the apply script reads it. */
 const list = (...args: Parameters<typeof encodeOps>) => readOpList(encodeOps(...args)) as string[][];
-/** The ops a store buffers when they are recorded in this order (completions joined to their starts). */
-const recorded = (ops: StateOp[]) => {
-  const joiner = new TryJoiner();
-  return ops.filter((op) => !joiner.offer(op));
-};
 const codes = (ops: string[][]) => ops.map((op) => `${op[0]}:${op[1]}`);
 
+/** A try as the worker describes it: one object for all events of the try. */
+const tryOf = (id: string, attempt = 1): RecordedJob => ({ id, name: 'job', data: { id }, queue: 'q', partition: 1, offset: 7, key: 'k', attempt, enqueuedAt: 50 });
+
+/** The op codes a recorder writes for worker events; `sink` changes how the sink behaves. */
+function recorded(drive: (worker: EventEmitter) => void, sink: Partial<StateSink> & { sealAtOnce?: boolean } = {}): string[] {
+  const worker = new EventEmitter();
+  const ops: StateOp[] = [];
+  const record = (op: StateOp) => {
+    ops.push(op);
+    // a store that encodes every op as soon as it is recorded: nothing can join it afterwards
+    if (sink.sealAtOnce && op.kind === 'active') endJoin(op);
+  };
+  attachStateRecorder(worker as never, { joinsTries: true, flush: async () => true, ...sink, record }, { workerId: 'w' });
+  drive(worker);
+  return codes(list(ops));
+}
+
 describe('encodeOps', () => {
-  test('an active followed by its completed (other jobs between) becomes one AC op in the active one\'s place', () => {
-    const written = list(recorded([active('a'), active('b'), completed('a'), completed('b')]));
+  test("a start joined by its completion (other jobs between) is one AC op in the start's place", () => {
+    const [a, b] = [active('a'), active('b')];
+    expect(joinStart(a, 200, 'ok')).toBe(true);
+    expect(joinStart(b, 200, 'ok')).toBe(true);
+    const written = list([a, b]);
     expect(codes(written)).toEqual(['AC:a', 'AC:b']);
-    const [ac] = written;
     // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
     // who: worker id, name, key
-    expect(ac).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']);
+    expect(written[0]).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']);
   });
 
   test('an active op without its completed packs the start only; a result of undefined is sent as an empty string', () => {
     expect(list([active('a')])).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', '']]);
-    const undefinedResult: StateOp = { kind: 'completed', queue: 'q', id: 'a', attempt: 1, at: 200, returnvalue: undefined, workerId: 'w' };
-    const [ac] = list(recorded([active('a'), undefinedResult]));
-    expect(ac![7]).toBe('');
+    const a = active('a');
+    joinStart(a, 200, undefined);
+    expect(list([a])[0]![7]).toBe('');
   });
 
-  test('no merge across another op of the same job, across tries or queues, or once the start was sent', () => {
-    const progress: StateOp = { kind: 'progress', queue: 'q', id: 'a', at: 150, progressText: '{"json":5}' };
-    expect(codes(list(recorded([active('a'), progress, completed('a')])))).toEqual(['A:a', 'P:a', 'C:a']);
-    expect(codes(list(recorded([active('a', 1), completed('a', 2)])))).toEqual(['A:a', 'C:a']);
-    expect(codes(list(recorded([completed('a')])))).toEqual(['C:a']);
-    expect(codes(list(recorded([active('a'), { ...completed('a'), queue: 'other' } as StateOp])))).toEqual(['A:a', 'C:a']);
-    // sealed (encoded) before its completion: the completion is buffered on its own
-    const joiner = new TryJoiner();
-    const start = active('a');
-    expect(joiner.offer(start)).toBe(false);
-    joiner.sealed();
-    expect(joiner.offer(completed('a'))).toBe(false);
-    expect('completedAt' in start && start.completedAt !== undefined).toBe(false);
+  test('a start is joined once, and never after it was encoded', () => {
+    const a = active('a');
+    endJoin(a);
+    expect(joinStart(a, 200, 'ok')).toBe(false);
+    expect(a.completedAt).toBeUndefined();
+    const b = active('b');
+    expect(joinStart(b, 200, 'first')).toBe(true);
+    expect(joinStart(b, 300, 'second')).toBe(false);
+    expect(b).toMatchObject({ completedAt: 200, result: 'first' });
   });
 
-  test('a start kept back from a seal can still be joined; the others of that seal cannot', () => {
-    const joiner = new TryJoiner();
-    const [kept, sent] = [active('a'), active('b')];
-    joiner.offer(kept);
-    joiner.offer(sent);
-    expect(joiner.joinable(kept as never)).toBe(true);
-    joiner.sealed([kept as never]);
-    expect(joiner.joinable(kept as never)).toBe(true);
-    expect(joiner.joinable(sent as never)).toBe(false);
-    expect(joiner.offer(completed('b'))).toBe(false);
-    expect(joiner.offer(completed('a'))).toBe(true);
-    expect(list([kept])).toEqual([['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']]);
-    // a later op of the job ends the wait: the start is written first, then that op
-    const progress: StateOp = { kind: 'progress', queue: 'q', id: 'c', at: 150, progressText: '{"json":5}' };
-    const c = active('c');
-    joiner.offer(c);
-    joiner.sealed([c as never]);
-    joiner.offer(progress);
-    expect(joiner.joinable(c as never)).toBe(false);
+  test('the recorder joins a try\'s completion to its start, not across another op of the job, another try, or an encoded start', () => {
+    expect(
+      recorded((w) => {
+        const [a, b] = [tryOf('a'), tryOf('b')];
+        w.emit('active', a);
+        w.emit('active', b);
+        w.emit('completed', a, 1);
+        w.emit('completed', b, 2);
+      }),
+    ).toEqual(['AC:a', 'AC:b']);
+    expect(
+      recorded((w) => {
+        const a = tryOf('a');
+        w.emit('active', a);
+        w.emit('progress', a, 5);
+        w.emit('completed', a, 1);
+      }),
+    ).toEqual(['A:a', 'P:a', 'C:a']);
+    expect(
+      recorded((w) => {
+        w.emit('active', tryOf('a', 1));
+        w.emit('completed', tryOf('a', 2), 1);
+      }),
+    ).toEqual(['A:a', 'C:a']);
+    expect(recorded((w) => w.emit('completed', tryOf('a'), 1))).toEqual(['C:a']);
+    const startThenComplete = (w: EventEmitter) => {
+      const a = tryOf('a');
+      w.emit('active', a);
+      w.emit('completed', a, 1);
+    };
+    expect(recorded(startThenComplete, { sealAtOnce: true })).toEqual(['A:a', 'C:a']);
+    // a sink that does not join tries gets every op
+    expect(recorded(startThenComplete, { joinsTries: false })).toEqual(['A:a', 'C:a']);
+  });
+
+  test('a failed try keeps its start and its retry apart, and the next try joins its own start', () => {
+    expect(
+      recorded((w) => {
+        const first = tryOf('a', 1);
+        w.emit('active', first);
+        w.emit('failed', first, new Error('boom'), { attempt: 1, willRetry: true, delayMs: 10 });
+        const second = tryOf('a', 2);
+        w.emit('active', second);
+        w.emit('completed', second, 'ok');
+      }),
+    ).toEqual(['A:a', 'R:a', 'AC:a']);
+  });
+
+  test('a frozen JobInfo loses nothing: its start and completion are recorded apart', () => {
+    expect(
+      recorded((w) => {
+        const a = Object.freeze(tryOf('a'));
+        w.emit('active', a);
+        w.emit('completed', a, 1);
+      }),
+    ).toEqual(['A:a', 'C:a']);
+  });
+
+  test('the recorder keeps its note of the start out of sight of the job: no enumerable key, nothing in its JSON', () => {
+    const a = tryOf('a');
+    recorded((w) => w.emit('active', a));
+    expect(Object.keys(a)).toEqual(Object.keys(tryOf('a')));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(tryOf('a')));
   });
 
   test('who: names and keys that need escaping, and no key', () => {
