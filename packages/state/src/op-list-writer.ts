@@ -13,9 +13,6 @@ export class OpListWriter {
   /** Open arrays, innermost last: where each one's count goes, and its count so far. */
   private readonly openAt: number[] = [];
   private readonly counts: number[] = [];
-  /** The last large number written, and its digits. */
-  private lastBig = -1;
-  private lastBigText = '';
 
   constructor(capacity = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -46,21 +43,33 @@ export class OpListWriter {
   str(text: string): this {
     this.counted();
     const n = text.length;
-    // Plain ASCII (the common case) is as many bytes as characters: header, then a byte per char.
-    this.reserve(n + 5);
+    // A UTF-16 code unit is at most 3 bytes of UTF-8; the header at most 5.
+    this.reserve(n * 3 + 5);
     const start = this.at;
-    const buf = this.buf;
-    let at = this.header(n);
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) {
-        this.at = start;
-        this.utf8(text);
-        return this;
+    const headerSize = headerBytes(n);
+    if (n < 16) {
+      // Short strings: a byte per char in JS beats the native call (plain ASCII, the common case).
+      const buf = this.buf;
+      let at = start + headerSize;
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) return this.placed(start, headerSize, this.buf.write(text, start + headerSize, 'utf8'));
+        buf[at++] = c;
       }
-      buf[at++] = c;
+      return this.placed(start, headerSize, n);
     }
-    this.at = at;
+    return this.placed(start, headerSize, this.buf.write(text, start + headerSize, 'utf8'));
+  }
+
+  /**
+   * Completes a string whose `bytes` were written after room for a `headerSize`-byte header (the
+   * size for one byte per char): moves them when the real length needs another header size.
+   */
+  private placed(start: number, headerSize: number, bytes: number): this {
+    const needed = headerBytes(bytes);
+    if (needed !== headerSize) this.buf.copyWithin(start + needed, start + headerSize, start + headerSize + bytes);
+    this.at = start;
+    this.at = this.header(bytes) + bytes;
     return this;
   }
 
@@ -162,14 +171,6 @@ export class OpListWriter {
     return at;
   }
 
-  /** A string with characters beyond ASCII (already counted). */
-  private utf8(text: string): void {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    this.reserve(bytes + 5);
-    this.at = this.header(bytes);
-    this.at += this.buf.write(text, this.at, 'utf8');
-  }
-
   /** `"text"` for plain ASCII text (room reserved by the caller). */
   private quoted(text: string): void {
     const buf = this.buf;
@@ -185,23 +186,40 @@ export class OpListWriter {
 
   /** The digits of a non-negative safe integer (room reserved by the caller). */
   private digits(n: number): void {
-    const buf = this.buf;
-    if (n < 0x40000000) {
-      // small integers: integer arithmetic
-      let count = 1;
-      for (let m = n; m >= 10; m = (m / 10) | 0) count++;
-      let end = this.at + count;
-      for (let m = n, i = 0; i < count; i++, m = (m / 10) | 0) buf[--end] = 0x30 + (m % 10);
-      this.at += count;
+    if (n >= 1e8) {
+      // The high part, then the low eight digits zero-padded; String(n) allocated a string each.
+      const high = Math.floor(n / 1e8);
+      this.digits(high);
+      this.padded8(n - high * 1e8);
       return;
     }
-    // timestamps: consecutive ops mostly carry the same millisecond
-    if (n !== this.lastBig) {
-      this.lastBig = n;
-      this.lastBigText = String(n);
+    const buf = this.buf;
+    let count = 1;
+    for (let m = n; m >= 10; m = (m / 10) | 0) count++;
+    let end = this.at + count;
+    let m = n;
+    // two digits per step from a table
+    while (m >= 10) {
+      const pair = (m % 100) * 2;
+      m = (m / 100) | 0;
+      buf[--end] = DIGIT_PAIRS[pair + 1]!;
+      buf[--end] = DIGIT_PAIRS[pair]!;
     }
-    const text = this.lastBigText;
-    for (let i = 0; i < text.length; i++) buf[this.at++] = text.charCodeAt(i);
+    if (end > this.at) buf[--end] = 0x30 + m;
+    this.at += count;
+  }
+
+  /** Eight digits, zero-padded, of a number below 1e8 (room reserved by the caller). */
+  private padded8(n: number): void {
+    const buf = this.buf;
+    let end = this.at + 8;
+    for (let i = 0; i < 4; i++) {
+      const pair = (n % 100) * 2;
+      n = (n / 100) | 0;
+      buf[--end] = DIGIT_PAIRS[pair + 1]!;
+      buf[--end] = DIGIT_PAIRS[pair]!;
+    }
+    this.at += 8;
   }
 
   private reserve(bytes: number): void {
@@ -210,6 +228,14 @@ export class OpListWriter {
     this.buf.copy(grown, 0, 0, this.at);
     this.buf = grown;
   }
+}
+
+/** "00" to "99" as bytes. */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');
+
+/** Size of a MessagePack string header for `bytes` bytes. */
+function headerBytes(bytes: number): number {
+  return bytes < 32 ? 1 : bytes < 0x100 ? 2 : bytes < 0x10000 ? 3 : 5;
 }
 
 /** Text JSON writes as it is between quotes: printable ASCII without `"` and `\`. */

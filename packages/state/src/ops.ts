@@ -144,7 +144,7 @@ const CODES = {
  */
 export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): Buffer {
   const inlineData = options.inlineData ?? false;
-  const out = new OpListWriter(Math.max(1024, ops.length * 200)).open();
+  const out = new OpListWriter(Math.max(1024, ops.length * 320)).open();
   for (const op of ops) {
     if (op.kind !== 'active') {
       writeOp(out, op);

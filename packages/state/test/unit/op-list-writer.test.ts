@@ -27,7 +27,7 @@ describe('OpListWriter (MessagePack)', () => {
   });
 
   test('numbers as their decimal text; non-integers and negatives as String(n) writes them', () => {
-    const numbers = [0, 7, 10, 99, 100, 2 ** 30 - 1, 2 ** 30, 2 ** 31, Date.now(), Number.MAX_SAFE_INTEGER, -5, 1.5, NaN];
+    const numbers = [0, 7, 10, 99, 100, 101, 1000, 2 ** 30 - 1, 2 ** 30, 2 ** 31, 99_999_999, 1e8, 1e8 + 1, 123_456_789, 1e15, Date.now(), Number.MAX_SAFE_INTEGER, -5, 1.5, NaN];
     expect(write((w) => numbers.forEach((n) => w.num(n)))).toEqual(numbers.map(String));
   });
 
