@@ -71,6 +71,8 @@ export interface ProducerHandle {
   /**
    * Waits until every message of this handle is acknowledged or failed; rejects with
    * `EnqueueTimeoutError` after `timeoutMs`, or with `DeliveryError` when async messages failed.
+   * Async messages are waited for with everything the process produced async before the call
+   * (their lane reports failures only), while later messages wait in line for a few ms.
    */
   flush(timeoutMs?: number): Promise<void>;
   /** Flushes, then releases this reference. Idempotent. */
