@@ -33,7 +33,7 @@ export class Enqueuer implements JobDispatcher {
    * lookups of a topic share one request, so they resume in the order they were made).
    */
   private pendingLookups = 0;
-  /** Calls that wait for a partition count, settled once their jobs reached the producer. */
+  /** Calls that had to wait for a partition count, as promises that settle with the call (its jobs are in the producer by then). */
   private readonly waitingForCounts = new Set<Promise<void>>();
 
   constructor(options: EnqueuerOptions = {}) {

@@ -543,20 +543,8 @@ class Handle implements ProducerHandle {
   produce(message: OutgoingMessage, options: { awaitAck: true }): Promise<DeliveryResult>;
   produce(message: OutgoingMessage, options?: ProduceOptions): Promise<DeliveryResult | undefined>;
   async produce(message: OutgoingMessage, options: ProduceOptions = {}): Promise<DeliveryResult | undefined> {
-    this.assertOpen();
-    const wantsAck = options.awaitAck === true;
-    const ticket = this.shared.submit(message, this, wantsAck);
-    // Delivery reports arrive on a later turn of the event loop: attaching now cannot miss one.
-    const ack = wantsAck ? this.expectAck(ticket) : undefined;
-    if (ticket.taken) {
-      try {
-        await ticket.taken.promise;
-      } catch (error) {
-        ack?.catch(() => undefined);
-        throw error;
-      }
-    }
-    return ack;
+    const [result] = await this.produceAll([message], options.awaitAck === true);
+    return result;
   }
 
   async produceAll(messages: OutgoingMessage[], awaitAck: boolean[] | boolean): Promise<Array<DeliveryResult | undefined>> {

@@ -68,8 +68,7 @@ export class OpListWriter {
   private placed(start: number, headerSize: number, bytes: number): this {
     const needed = headerBytes(bytes);
     if (needed !== headerSize) this.buf.copyWithin(start + needed, start + headerSize, start + headerSize + bytes);
-    this.at = start;
-    this.at = this.header(bytes) + bytes;
+    this.at = this.header(start, bytes) + bytes;
     return this;
   }
 
@@ -83,7 +82,7 @@ export class OpListWriter {
     const length = a.length + b.length + (c === null ? 4 : c.length + 2) + 8;
     this.reserve(length + 5);
     const buf = this.buf;
-    this.at = this.header(length);
+    this.at = this.header(this.at, length);
     buf[this.at++] = 0x5b; // [
     this.quoted(a);
     buf[this.at++] = 0x2c;
@@ -150,10 +149,9 @@ export class OpListWriter {
     if (depth > 0) this.counts[depth - 1]! += 1;
   }
 
-  /** Writes a string header for `bytes` bytes at `this.at` (room reserved); returns where the bytes go. */
-  private header(bytes: number): number {
+  /** Writes a string header for `bytes` bytes at `at` (room reserved); returns where the bytes go. */
+  private header(at: number, bytes: number): number {
     const buf = this.buf;
-    let at = this.at;
     if (bytes < 32) {
       buf[at++] = 0xa0 | bytes;
     } else if (bytes < 0x100) {

@@ -78,14 +78,17 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
   const workerId = options.workerId ?? defaultWorkerId();
   const withData = options.recordData ?? true;
   const joins = store.joinsTries === true;
+  /** The try's start op the recorder noted on its `JobInfo`, taken off it. */
+  const takeStart = (job: RecordedJob): ActiveOp | undefined => {
+    const start = (job as TryOf)[START];
+    if (start !== undefined) (job as TryOf)[START] = undefined;
+    return start;
+  };
   // Any other op of a try keeps its start and its completion apart (their order must hold).
   const record = (make: () => StateOp, job: RecordedJob) => {
     try {
-      const start = (job as TryOf)[START];
-      if (start !== undefined) {
-        (job as TryOf)[START] = undefined;
-        endJoin(start);
-      }
+      const start = takeStart(job);
+      if (start !== undefined) endJoin(start);
       store.record(make());
     } catch {
       /* a malformed event must not reach the worker; the store itself never throws */
@@ -130,11 +133,8 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
     completed: (job, result) => {
       try {
         const at = Date.now();
-        const start = joins ? (job as TryOf)[START] : undefined;
-        if (start !== undefined) {
-          (job as TryOf)[START] = undefined;
-          if (joinStart(start, at, result)) return;
-        }
+        const start = joins ? takeStart(job) : undefined;
+        if (start !== undefined && joinStart(start, at, result)) return;
         store.record({ kind: 'completed', queue: job.queue, id: job.id, attempt: job.attempt, at, returnvalue: result, workerId });
       } catch {
         /* see record() */

@@ -6,7 +6,7 @@ import { FinishWatcher, WaitOptions } from './finish-watcher';
 import { JobRecord, JobRecordSource } from './job-record';
 import { QueueKeys, validateJobId } from './keys';
 import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
-import { ActiveOp, encodeOps, StateOp } from './ops';
+import { encodeOps, StateOp } from './ops';
 import { endJoin } from './try-join';
 import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
 import { retentionArgs } from './retention';
@@ -463,7 +463,11 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   private enqueue(op: StateOp): void {
     this.pending.push(op);
     if (this.pending.length >= OPS_PER_CALL) this.seal(false);
-    else this.sealTimer ??= setTimeout(() => this.seal(false), this.options.flushIntervalMs);
+    else this.scheduleSeal();
+  }
+
+  private scheduleSeal(): void {
+    this.sealTimer ??= setTimeout(() => this.seal(false), this.options.flushIntervalMs);
   }
 
   /**
@@ -471,7 +475,8 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
    * the write buffer. Done every `flushIntervalMs` (or every `OPS_PER_CALL` ops), whatever
    * Redis is doing: under load a send takes tens of ms, and ops kept that long as objects (with
    * the job data they point to) were copied and promoted by the garbage collector, which cost
-   * about 10% of a worker's throughput. Bytes cost it nothing.
+   * about 10% of a worker's throughput. Bytes cost it nothing. `everything` false lets running
+   * starts wait for one more seal (see {@link keepBackRunningStarts}).
    */
   private seal(everything = true): void {
     if (this.sealTimer) {
@@ -481,28 +486,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     if (this.pending.length === 0) return;
     let ops = this.pending;
     this.pending = [];
-    let keptBack: ActiveOp[] | undefined;
-    // A try that started since the last seal and is still running (nothing else of its job
-    // recorded since) waits for one more seal: most complete by then and are written as one
-    // change with their start. Else about one job in five was written twice (start, then
-    // completion), at twice the cost in Redis.
-    const sent: StateOp[] = [];
-    for (const op of ops) {
-      if (op.kind !== 'active') {
-        sent.push(op);
-      } else if (!everything && op.joinable === true && !op.heldBack) {
-        op.heldBack = true;
-        (keptBack ??= []).push(op);
-      } else {
-        endJoin(op);
-        sent.push(op);
-      }
-    }
-    ops = sent;
-    if (keptBack) {
-      this.pending = keptBack;
-      this.sealTimer = setTimeout(() => this.seal(false), this.options.flushIntervalMs);
-    }
+    if (!everything) ops = this.keepBackRunningStarts(ops);
     for (const [queue, group] of groupByQueue(ops)) {
       const inlineData = this.inlineData.has(queue);
       for (let i = 0; i < group.length; i += OPS_PER_CALL) {
@@ -510,13 +494,41 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
         let started = 0;
         let dataOf: Map<string, unknown> | undefined;
         for (const op of part) {
-          if (op.kind !== 'active' || !op.withData) continue;
+          if (op.kind !== 'active') continue;
+          // encoded: no completion joins it any more
+          endJoin(op);
+          if (!op.withData) continue;
           started++;
           if (!inlineData) (dataOf ??= new Map()).set(op.id, op.data);
         }
         this.buffer.push({ queue, bytes: encodeOps(part, { inlineData }), count: part.length, inlineData, started, dataOf });
       }
     }
+  }
+
+  /**
+   * Returns the ops to seal now, and puts back in `pending` (for the next seal, which it schedules)
+   * the starts of tries still running, recorded since the last seal with nothing else of their job
+   * after them: most complete by the next seal and are written as one change with their start.
+   * Else about one job in five was written twice (start, then completion), at twice the cost in
+   * Redis. A start is kept back once at most.
+   */
+  private keepBackRunningStarts(ops: StateOp[]): StateOp[] {
+    const now: StateOp[] = [];
+    const keptBack: StateOp[] = [];
+    for (const op of ops) {
+      if (op.kind === 'active' && op.joinable === true && !op.heldBack) {
+        op.heldBack = true;
+        keptBack.push(op);
+      } else {
+        now.push(op);
+      }
+    }
+    if (keptBack.length > 0) {
+      this.pending = keptBack;
+      this.scheduleSeal();
+    }
+    return now;
   }
 
   /**

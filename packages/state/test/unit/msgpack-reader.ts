@@ -10,27 +10,28 @@ export function readOpList(bytes: Buffer): unknown {
     if (b >= 0x90 && b <= 0x9f) return list(b & 0x0f);
     switch (b) {
       case 0xd9:
-        return text(bytes[at++]!);
+        return text(length(1));
       case 0xda:
-        at += 2;
-        return text(bytes.readUInt16BE(at - 2));
+        return text(length(2));
       case 0xdb:
-        at += 4;
-        return text(bytes.readUInt32BE(at - 4));
+        return text(length(4));
       case 0xdc:
-        at += 2;
-        return list(bytes.readUInt16BE(at - 2));
+        return list(length(2));
       case 0xdd:
-        at += 4;
-        return list(bytes.readUInt32BE(at - 4));
+        return list(length(4));
       default:
         throw new Error(`unexpected MessagePack type 0x${b.toString(16)} at byte ${at - 1}`);
     }
   };
-  const text = (length: number): string => {
-    if (at + length > bytes.length) throw new Error('string runs past the end');
-    at += length;
-    return bytes.toString('utf8', at - length, at);
+  /** A big-endian length of `width` bytes. */
+  const length = (width: number): number => {
+    at += width;
+    return bytes.readUIntBE(at - width, width);
+  };
+  const text = (size: number): string => {
+    if (at + size > bytes.length) throw new Error('string runs past the end');
+    at += size;
+    return bytes.toString('utf8', at - size, at);
   };
   const list = (count: number): unknown[] => Array.from({ length: count }, value);
   const result = value();
