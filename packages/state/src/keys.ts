@@ -10,6 +10,7 @@ export const DEFAULT_PREFIX = 'partita';
  *
  * - `<prefix>:{<queue>}:j:<id>`: the job's hash;
  * - `<prefix>:{<queue>}:l:<id>`: the job's log lines (a list);
+ * - `<prefix>:{<queue>}:logged`: the ids of the jobs that have log lines (a set);
  * - `<prefix>:{<queue>}:s:<state>`: a sorted set of job ids per state (score: the time the job
  *   entered the state, its finish time for finished states);
  * - `<prefix>:{<queue>}:events`: the queue's event stream.

@@ -10,18 +10,36 @@ local base = ARGV[1]
 local function jobKey(id) return base .. ':j:' .. id end
 local function logKey(id) return base .. ':l:' .. id end
 local function setKey(s) return base .. ':s:' .. s end
+-- the ids of the jobs that have a log list: most jobs log nothing, and a removal then need not
+-- look for (nor build the name of) a list per job
+local loggedKey = base .. ':logged'
 local function isFinished(s) return s == 'completed' or s == 'failed' or s == 'dead' end
-local function removeJobs(ids)
-  local keys = {}
-  for _, id in ipairs(ids) do
-    keys[#keys + 1] = jobKey(id)
-    keys[#keys + 1] = logKey(id)
-    if #keys >= 500 then
-      redis.call('DEL', unpack(keys))
-      keys = {}
+local function deleteKeys(keys)
+  for i = 1, #keys, 500 do redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys))) end
+end
+-- removes the log lists of those of the ids that have one
+local function removeLogs(ids)
+  if #ids == 0 or redis.call('SCARD', loggedKey) == 0 then return end
+  for i = 1, #ids, 500 do
+    local part = { unpack(ids, i, math.min(i + 499, #ids)) }
+    local found = redis.call('SMISMEMBER', loggedKey, unpack(part))
+    local logged = {}
+    for j, member in ipairs(found) do
+      if member == 1 then logged[#logged + 1] = part[j] end
+    end
+    if #logged > 0 then
+      redis.call('SREM', loggedKey, unpack(logged))
+      local keys = {}
+      for j, id in ipairs(logged) do keys[j] = logKey(id) end
+      deleteKeys(keys)
     end
   end
-  if #keys > 0 then redis.call('DEL', unpack(keys)) end
+end
+local function removeJobs(ids)
+  local keys = {}
+  for i, id in ipairs(ids) do keys[i] = jobKey(id) end
+  deleteKeys(keys)
+  removeLogs(ids)
 end
 `;
 
@@ -70,10 +88,39 @@ local ops = cmsgpack.unpack(ARGV[11])
 local createdCountOnly = ARGV[12] == '1'
 local created = {}
 
--- index moves, applied at the end: the set each job was in, the set (and score) it ends in
+-- index moves, applied at the end. zadd: per set, the score, id pairs to add.
+-- A job in no set before (no record) goes straight to the pairs of its set: most jobs of a
+-- batch, and it costs no more per job than one table entry (where its pair is).
+-- A job moved again in the batch (rare) is taken off those pairs and tracked like the others:
+-- the set it was in before the batch, the set (and score) it ends in.
+local zadd = {}
+local directAt = {}
+local cancelled = false
 local initial, final, finalScore, order = {}, {}, {}, {}
 local function move(id, old, new, score)
   if initial[id] == nil then
+    local at = directAt[id]
+    if at then
+      for _, list in pairs(zadd) do
+        if list[at + 1] == id then
+          list[at] = false
+          cancelled = true
+        end
+      end
+      directAt[id] = nil
+      old = nil
+    elseif old == nil and new then
+      local list = zadd[new]
+      if not list then
+        list = {}
+        zadd[new] = list
+      end
+      local n = #list
+      list[n + 1] = score
+      list[n + 2] = id
+      directAt[id] = n + 1
+      return
+    end
     initial[id] = old or ''
     order[#order + 1] = id
   end
@@ -86,6 +133,9 @@ local events = {}
 local function emit(name, id, ...)
   if evLen > 0 then events[#events + 1] = { name, id, ... } end
 end
+
+-- jobs removed as they finished (keep == 0): their logs go at the end, in one look-up
+local removedNow = {}
 
 local function pushStack(jk, stack)
   if stack == '' or stackLimit <= 0 then return end
@@ -104,7 +154,7 @@ end
 local function finish(id, jk, old, new, ts, keep)
   if keep == 0 then
     move(id, old, nil)
-    redis.call('DEL', logKey(id))
+    removedNow[#removedNow + 1] = id
     if removedTtl > 0 then
       redis.call('HSET', jk, 'removedAt', ts)
       redis.call('PEXPIRE', jk, removedTtl)
@@ -241,7 +291,7 @@ for opIndex, op in ipairs(ops) do
   elseif code == 'L' then
     if keepLogs ~= 0 and redis.call('EXISTS', jk) == 1 then
       local lk = logKey(id)
-      redis.call('RPUSH', lk, op[3])
+      if redis.call('RPUSH', lk, op[3]) == 1 then redis.call('SADD', loggedKey, id) end
       if keepLogs > 0 then redis.call('LTRIM', lk, -keepLogs, -1) end
     end
   elseif code == 'R' then
@@ -294,7 +344,19 @@ for opIndex, op in ipairs(ops) do
 end
 
 -- the index moves, grouped per set
-local zrem, zadd = {}, {}
+if cancelled then
+  for state, list in pairs(zadd) do
+    local kept = {}
+    for i = 1, #list, 2 do
+      if list[i] then
+        kept[#kept + 1] = list[i]
+        kept[#kept + 1] = list[i + 1]
+      end
+    end
+    zadd[state] = kept
+  end
+end
+local zrem = {}
 for _, id in ipairs(order) do
   local from, to = initial[id], final[id]
   local toState = ''
@@ -348,6 +410,7 @@ elseif #events > 1 then
   -- an exact cap in entries that keeps about evLen events: entries carry whole batches now
   redis.call('XADD', evKey, 'MAXLEN', math.max(1, math.floor(evLen / #events)), '*', 'event', 'batch', 'events', cjson.encode(events))
 end
+removeLogs(removedNow)
 if zadd['completed'] then trim('completed', keepC, ageC) end
 if zadd['failed'] then trim('failed', keepF, ageF) end
 if zadd['dead'] then trim('dead', keepF, ageF) end
@@ -372,7 +435,8 @@ for i = 4, #ARGV do
   else
     if st then
       redis.call('ZREM', setKey(st), id)
-      redis.call('DEL', jk, logKey(id))
+      redis.call('DEL', jk)
+      removeLogs({ id })
     end
     redis.call('HSET', jk, 'state', 'waiting', 'seq', '0', 'timestamp', now, 'reservedAt', now)
     redis.call('PEXPIRE', jk, ttl)

@@ -13,6 +13,13 @@ export class OpListWriter {
   /** Open arrays, innermost last: where each one's count goes, and its count so far. */
   private readonly openAt: number[] = [];
   private readonly counts: number[] = [];
+  /** The last `stringList` prefix: its two strings and its bytes `["a","b",`. */
+  private listA: string | undefined;
+  private listB: string | undefined;
+  private listPrefix = Buffer.alloc(0);
+  /** The last two epoch-ms seconds written by {@link digits}, the latest first, and their ten digits. */
+  private readonly seconds = [-1, -1];
+  private readonly secondDigits = [new Uint8Array(10), new Uint8Array(10)];
 
   constructor(capacity = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -47,8 +54,8 @@ export class OpListWriter {
     this.reserve(n * 3 + 5);
     const start = this.at;
     const headerSize = headerBytes(n);
-    if (n < 16) {
-      // Short strings: a byte per char in JS beats the native call (plain ASCII, the common case).
+    if (n < JS_WRITE_MAX) {
+      // Short strings: a byte per char in JS beats Buffer#write (plain ASCII, the common case).
       const buf = this.buf;
       let at = start + headerSize;
       for (let i = 0; i < n; i++) {
@@ -77,17 +84,29 @@ export class OpListWriter {
    * writes it), as a string.
    */
   stringList(a: string, b: string, c: string | null): this {
-    if (!isPlainAscii(a) || !isPlainAscii(b) || (c !== null && !isPlainAscii(c))) return this.str(JSON.stringify([a, b, c]));
+    // `a` and `b` (a worker id and a job name) repeat from op to op: their checked, quoted
+    // prefix `["a","b",` is kept and copied.
+    const repeated = a === this.listA && b === this.listB;
+    if ((!repeated && (!isPlainAscii(a) || !isPlainAscii(b))) || (c !== null && !isPlainAscii(c))) return this.str(JSON.stringify([a, b, c]));
     this.counted();
     const length = a.length + b.length + (c === null ? 4 : c.length + 2) + 8;
     this.reserve(length + 5);
     const buf = this.buf;
     this.at = this.header(this.at, length);
-    buf[this.at++] = 0x5b; // [
-    this.quoted(a);
-    buf[this.at++] = 0x2c;
-    this.quoted(b);
-    buf[this.at++] = 0x2c;
+    if (!repeated) {
+      const start = this.at;
+      buf[this.at++] = 0x5b; // [
+      this.quoted(a);
+      buf[this.at++] = 0x2c;
+      this.quoted(b);
+      buf[this.at++] = 0x2c;
+      this.listA = a;
+      this.listB = b;
+      this.listPrefix = Buffer.from(buf.subarray(start, this.at));
+    } else {
+      const prefix = this.listPrefix;
+      for (let i = 0; i < prefix.length; i++) buf[this.at++] = prefix[i]!;
+    }
     if (c === null) {
       buf[this.at++] = 0x6e; // null
       buf[this.at++] = 0x75;
@@ -184,6 +203,26 @@ export class OpListWriter {
 
   /** The digits of a non-negative safe integer (room reserved by the caller). */
   private digits(n: number): void {
+    if (n >= 1e12 && n < 1e13) {
+      // An epoch-ms timestamp (2001 to 2286): an op has several, mostly of one or two seconds
+      // (when it started and finished, when it was enqueued). The ten digits of the last two
+      // seconds written are kept and copied, then the three of the milliseconds.
+      const second = Math.floor(n / 1000);
+      let digits: Uint8Array;
+      if (second === this.seconds[0]) digits = this.secondDigits[0]!;
+      else if (second === this.seconds[1]) digits = this.secondDigits[1]!;
+      else digits = this.keepSecond(second);
+      const buf = this.buf;
+      let at = this.at;
+      for (let i = 0; i < 10; i++) buf[at++] = digits[i]!;
+      const ms = n - second * 1000;
+      const pair = (ms % 100) * 2;
+      buf[at++] = 0x30 + ((ms / 100) | 0);
+      buf[at++] = DIGIT_PAIRS[pair]!;
+      buf[at++] = DIGIT_PAIRS[pair + 1]!;
+      this.at = at;
+      return;
+    }
     if (n >= 1e8) {
       // The high part, then the low eight digits zero-padded; String(n) allocated a string each.
       const high = Math.floor(n / 1e8);
@@ -207,6 +246,23 @@ export class OpListWriter {
     this.at += count;
   }
 
+  /** Keeps the ten digits of a second (below 1e10) in place of the older of the two kept. */
+  private keepSecond(second: number): Uint8Array {
+    const digits = this.secondDigits[1]!;
+    this.secondDigits[1] = this.secondDigits[0]!;
+    this.secondDigits[0] = digits;
+    this.seconds[1] = this.seconds[0]!;
+    this.seconds[0] = second;
+    let m = second;
+    for (let i = 9; i > 0; i -= 2) {
+      const pair = (m % 100) * 2;
+      m = Math.floor(m / 100);
+      digits[i] = DIGIT_PAIRS[pair + 1]!;
+      digits[i - 1] = DIGIT_PAIRS[pair]!;
+    }
+    return digits;
+  }
+
   /** Eight digits, zero-padded, of a number below 1e8 (room reserved by the caller). */
   private padded8(n: number): void {
     const buf = this.buf;
@@ -227,6 +283,12 @@ export class OpListWriter {
     this.buf = grown;
   }
 }
+
+/**
+ * Strings shorter than this are written by a JS loop (when plain ASCII): Buffer#write costs more
+ * than the loop up to about this length (a job id, a short key, small data).
+ */
+const JS_WRITE_MAX = 64;
 
 /** "00" to "99" as bytes. */
 const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');

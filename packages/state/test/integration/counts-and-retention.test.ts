@@ -83,8 +83,9 @@ test('retention keeps the number of Redis keys bounded over 50,000 completed job
       maxKeys = Math.max(maxKeys, (await keysUnder(redis, prefix)).length);
     }
   }
-  // 500 job hashes + their 500 log lists + the completed set + the event stream.
-  expect(maxKeys).toBeLessThanOrEqual(1002);
+  // 500 job hashes + their 500 log lists + the set of logged ids + the completed set + the event stream.
+  expect(maxKeys).toBeLessThanOrEqual(1003);
+  expect(await redis.scard(`${store.keys(queue).base}:logged`)).toBe(500);
   expect(await store.getJobCounts(queue, 'completed')).toEqual({ completed: 500 });
   // eventsMaxLen 10,000: entries hold whole write batches, so count the events in them.
   const entries = await redis.xrange(store.keys(queue).events, '-', '+');
@@ -98,8 +99,12 @@ test('removeOnComplete: true and { age } remove jobs as they finish; removed job
   const immediate = storeFor('remove-now', { removeOnComplete: true, removedJobTtlMs: 200 });
   const worker = new FakeWorker();
   attachStateRecorder(worker, immediate);
-  worker.complete(worker.job('q', 'gone'), 'result');
+  const gone = worker.job('q', 'gone');
+  worker.emit('active', gone);
+  worker.emit('log', gone, 'a line');
+  worker.emit('completed', gone, 'result');
   await immediate.flush();
+  expect(await redis.exists(immediate.keys('q').logs('gone'))).toBe(0);
   expect(await immediate.getJobCounts('q', 'completed')).toEqual({ completed: 0 });
   expect(await immediate.getJob('q', 'gone')).toMatchObject({ state: 'completed', returnvalue: 'result' });
   await new Promise((resolve) => setTimeout(resolve, 300));

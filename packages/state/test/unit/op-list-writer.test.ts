@@ -8,7 +8,7 @@ const write = (fill: (w: OpListWriter) => void, capacity?: number) => {
 };
 
 describe('OpListWriter (MessagePack)', () => {
-  const tricky = ['', 'plain', 'quote " and backslash \\', 'tab\tnew\nline\u0000\u001f', 'ünïcödé', 'emoji 🎉 end', '\u007f del', 'x'.repeat(31), 'y'.repeat(32)];
+  const tricky = ['', 'plain', `${'a'.repeat(62)}é`, 'b'.repeat(63), 'c'.repeat(64), `${'d'.repeat(40)}\u0001`, 'quote " and backslash \\', 'tab\tnew\nline\u0000\u001f', 'ünïcödé', 'emoji 🎉 end', '\u007f del', 'x'.repeat(31), 'y'.repeat(32)];
 
   test('strings come back as they were, whatever they hold', () => {
     expect(write((w) => tricky.forEach((t) => w.open().str(t).close()))).toEqual(tricky.map((t) => [t]));
@@ -31,6 +31,14 @@ describe('OpListWriter (MessagePack)', () => {
     expect(write((w) => numbers.forEach((n) => w.num(n)))).toEqual(numbers.map(String));
   });
 
+  test('epoch-ms timestamps of many seconds, interleaved, as their decimal text (the writer keeps two seconds)', () => {
+    const base = Date.UTC(2026, 10, 24, 1, 2, 3);
+    const numbers = [base, base + 1, base - 1500, base + 999, base + 1000, base - 1500, base + 2000, base, 1e12, 1e13 - 1, 1e13, 999_999_999_999, base + 7];
+    expect(write((w) => numbers.forEach((n) => w.num(n)))).toEqual(numbers.map(String));
+    const [list] = write((w) => w.numberList(base, 1, 2, 3, base - 86_400_000, base + 5, 1)) as string[];
+    expect(JSON.parse(list!)).toEqual([base, 1, 2, 3, base - 86_400_000, base + 5, 1]);
+  });
+
   test('numberList: the JSON text of an array of numbers', () => {
     const [five, seven] = write((w) => w.numberList(1, 0, 12, 3_000_000_000, Date.UTC(2026, 0, 1)).numberList(1, 2, 3, 4, 5, 6, 7)) as string[];
     expect(JSON.parse(five!)).toEqual([1, 0, 12, 3_000_000_000, Date.UTC(2026, 0, 1)]);
@@ -46,6 +54,10 @@ describe('OpListWriter (MessagePack)', () => {
       ['host:1', 'job', null],
       ['a "quoted" name', 'back\\slash', 'ключ'],
       ['w'.repeat(40), 'n'.repeat(200), 'k'.repeat(300)],
+      ['host:1', 'job', 'key-2'], // the same first two again, after others
+      ['host:1', 'job', 'ключ'],
+      ['host:1', 'job2', null],
+      ['host:2', 'job2', 'k'],
     ];
     const written = write((w) => lists.forEach(([a, b, c]) => w.stringList(a, b, c))) as string[];
     expect(written.map((s) => JSON.parse(s) as unknown)).toEqual(lists);
