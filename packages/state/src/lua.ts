@@ -64,8 +64,8 @@ end
  *                                                                   (dead, or failed when no topic)
  * `run` packs a try's numbers, `who` its worker id, the job's name and key (see `run-field.ts`). A
  * job nobody recorded yet also gets its data when the op carries it (data '' when not).
- * Every state change carries an ordering stamp (seq, see `stateSeq`) and is skipped when the job
- * already holds a later one. The per-state sorted sets are updated once per batch: each job
+ * Every state change carries an ordering stamp (see `seqOf`: in the `seq` field, or for A and AC
+ * in their `run` field) and is skipped when the job already holds a later one. The per-state sorted sets are updated once per batch: each job
  * leaves the set it was in before the batch and joins the set of its last state.
  * The events of the applied ops go to the stream as one entry: a lone event as its fields
  * (`event`, `jobId`, ...), several as `event` = `batch` and `events` = a JSON array of
@@ -166,8 +166,9 @@ local function finish(id, jk, old, new, ts, keep)
   end
 end
 
--- a try's ordering stamp (see stateSeq) as a number and as text, by attempt (text) and step:
--- Lua's number-to-text conversion (printf) was a visible share of the script's time
+-- A state change's ordering stamp: attempt * 4 + step (1 started, 2 failed, 3 finished). A
+-- write older than the job's stamp is skipped, so a late or repeated write never moves a job back.
+-- By attempt (text) and step: converting text to numbers was a visible share of the script's time.
 local seqCache = {}
 local function seqOf(attempt, step)
   local byAttempt = seqCache[step]
@@ -177,18 +178,30 @@ local function seqOf(attempt, step)
   end
   local stamp = byAttempt[attempt]
   if not stamp then
-    local n = tonumber(attempt) * 4 + step
-    stamp = { n, tostring(n) }
+    stamp = tonumber(attempt) * 4 + step
     byAttempt[attempt] = stamp
   end
-  return stamp[1], stamp[2]
+  return stamp
 end
 
--- state, seq, and whether the hash carries a TTL (reserved, or removed as it finished)
+-- The stamp of the try a 'run' field packs (see run-field.ts): a started try's five numbers
+-- (attemptsStarted second), or seven once it finished (attemptsMade last). A and AC writes
+-- carry their stamp this way only: one field less to write per job.
+local function runSeq(run)
+  local made = string.match(run, '^%[[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,(%d+)%]$')
+  if made then return tonumber(made) * 4 + 3 end
+  local started = string.match(run, '^%[[^,]*,(%d+),')
+  if started then return tonumber(started) * 4 + 1 end
+  return -1
+end
+
+-- state, stamp (the later of the seq field and the run's), and whether the hash carries a TTL
+-- (reserved, or removed as it finished)
 local function current(jk)
-  local cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt')
+  local cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt', 'run')
   local seq = -1
   if cur[2] then seq = tonumber(cur[2]) end
+  if cur[5] then seq = math.max(seq, runSeq(cur[5])) end
   return cur[1], seq, (cur[3] or cur[4])
 end
 
@@ -228,8 +241,8 @@ for opIndex, op in ipairs(ops) do
     local attempt = op[3]
     local old, seq, marked = nil, -1, nil
     if not noneExisted or writtenBefore then old, seq, marked = current(jk) end
-    local s, sText
-    if code == 'AC' then s, sText = seqOf(attempt, 3) else s, sText = seqOf(attempt, 1) end
+    local s
+    if code == 'AC' then s = seqOf(attempt, 3) else s = seqOf(attempt, 1) end
     if s >= seq then
       local st, rv = 'active', op[8]
       if code == 'AC' then st = 'completed' end
@@ -242,14 +255,14 @@ for opIndex, op in ipairs(ops) do
       end
       if rv and rv ~= '' then
         if data ~= '' then
-          redis.call('HSET', jk, 'state', st, 'seq', sText, 'run', op[5], 'who', op[6], 'returnvalue', rv, 'data', data)
+          redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6], 'returnvalue', rv, 'data', data)
         else
-          redis.call('HSET', jk, 'state', st, 'seq', sText, 'run', op[5], 'who', op[6], 'returnvalue', rv)
+          redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6], 'returnvalue', rv)
         end
       elseif data ~= '' then
-        redis.call('HSET', jk, 'state', st, 'seq', sText, 'run', op[5], 'who', op[6], 'data', data)
+        redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6], 'data', data)
       else
-        redis.call('HSET', jk, 'state', st, 'seq', sText, 'run', op[5], 'who', op[6])
+        redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6])
       end
       if marked then unmark(jk) end
       if code == 'AC' then

@@ -159,6 +159,16 @@ test('late or repeated writes never move a job back: the enqueuer recording afte
   const job = await store.getJob(queue, 'job-4');
   expect(job).toMatchObject({ state: 'completed', returnvalue: 'ok', opts: { attempts: 1 } });
   expect(await store.getJobCounts(queue, 'waiting', 'active')).toEqual({ waiting: 0, active: 0 });
+
+  // a second try running: a late completion of the first one and a repeated start of it are skipped
+  const first = worker.job(queue, 'job-5');
+  const second = { ...first, attempt: 2 };
+  worker.emit('active', second);
+  expect(await store.flush()).toBe(true);
+  worker.emit('completed', first, 'stale');
+  worker.emit('active', first);
+  await store.flush();
+  expect(await store.getJob(queue, 'job-5')).toMatchObject({ state: 'active', attemptsStarted: 2, returnvalue: undefined });
 });
 
 test('jobs only a worker records (no enqueuer state) are created whole, in one write batch', async () => {
