@@ -21,8 +21,20 @@ export class OpListWriter {
   private readonly seconds = [-1, -1];
   private readonly secondDigits = [new Uint8Array(10), new Uint8Array(10)];
 
-  constructor(capacity = 64 * 1024) {
+  constructor(capacity = DEFAULT_CAPACITY) {
     this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /**
+   * Empties the writer for another list (also after a write that stopped half-way). Its buffer is
+   * kept, unless a large list grew it past {@link KEPT_CAPACITY}.
+   */
+  reset(): this {
+    this.at = 0;
+    this.openAt.length = 0;
+    this.counts.length = 0;
+    if (this.buf.length > KEPT_CAPACITY) this.buf = Buffer.allocUnsafe(DEFAULT_CAPACITY);
+    return this;
   }
 
   /** Starts the outer list, or an op within it. */
@@ -289,6 +301,10 @@ export class OpListWriter {
  * than the loop up to about this length (a job id, a short key, small data).
  */
 const JS_WRITE_MAX = 64;
+
+const DEFAULT_CAPACITY = 64 * 1024;
+/** A writer's buffer grown past this is let go by {@link OpListWriter.reset}. */
+const KEPT_CAPACITY = 1024 * 1024;
 
 /** "00" to "99" as bytes. */
 const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');

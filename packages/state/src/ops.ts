@@ -144,7 +144,7 @@ const CODES = {
  */
 export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): Buffer {
   const inlineData = options.inlineData ?? false;
-  const out = new OpListWriter(Math.max(1024, ops.length * 320)).open();
+  const out = scratch.reset().open();
   for (const op of ops) {
     if (op.kind !== 'active') {
       writeOp(out, op);
@@ -158,8 +158,12 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
     if (done !== undefined) out.str(op.result === undefined ? '' : encodeValue(op.result));
     out.close();
   }
-  return out.close().bytes();
+  // Copied out at its size: a fresh writer per call, sized for the worst case, cost page faults.
+  return Buffer.from(out.close().bytes());
 }
+
+/** The writer of every `encodeOps` call (calls do not nest); its buffer and its caches are kept. */
+const scratch = new OpListWriter();
 
 /** One op other than `active` as the apply script reads it (see `APPLY_SCRIPT` for the layouts). */
 function writeOp(out: OpListWriter, op: Exclude<StateOp, ActiveOp>): void {

@@ -70,6 +70,16 @@ describe('OpListWriter (MessagePack)', () => {
     );
   });
 
+  test('reset: another list from the start, after a finished or an abandoned one', () => {
+    const w = new OpListWriter(16);
+    w.open().open().str('half').num(1); // abandoned with two arrays open
+    expect(readOpList(w.reset().open().open().str('a').close().str('b').close().bytes())).toEqual([['a'], 'b']);
+    w.reset().open();
+    for (let i = 0; i < 300; i++) w.str('x'.repeat(5000)); // grows past what reset keeps
+    expect((readOpList(w.close().bytes()) as string[]).length).toBe(300);
+    expect(readOpList(w.reset().open().str('c').close().bytes())).toEqual(['c']);
+  });
+
   test('grows past its first capacity without losing what it wrote', () => {
     const long = 'x'.repeat(5000);
     const parsed = write((w) => {

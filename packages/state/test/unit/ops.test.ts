@@ -43,6 +43,15 @@ function recorded(drive: (worker: EventEmitter) => void, sink: Partial<StateSink
 }
 
 describe('encodeOps', () => {
+  test('each call returns bytes of its own: a later call does not change an earlier list', () => {
+    const first = encodeOps([active('a')], { inlineData: true });
+    const before = Buffer.from(first);
+    const second = encodeOps([active('b'), active('c')], { inlineData: true });
+    expect(first.equals(before)).toBe(true);
+    expect(codes(readOpList(first) as string[][])).toEqual(['A:a']);
+    expect(codes(readOpList(second) as string[][])).toEqual(['A:b', 'A:c']);
+  });
+
   test("a start joined by its completion (other jobs between) is one AC op in the start's place", () => {
     const [a, b] = [active('a'), active('b')];
     expect(joinStart(a, 200, 'ok')).toBe(true);
