@@ -20,9 +20,9 @@ function loadPartita() {
 }
 
 /**
- * The options every partita row of the worker benchmark runs with. The one place to change them:
- * a later "partita + state" row (the optional Redis job-state store, @partita/state) is meant to
- * add its options here when `withState` is true, see `--with-state` in worker.js.
+ * The options every partita row of the worker benchmark runs with. The one place to change them;
+ * with `withState` (the "partita + state" row, `--with-state` in worker.js) they add the job-state
+ * store (@partita/state) in the local Redis, under a prefix of the run's own.
  *
  * @param {object} p
  * @param {string} p.brokers
@@ -32,7 +32,7 @@ function loadPartita() {
  * @param {number} [p.maxPartitions]  virtual partitions (lanes) per Kafka partition; default: concurrency
  * @param {number} [p.highWatermark]  back-pressure marks; default: the worker's (1000 / highWatermark / 2)
  * @param {number} [p.lowWatermark]
- * @param {boolean} [p.withState]     the "with state" row (not implemented yet)
+ * @param {boolean} [p.withState]     the "with state" row: the store with its default options
  */
 function partitaWorkerOptions({ brokers, groupId, concurrency, batchSize, maxPartitions, highWatermark, lowWatermark, withState = false }) {
   const options = {
