@@ -169,6 +169,10 @@ describe('encodeOps', () => {
       { kind: 'tryFailed', queue: 'q', id: 'w', attempt: 2, at: 11, failedReason: 'r', stack: '' },
       { kind: 'deadLettered', queue: 'q', id: 'w', attempt: 2, at: 12, failedReason: 'r', stack: 's', deadLetterTopic: null, name: 'n', key: null, partition: 0, offset: 3, enqueuedAt: 9 },
       { kind: 'data', queue: 'q', id: 'w', data: { x: 1 } },
+      { kind: 'progress', queue: 'q', id: 'w', at: 13, progressText: '{"json":50}' },
+      { kind: 'completed', queue: 'q', id: 'w', attempt: 3, at: 14, returnvalue: undefined, workerId: 'h:1' },
+      active('a'),
+      { ...active('b'), completedAt: 120, result: 'ok' },
     ];
     expect(list(ops)).toEqual([
       ['W', 'w', '9', 'n', '{"json":1}', '', '', '', ''],
@@ -177,6 +181,10 @@ describe('encodeOps', () => {
       ['T', 'w', '2', '11', 'r', ''],
       ['D', 'w', '2', '12', 'r', 's', '', 'n', 'null', '0', '3', '9'],
       ['X', 'w', '{"json":{"x":1}}'],
+      ['P', 'w', '13', '{"json":50}'],
+      ['C', 'w', '3', '14', '{"json":null,"meta":{"values":["undefined"]}}', 'h:1'],
+      ['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', ''],
+      ['AC', 'b', '1', '120', '[100,1,1,7,50,120,1]', '["w","job","k"]', '', '{"json":"ok"}'],
     ]);
   });
 });
