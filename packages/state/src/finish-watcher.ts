@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { decodeValue } from './codec';
+import { expandCompactRecord } from './compact-record';
 import { JobFailedError, StateStoreClosedError, WaitAbortedError, WaitTimeoutError } from './errors';
 import { parseStreamEntry, QueueEvent } from './events-stream';
 import { QueueKeys } from './keys';
@@ -172,17 +173,23 @@ export class FinishWatcher {
     const keys = this.deps.keys(queue);
     try {
       const pipeline = this.deps.client.pipeline();
-      for (const id of ids) pipeline.hmget(keys.job(id), 'state', 'returnvalue', 'failedReason', 'attemptsMade');
+      // the compact record first (see `StateStore.readJobs`)
+      for (const id of ids) pipeline.hget(keys.compact, id).hmget(keys.job(id), 'state', 'returnvalue', 'failedReason', 'attemptsMade');
       const results = (await pipeline.exec()) ?? [];
-      results.forEach(([error, value], i) => {
-        if (error || !Array.isArray(value)) return;
-        const [state, returnvalue, failedReason, attemptsMade] = value as Array<string | null>;
-        const set = watch.waiters.get(ids[i]!);
+      ids.forEach((id, i) => {
+        const [compactError, compactValue] = results[2 * i] ?? [];
+        const [error, value] = results[2 * i + 1] ?? [];
+        if (error || compactError || !Array.isArray(value)) return;
+        const [ownState, ownReturnvalue, failedReason, attemptsMade] = value as Array<string | null>;
+        const compact = ownState === null ? expandCompactRecord(compactValue as string | null) : undefined;
+        const state = compact ? compact.state : ownState;
+        const returnvalue = compact ? compact.returnvalue : ownReturnvalue;
+        const set = watch.waiters.get(id);
         if (!set) return;
         let outcome: Outcome | undefined;
         if (state === 'completed') outcome = { ok: true, value: decodeValue(returnvalue) };
         else if (state === 'failed' || state === 'dead') {
-          outcome = { ok: false, error: new JobFailedError(queue, ids[i]!, state, failedReason ?? '', Number(attemptsMade ?? 0)) };
+          outcome = { ok: false, error: new JobFailedError(queue, id, state, failedReason ?? '', Number(attemptsMade ?? 0)) };
         }
         if (outcome) for (const waiter of [...set]) waiter.settle(outcome);
       });

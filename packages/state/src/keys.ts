@@ -9,6 +9,8 @@ export const DEFAULT_PREFIX = 'partita';
  * of a queue's keys live in one Redis Cluster slot and one Lua script may touch them together.
  *
  * - `<prefix>:{<queue>}:j:<id>`: the job's hash;
+ * - `<prefix>:{<queue>}:c`: the compact records, by job id, of jobs that started and completed in
+ *   one write batch with no earlier record (see `compact-record.ts`): one hash for all of them;
  * - `<prefix>:{<queue>}:l:<id>`: the job's log lines (a list);
  * - `<prefix>:{<queue>}:logged`: the ids of the jobs that have log lines (a set);
  * - `<prefix>:{<queue>}:s:<state>`: a sorted set of job ids per state (score: the time the job
@@ -19,6 +21,8 @@ export class QueueKeys {
   /** `<prefix>:{<queue>}`: what every key of the queue starts with (passed to the Lua scripts). */
   readonly base: string;
   readonly events: string;
+  /** The hash of compact job records (see `compact-record.ts`). */
+  readonly compact: string;
 
   constructor(
     readonly prefix: string,
@@ -28,6 +32,7 @@ export class QueueKeys {
     validateQueueName(queue);
     this.base = `${prefix}:{${queue}}`;
     this.events = `${this.base}:events`;
+    this.compact = `${this.base}:c`;
   }
 
   job(id: string): string {

@@ -35,10 +35,14 @@ local function removeLogs(ids)
     end
   end
 end
+-- compact records (see compact-record.ts): one hash for the jobs that started and completed in
+-- one batch with no earlier record
+local compactKey = base .. ':c'
 local function removeJobs(ids)
   local keys = {}
   for i, id in ipairs(ids) do keys[i] = jobKey(id) end
   deleteKeys(keys)
+  for i = 1, #ids, 500 do redis.call('HDEL', compactKey, unpack(ids, i, math.min(i + 499, #ids))) end
   removeLogs(ids)
 end
 `;
@@ -64,6 +68,9 @@ end
  *                                                                   (dead, or failed when no topic)
  * `run` packs a try's numbers, `who` its worker id, the job's name and key (see `run-field.ts`). A
  * job nobody recorded yet also gets its data when the op carries it (data '' when not).
+ * An AC op of a job nobody recorded yet, with the data inline (ARGV 12) and completed jobs kept,
+ * becomes a compact record (see `compact-record.ts`): the batch's compact records are written by
+ * one HSET at the end. Any later write to such a job first turns its record into a job hash.
  * Every state change carries an ordering stamp (see `seqOf`: in the `seq` field, or for A and AC
  * in their `run` field) and is skipped when the job already holds a later one. The per-state sorted sets are updated once per batch: each job
  * leaves the set it was in before the batch and joins the set of its last state.
@@ -195,10 +202,37 @@ local function runSeq(run)
   return -1
 end
 
+-- compact records written by this batch (at its end): id -> where its value is in the list
+local compact, compactAt, compactCancelled = {}, {}, false
+
+-- Writes the job hash a compact record stands for: before any later write to the job.
+local function expandCompact(jk, packed)
+  local run, who, data, rv = string.match(packed, '^([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')
+  if not run then return end
+  redis.call('HSET', jk, 'state', 'completed', 'run', run, 'who', who)
+  if data ~= '' then redis.call('HSET', jk, 'data', data) end
+  if rv ~= '' then redis.call('HSET', jk, 'returnvalue', rv) end
+end
+
 -- state, stamp (the later of the seq field and the run's), and whether the hash carries a TTL
--- (reserved, or removed as it finished)
-local function current(jk)
+-- (reserved, or removed as it finished). A job held as a compact record gets its hash first.
+local function current(jk, id)
+  local at = compactAt[id]
+  if at then
+    compactAt[id] = nil
+    expandCompact(jk, compact[at])
+    compact[at - 1] = false
+    compactCancelled = true
+  end
   local cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt', 'run')
+  if not cur[1] then
+    local packed = redis.call('HGET', compactKey, id)
+    if packed then
+      expandCompact(jk, packed)
+      redis.call('HDEL', compactKey, id)
+      cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt', 'run')
+    end
+  end
   local seq = -1
   if cur[2] then seq = tonumber(cur[2]) end
   if cur[5] then seq = math.max(seq, runSeq(cur[5])) end
@@ -217,16 +251,27 @@ end
 local jobKeys = {}
 local noneExisted = true
 do
-  local keys = {}
+  local keys, ids = {}, {}
   for i, op in ipairs(ops) do
     local jk = jobKey(op[2])
     jobKeys[i] = jk
-    if op[1] == 'AC' or op[1] == 'A' then keys[#keys + 1] = jk end
+    if op[1] == 'AC' or op[1] == 'A' then
+      keys[#keys + 1] = jk
+      ids[#ids + 1] = op[2]
+    end
   end
   for i = 1, #keys, 500 do
     if redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys))) > 0 then
       noneExisted = false
       break
+    end
+  end
+  if noneExisted and #ids > 0 and redis.call('EXISTS', compactKey) == 1 then
+    for i = 1, #ids, 500 do
+      for _, packed in ipairs(redis.call('HMGET', compactKey, unpack(ids, i, math.min(i + 499, #ids)))) do
+        if packed then noneExisted = false end
+      end
+      if not noneExisted then break end
     end
   end
 end
@@ -240,7 +285,7 @@ for opIndex, op in ipairs(ops) do
   if code == 'AC' or code == 'A' then
     local attempt = op[3]
     local old, seq, marked = nil, -1, nil
-    if not noneExisted or writtenBefore then old, seq, marked = current(jk) end
+    if not noneExisted or writtenBefore then old, seq, marked = current(jk, id) end
     local s
     if code == 'AC' then s = seqOf(attempt, 3) else s = seqOf(attempt, 1) end
     if s >= seq then
@@ -253,7 +298,13 @@ for opIndex, op in ipairs(ops) do
         data = op[7]
         created[#created + 1] = id
       end
-      if rv and rv ~= '' then
+      if code == 'AC' and not old and createdCountOnly and keepC ~= 0 then
+        -- a compact record, written with the batch's others at the end
+        local n = #compact
+        compact[n + 1] = id
+        compact[n + 2] = op[5] .. '\\n' .. op[6] .. '\\n' .. data .. '\\n' .. (rv or '')
+        compactAt[id] = n + 2
+      elseif rv and rv ~= '' then
         if data ~= '' then
           redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6], 'returnvalue', rv, 'data', data)
         else
@@ -279,7 +330,7 @@ for opIndex, op in ipairs(ops) do
       end
     end
   elseif code == 'W' then
-    local old, seq, marked = current(jk)
+    local old, seq, marked = current(jk, id)
     local f = { 'name', op[4], 'data', op[5], 'timestamp', op[3] }
     if op[6] ~= '' then f[#f + 1] = 'opts'; f[#f + 1] = op[6] end
     if op[7] ~= '' then f[#f + 1] = 'key'; f[#f + 1] = op[7] end
@@ -309,7 +360,7 @@ for opIndex, op in ipairs(ops) do
     end
   elseif code == 'R' then
     local attempt = tonumber(op[3])
-    local old, seq = current(jk)
+    local old, seq = current(jk, id)
     local s = attempt * 4 + 2
     if old and s >= seq then
       redis.call('HSET', jk, 'state', 'retrying', 'seq', s, 'attemptsMade', op[3], 'failedReason', op[5])
@@ -319,13 +370,13 @@ for opIndex, op in ipairs(ops) do
     end
   elseif code == 'T' then
     local attempt = tonumber(op[3])
-    local old, seq = current(jk)
+    local old, seq = current(jk, id)
     if old and attempt * 4 + 2 >= seq then
       redis.call('HSET', jk, 'attemptsMade', op[3], 'failedReason', op[5])
     end
   elseif code == 'C' then
     local attempt = tonumber(op[3])
-    local old, seq, marked = current(jk)
+    local old, seq, marked = current(jk, id)
     local s = attempt * 4 + 3
     if s >= seq then
       redis.call('HSET', jk, 'state', 'completed', 'seq', s, 'returnvalue', op[5], 'finishedOn', op[4], 'attemptsMade', op[3], 'workerId', op[6])
@@ -335,7 +386,7 @@ for opIndex, op in ipairs(ops) do
     end
   elseif code == 'D' then
     local attempt = tonumber(op[3])
-    local old, seq, marked = current(jk)
+    local old, seq, marked = current(jk, id)
     local s = attempt * 4 + 3
     if s >= seq then
       local topic = op[7]
@@ -354,6 +405,21 @@ for opIndex, op in ipairs(ops) do
   else
     return redis.error_reply('partita: unknown state op ' .. tostring(code))
   end
+end
+
+-- the batch's compact records (those a later op of the batch turned into hashes left out)
+if compactCancelled then
+  local kept = {}
+  for i = 1, #compact, 2 do
+    if compact[i] then
+      kept[#kept + 1] = compact[i]
+      kept[#kept + 1] = compact[i + 1]
+    end
+  end
+  compact = kept
+end
+for i = 1, #compact, 1000 do
+  redis.call('HSET', compactKey, unpack(compact, i, math.min(i + 999, #compact)))
 end
 
 -- the index moves, grouped per set
@@ -443,6 +509,7 @@ for i = 4, #ARGV do
   local id = ARGV[i]
   local jk = jobKey(id)
   local st = redis.call('HGET', jk, 'state')
+  if not st and redis.call('HDEL', compactKey, id) == 1 then st = 'completed' end
   if st and not isFinished(st) then
     result[#result + 1] = 0
   else

@@ -1,5 +1,6 @@
 import { ChainableCommander, Redis } from 'ioredis';
 import { decodeJobHash } from './codec';
+import { expandCompactRecord } from './compact-record';
 import { closeConnection, openConnection, RedisTarget, resolveRedisTarget, whenReady } from './connection';
 import { StateConfigError, StateStoreClosedError, StateUnavailableError } from './errors';
 import { FinishWatcher, WaitOptions } from './finish-watcher';
@@ -243,21 +244,21 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
 
   /** The job with this id, or undefined when the store does not know it (never recorded, or removed). */
   async getJob<TData = unknown, TResult = unknown>(queue: string, id: string): Promise<JobRecord<TData, TResult> | undefined> {
-    const keys = this.keys(queue);
-    const [hash, logs] = await this.read(async () => {
-      const results = (await this.client.pipeline().hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1).exec()) ?? [];
-      for (const [error] of results) if (error) throw error;
-      return [results[0]?.[1] as Record<string, string>, results[1]?.[1] as string[]] as const;
-    });
-    const record = decodeJobHash<TData, TResult>(queue, id, hash ?? {}, logs ?? []);
-    return record && new JobRecord(record, this);
+    const [job] = await this.readJobs<TData, TResult>(queue, [id]);
+    return job;
   }
 
   /** The job's state now, `unknown` when the store does not know it. */
   async getState(queue: string, id: string): Promise<JobState | 'unknown'> {
     const keys = this.keys(queue);
-    const state = await this.read(() => this.client.hget(keys.job(id), 'state'));
-    return isJobState(state) ? state : 'unknown';
+    // The compact record first: a job leaves the compact hash only for a hash of its own.
+    const [compact, state] = await this.read(async () => {
+      const results = (await this.client.pipeline().hexists(keys.compact, id).hget(keys.job(id), 'state').exec()) ?? [];
+      for (const [error] of results) if (error) throw error;
+      return [results[0]?.[1] as number, results[1]?.[1] as string | null] as const;
+    });
+    if (isJobState(state)) return state;
+    return compact === 1 ? 'completed' : 'unknown';
   }
 
   /**
@@ -288,17 +289,27 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
       }
       return [...new Set(all)];
     });
+    return this.readJobs<TData, TResult>(queue, ids);
+  }
+
+  /** The records of the jobs the store knows of `ids`, in order (unknown ones left out). */
+  private async readJobs<TData, TResult>(queue: string, ids: string[]): Promise<Array<JobRecord<TData, TResult>>> {
     if (ids.length === 0) return [];
+    const keys = this.keys(queue);
     const rows = await this.read(async () => {
       const pipeline = this.client.pipeline();
-      for (const id of ids) pipeline.hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1);
+      // The compact record first: a job leaves the compact hash only for a hash of its own, so
+      // one of the two reads finds it.
+      for (const id of ids) pipeline.hget(keys.compact, id).hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1);
       const results = (await pipeline.exec()) ?? [];
       for (const [error] of results) if (error) throw error;
       return results.map(([, value]) => value);
     });
     const jobs: Array<JobRecord<TData, TResult>> = [];
     ids.forEach((id, i) => {
-      const record = decodeJobHash<TData, TResult>(queue, id, rows[2 * i] as Record<string, string>, rows[2 * i + 1] as string[]);
+      const own = rows[3 * i + 1] as Record<string, string>;
+      const hash = Object.keys(own).length > 0 ? own : (expandCompactRecord(rows[3 * i] as string | null) ?? {});
+      const record = decodeJobHash<TData, TResult>(queue, id, hash, rows[3 * i + 2] as string[]);
       if (record) jobs.push(new JobRecord(record, this));
     });
     return jobs;

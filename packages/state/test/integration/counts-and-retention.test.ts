@@ -64,6 +64,10 @@ test('with the default retention the counts are bounded: the last 1,000 complete
   // The newest completed jobs are the ones kept.
   expect(await store.getJob('billing', 'job-9999')).toMatchObject({ state: 'completed', returnvalue: { i: 9999 } });
   expect(await store.getJob('billing', 'job-0')).toBeUndefined();
+  // Most completed jobs are compact records (see compact-record.ts); retention removes those too.
+  const records = await redis.hlen(store.keys('billing').compact);
+  expect(records).toBeGreaterThan(900);
+  expect(records).toBeLessThanOrEqual(1000);
 });
 
 test('retention keeps the number of Redis keys bounded over 50,000 completed jobs', async () => {

@@ -260,3 +260,66 @@ test('reserveJobIds: a known unfinished id is a duplicate, a finished one may ru
   expect(await store.reserveJobIds(q, ['a'])).toEqual([true]);
   expect(await store.getState(q, 'a')).toBe('waiting');
 });
+
+test('compact records: jobs only a worker records, once their data goes inline, are one field each of a queue hash, read like any job', async () => {
+  const q = 'compact';
+  const keys = store.keys(q);
+  // The first batch's jobs had no record: the store learns to send the data inline from then on.
+  worker.complete(worker.job(q, 'first'), 1);
+  expect(await store.flush()).toBe(true);
+  expect(await redis.exists(keys.job('first'))).toBe(1);
+
+  const started = Date.now();
+  const info = worker.job(q, 'k1', { name: 'resize', key: 'img-7', partition: 2, offset: 40, data: { size: 3 } });
+  worker.complete(info, { ok: true, at: new Date(9) });
+  worker.complete(worker.job(q, 'k2'), undefined);
+  worker.complete(worker.job(q, 'k3'), 'three');
+  worker.complete(worker.job(q, 'k4'), 'four');
+  expect(await store.flush()).toBe(true);
+  expect(await redis.exists(keys.job('k1'), keys.job('k2'))).toBe(0);
+  expect(await redis.hlen(keys.compact)).toBe(4);
+
+  expect(await store.getJob(q, 'k1')).toMatchObject({
+    state: 'completed',
+    name: 'resize',
+    key: 'img-7',
+    partition: 2,
+    offset: 40,
+    data: { size: 3 },
+    returnvalue: { ok: true, at: new Date(9) },
+    attemptsStarted: 1,
+    attemptsMade: 1,
+    workerId: 'w-1',
+  });
+  expect((await store.getJob(q, 'k1'))?.finishedOn).toBeGreaterThanOrEqual(started);
+  expect(await store.getJob(q, 'k2')).toMatchObject({ state: 'completed', returnvalue: undefined, data: { n: 'k2' } });
+  expect(await store.getState(q, 'k1')).toBe('completed');
+  expect((await store.getJobs(q, 'completed')).map((j) => j.id)).toEqual(['k4', 'k3', 'k2', 'k1', 'first']);
+  await expect(store.waitUntilFinished(q, 'k3', { timeoutMs: 5000 })).resolves.toBe('three');
+
+  // A later write turns the record into a hash first: the enqueuer's late record keeps the state.
+  store.recordWaiting(q, [{ id: 'k1', name: 'resize', data: { size: 3 }, opts: { attempts: 2 } }]);
+  expect(await store.flush()).toBe(true);
+  expect(await redis.hexists(keys.compact, 'k1')).toBe(0);
+  expect(await store.getJob(q, 'k1')).toMatchObject({ state: 'completed', returnvalue: { ok: true, at: new Date(9) }, opts: { attempts: 2 }, workerId: 'w-1' });
+  expect(await store.getJobCounts(q, 'waiting', 'completed')).toEqual({ waiting: 0, completed: 5 });
+
+  // A finished job's id may be reserved again: its record goes.
+  expect(await store.reserveJobIds(q, ['k2'])).toEqual([true]);
+  expect(await redis.hexists(keys.compact, 'k2')).toBe(0);
+  expect(await store.getJobCounts(q, 'completed')).toEqual({ completed: 4 });
+
+  // A record and a later write of the same job in one batch: the write still sees it.
+  const redelivered = worker.job(q, 'k5');
+  worker.complete(redelivered, 'five');
+  worker.emit('deadLettered', redelivered, { topic: `${q}.dlq`, error: new Error('redelivered and failed') });
+  expect(await store.flush()).toBe(true);
+  expect(await redis.hexists(keys.compact, 'k5')).toBe(0);
+  expect(await store.getJob(q, 'k5')).toMatchObject({ state: 'dead', returnvalue: 'five', failedReason: 'redelivered and failed' });
+  expect(await store.getJobCounts(q, 'completed', 'dead')).toEqual({ completed: 4, dead: 1 });
+
+  // clean removes records too
+  expect((await store.clean(q, 0, 0, 'completed')).sort()).toEqual(['first', 'k1', 'k3', 'k4']);
+  expect(await redis.exists(keys.compact)).toBe(0);
+  expect(await store.getJob(q, 'k3')).toBeUndefined();
+});

@@ -1,0 +1,24 @@
+/**
+ * Compact job records. A job that started and completed in one write batch, with no earlier
+ * record (its enqueuer records no state), is stored as one field of the queue's compact hash
+ * (`QueueKeys.compact`), not as a hash of its own: Redis then writes a batch of such jobs with one
+ * command instead of one per job, which was the largest part of the state store's cost in Redis.
+ *
+ * The value is the fields such a job's hash would hold, newline-separated:
+ * `run \n who \n data \n returnvalue` (see `run-field.ts`; data and returnvalue are superjson text
+ * or empty). JSON text never holds a raw newline, so the separator cannot occur in the fields.
+ * Its state is `completed`. The apply script turns a compact record back into a job hash before
+ * any later write to the job (see `APPLY_SCRIPT`).
+ */
+
+/** A compact record as the job hash it stands for (the form `decodeJobHash` reads). */
+export function expandCompactRecord(text: string | null | undefined): Record<string, string> | undefined {
+  if (typeof text !== 'string') return undefined;
+  const parts = text.split('\n');
+  if (parts.length !== 4) return undefined;
+  const [run, who, data, returnvalue] = parts as [string, string, string, string];
+  const hash: Record<string, string> = { state: 'completed', run, who };
+  if (data !== '') hash.data = data;
+  if (returnvalue !== '') hash.returnvalue = returnvalue;
+  return hash;
+}
