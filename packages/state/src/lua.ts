@@ -407,33 +407,27 @@ for opIndex, op in ipairs(ops) do
   end
 end
 
--- the batch's compact records (those a later op of the batch turned into hashes left out)
-if compactCancelled then
+-- a list of pairs without those taken back (first item set to false)
+local function keptPairs(list)
   local kept = {}
-  for i = 1, #compact, 2 do
-    if compact[i] then
-      kept[#kept + 1] = compact[i]
-      kept[#kept + 1] = compact[i + 1]
+  for i = 1, #list, 2 do
+    if list[i] then
+      kept[#kept + 1] = list[i]
+      kept[#kept + 1] = list[i + 1]
     end
   end
-  compact = kept
+  return kept
 end
+
+-- the batch's compact records (those a later op of the batch turned into hashes left out)
+if compactCancelled then compact = keptPairs(compact) end
 for i = 1, #compact, 1000 do
   redis.call('HSET', compactKey, unpack(compact, i, math.min(i + 999, #compact)))
 end
 
 -- the index moves, grouped per set
 if cancelled then
-  for state, list in pairs(zadd) do
-    local kept = {}
-    for i = 1, #list, 2 do
-      if list[i] then
-        kept[#kept + 1] = list[i]
-        kept[#kept + 1] = list[i + 1]
-      end
-    end
-    zadd[state] = kept
-  end
+  for state, list in pairs(zadd) do zadd[state] = keptPairs(list) end
 end
 local zrem = {}
 for _, id in ipairs(order) do
