@@ -14,8 +14,13 @@ local function setKey(s) return base .. ':s:' .. s end
 -- look for (nor build the name of) a list per job
 local loggedKey = base .. ':logged'
 local function isFinished(s) return s == 'completed' or s == 'failed' or s == 'dead' end
-local function deleteKeys(keys)
-  for i = 1, #keys, 500 do redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys))) end
+-- cmd, then key unless nil, then the list's items, in calls of at most \`size\` items (unpack's
+-- limit; even for a list of pairs)
+local function callInParts(size, cmd, key, list)
+  for i = 1, #list, size do
+    local last = math.min(i + size - 1, #list)
+    if key then redis.call(cmd, key, unpack(list, i, last)) else redis.call(cmd, unpack(list, i, last)) end
+  end
 end
 -- removes the log lists of those of the ids that have one
 local function removeLogs(ids)
@@ -31,7 +36,7 @@ local function removeLogs(ids)
       redis.call('SREM', loggedKey, unpack(logged))
       local keys = {}
       for j, id in ipairs(logged) do keys[j] = logKey(id) end
-      deleteKeys(keys)
+      callInParts(500, 'DEL', nil, keys)
     end
   end
 end
@@ -41,8 +46,8 @@ local compactKey = base .. ':c'
 local function removeJobs(ids)
   local keys = {}
   for i, id in ipairs(ids) do keys[i] = jobKey(id) end
-  deleteKeys(keys)
-  for i = 1, #ids, 500 do redis.call('HDEL', compactKey, unpack(ids, i, math.min(i + 499, #ids))) end
+  callInParts(500, 'DEL', nil, keys)
+  callInParts(500, 'HDEL', compactKey, ids)
   removeLogs(ids)
 end
 `;
@@ -95,37 +100,55 @@ local ops = cmsgpack.unpack(ARGV[11])
 local createdCountOnly = ARGV[12] == '1'
 local created = {}
 
--- index moves, applied at the end. zadd: per set, the score, id pairs to add.
--- A job in no set before (no record) goes straight to the pairs of its set: most jobs of a
--- batch, and it costs no more per job than one table entry (where its pair is).
--- A job moved again in the batch (rare) is taken off those pairs and tracked like the others:
--- the set it was in before the batch, the set (and score) it ends in.
-local zadd = {}
-local directAt = {}
-local cancelled = false
+-- Pairs sent in one command at the end of the batch (a set's ZADD, the compact records' HSET),
+-- by job: a later op of the batch can take a job's pair back (its first item becomes false).
+local function newPairs() return { items = {}, at = {}, cancelled = false } end
+local function addPair(list, id, first, second)
+  local items = list.items
+  local n = #items
+  items[n + 1] = first
+  items[n + 2] = second
+  list.at[id] = n + 1
+end
+-- takes the job's pair back; returns its second item, nil when the job has no pair here
+local function takeBack(list, id)
+  local at = list.at[id]
+  if not at then return nil end
+  list.at[id] = nil
+  list.items[at] = false
+  list.cancelled = true
+  return list.items[at + 1]
+end
+-- the items of the pairs not taken back
+local function keptItems(list)
+  if not list.cancelled then return list.items end
+  local kept = {}
+  for i = 1, #list.items, 2 do
+    if list.items[i] then
+      kept[#kept + 1] = list.items[i]
+      kept[#kept + 1] = list.items[i + 1]
+    end
+  end
+  return kept
+end
+
+-- Index moves, applied at the end. A job in no set before (no record) goes straight to the
+-- score, id pairs of its set: most jobs of a batch, at one table entry each. A job moved again in
+-- the batch (rare) is taken off those pairs and tracked like the others: the set it was in before
+-- the batch, the set (and score) it ends in.
+local direct = {}
 local initial, final, finalScore, order = {}, {}, {}, {}
 local function move(id, old, new, score)
   if initial[id] == nil then
-    local at = directAt[id]
-    if at then
-      for _, list in pairs(zadd) do
-        if list[at + 1] == id then
-          list[at] = false
-          cancelled = true
-        end
-      end
-      directAt[id] = nil
+    local movedBefore = false
+    for _, list in pairs(direct) do
+      if takeBack(list, id) then movedBefore = true end
+    end
+    if movedBefore then
       old = nil
     elseif old == nil and new then
-      local list = zadd[new]
-      if not list then
-        list = {}
-        zadd[new] = list
-      end
-      local n = #list
-      list[n + 1] = score
-      list[n + 2] = id
-      directAt[id] = n + 1
+      direct[new] = direct[new] or newPairs()
+      addPair(direct[new], id, score, id)
       return
     end
     initial[id] = old or ''
@@ -202,28 +225,24 @@ local function runSeq(run)
   return -1
 end
 
--- compact records written by this batch (at its end): id -> where its value is in the list
-local compact, compactAt, compactCancelled = {}, {}, false
+-- the compact records of this batch (id, record pairs), written at its end
+local compact = newPairs()
 
 -- Writes the job hash a compact record stands for: before any later write to the job.
 local function expandCompact(jk, packed)
   local run, who, data, rv = string.match(packed, '^([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')
   if not run then return end
-  redis.call('HSET', jk, 'state', 'completed', 'run', run, 'who', who)
-  if data ~= '' then redis.call('HSET', jk, 'data', data) end
-  if rv ~= '' then redis.call('HSET', jk, 'returnvalue', rv) end
+  local fields = { 'state', 'completed', 'run', run, 'who', who }
+  if data ~= '' then fields[#fields + 1] = 'data'; fields[#fields + 1] = data end
+  if rv ~= '' then fields[#fields + 1] = 'returnvalue'; fields[#fields + 1] = rv end
+  redis.call('HSET', jk, unpack(fields))
 end
 
 -- state, stamp (the later of the seq field and the run's), and whether the hash carries a TTL
 -- (reserved, or removed as it finished). A job held as a compact record gets its hash first.
 local function current(jk, id)
-  local at = compactAt[id]
-  if at then
-    compactAt[id] = nil
-    expandCompact(jk, compact[at])
-    compact[at - 1] = false
-    compactCancelled = true
-  end
+  local packedHere = takeBack(compact, id)
+  if packedHere then expandCompact(jk, packedHere) end
   local cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt', 'run')
   if not cur[1] then
     local packed = redis.call('HGET', compactKey, id)
@@ -300,10 +319,7 @@ for opIndex, op in ipairs(ops) do
       end
       if code == 'AC' and not old and createdCountOnly and keepC ~= 0 then
         -- a compact record, written with the batch's others at the end
-        local n = #compact
-        compact[n + 1] = id
-        compact[n + 2] = op[5] .. '\\n' .. op[6] .. '\\n' .. data .. '\\n' .. (rv or '')
-        compactAt[id] = n + 2
+        addPair(compact, id, id, op[5] .. '\\n' .. op[6] .. '\\n' .. data .. '\\n' .. rv)
       elseif rv and rv ~= '' then
         if data ~= '' then
           redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6], 'returnvalue', rv, 'data', data)
@@ -407,28 +423,12 @@ for opIndex, op in ipairs(ops) do
   end
 end
 
--- a list of pairs without those taken back (first item set to false)
-local function keptPairs(list)
-  local kept = {}
-  for i = 1, #list, 2 do
-    if list[i] then
-      kept[#kept + 1] = list[i]
-      kept[#kept + 1] = list[i + 1]
-    end
-  end
-  return kept
-end
-
 -- the batch's compact records (those a later op of the batch turned into hashes left out)
-if compactCancelled then compact = keptPairs(compact) end
-for i = 1, #compact, 1000 do
-  redis.call('HSET', compactKey, unpack(compact, i, math.min(i + 999, #compact)))
-end
+callInParts(1000, 'HSET', compactKey, keptItems(compact))
 
 -- the index moves, grouped per set
-if cancelled then
-  for state, list in pairs(zadd) do zadd[state] = keptPairs(list) end
-end
+local zadd = {}
+for state, list in pairs(direct) do zadd[state] = keptItems(list) end
 local zrem = {}
 for _, id in ipairs(order) do
   local from, to = initial[id], final[id]
@@ -445,16 +445,8 @@ for _, id in ipairs(order) do
     list[#list + 1] = id
   end
 end
-for state, ids in pairs(zrem) do
-  for i = 1, #ids, 500 do
-    redis.call('ZREM', setKey(state), unpack(ids, i, math.min(i + 499, #ids)))
-  end
-end
-for state, args in pairs(zadd) do
-  for i = 1, #args, 1000 do
-    redis.call('ZADD', setKey(state), unpack(args, i, math.min(i + 999, #args)))
-  end
-end
+for state, ids in pairs(zrem) do callInParts(500, 'ZREM', setKey(state), ids) end
+for state, args in pairs(zadd) do callInParts(1000, 'ZADD', setKey(state), args) end
 
 local function trim(state, keep, age)
   local key = setKey(state)
