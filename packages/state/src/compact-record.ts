@@ -22,3 +22,13 @@ export function expandCompactRecord(text: string | null | undefined): Record<str
   if (returnvalue !== '') hash.returnvalue = returnvalue;
   return hash;
 }
+
+/**
+ * The job's hash: its own when it has one, else the one its compact record stands for (`{}` when
+ * neither). Read the compact record before the hash (one pipeline, in that order): a record only
+ * ever leaves for a hash of its own, so one of the two reads finds the job.
+ */
+export function jobHashOf(own: Record<string, string>, compactText: string | null | undefined): Record<string, string> {
+  if (Object.keys(own).length > 0) return own;
+  return expandCompactRecord(compactText) ?? {};
+}

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { decodeValue } from './codec';
-import { expandCompactRecord } from './compact-record';
+import { jobHashOf } from './compact-record';
 import { JobFailedError, StateStoreClosedError, WaitAbortedError, WaitTimeoutError } from './errors';
 import { parseStreamEntry, QueueEvent } from './events-stream';
 import { QueueKeys } from './keys';
@@ -37,6 +37,9 @@ interface Waiter {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: Error };
+
+/** The job-hash fields the poll reads to settle a waiter. */
+const WATCHED_FIELDS = ['state', 'returnvalue', 'failedReason', 'attemptsMade'] as const;
 
 /** What is needed to watch one queue: its event reader and who waits on which job. */
 class QueueWatch {
@@ -173,17 +176,19 @@ export class FinishWatcher {
     const keys = this.deps.keys(queue);
     try {
       const pipeline = this.deps.client.pipeline();
-      // the compact record first (see `StateStore.readJobs`)
-      for (const id of ids) pipeline.hget(keys.compact, id).hmget(keys.job(id), 'state', 'returnvalue', 'failedReason', 'attemptsMade');
+      // the compact record first (see `jobHashOf`)
+      for (const id of ids) pipeline.hget(keys.compact, id).hmget(keys.job(id), ...WATCHED_FIELDS);
       const results = (await pipeline.exec()) ?? [];
       ids.forEach((id, i) => {
         const [compactError, compactValue] = results[2 * i] ?? [];
         const [error, value] = results[2 * i + 1] ?? [];
         if (error || compactError || !Array.isArray(value)) return;
-        const [ownState, ownReturnvalue, failedReason, attemptsMade] = value as Array<string | null>;
-        const compact = ownState === null ? expandCompactRecord(compactValue as string | null) : undefined;
-        const state = compact ? compact.state : ownState;
-        const returnvalue = compact ? compact.returnvalue : ownReturnvalue;
+        const own: Record<string, string> = {};
+        WATCHED_FIELDS.forEach((name, f) => {
+          const field = (value as Array<string | null>)[f];
+          if (typeof field === 'string') own[name] = field;
+        });
+        const { state, returnvalue, failedReason, attemptsMade } = jobHashOf(own, compactValue as string | null);
         const set = watch.waiters.get(id);
         if (!set) return;
         let outcome: Outcome | undefined;

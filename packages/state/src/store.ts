@@ -1,6 +1,6 @@
 import { ChainableCommander, Redis } from 'ioredis';
 import { decodeJobHash } from './codec';
-import { expandCompactRecord } from './compact-record';
+import { jobHashOf } from './compact-record';
 import { closeConnection, openConnection, RedisTarget, resolveRedisTarget, whenReady } from './connection';
 import { StateConfigError, StateStoreClosedError, StateUnavailableError } from './errors';
 import { FinishWatcher, WaitOptions } from './finish-watcher';
@@ -251,14 +251,9 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   /** The job's state now, `unknown` when the store does not know it. */
   async getState(queue: string, id: string): Promise<JobState | 'unknown'> {
     const keys = this.keys(queue);
-    // The compact record first: a job leaves the compact hash only for a hash of its own.
-    const [compact, state] = await this.read(async () => {
-      const results = (await this.client.pipeline().hexists(keys.compact, id).hget(keys.job(id), 'state').exec()) ?? [];
-      for (const [error] of results) if (error) throw error;
-      return [results[0]?.[1] as number, results[1]?.[1] as string | null] as const;
-    });
-    if (isJobState(state)) return state;
-    return compact === 1 ? 'completed' : 'unknown';
+    const [compact, state] = await this.read(() => exec(this.client.pipeline().hget(keys.compact, id).hget(keys.job(id), 'state')));
+    const hash = jobHashOf(typeof state === 'string' ? { state } : {}, compact as string | null);
+    return isJobState(hash.state) ? hash.state : 'unknown';
   }
 
   /**
@@ -281,13 +276,8 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
         if (asc) pipeline.zrange(keys.state(state), start, end);
         else pipeline.zrevrange(keys.state(state), start, end);
       }
-      const results = (await pipeline.exec()) ?? [];
-      const all: string[] = [];
-      for (const [error, value] of results) {
-        if (error) throw error;
-        all.push(...(value as string[]));
-      }
-      return [...new Set(all)];
+      const lists = (await exec(pipeline)) as string[][];
+      return [...new Set(lists.flat())];
     });
     return this.readJobs<TData, TResult>(queue, ids);
   }
@@ -296,19 +286,14 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   private async readJobs<TData, TResult>(queue: string, ids: string[]): Promise<Array<JobRecord<TData, TResult>>> {
     if (ids.length === 0) return [];
     const keys = this.keys(queue);
-    const rows = await this.read(async () => {
+    const rows = await this.read(() => {
       const pipeline = this.client.pipeline();
-      // The compact record first: a job leaves the compact hash only for a hash of its own, so
-      // one of the two reads finds it.
       for (const id of ids) pipeline.hget(keys.compact, id).hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1);
-      const results = (await pipeline.exec()) ?? [];
-      for (const [error] of results) if (error) throw error;
-      return results.map(([, value]) => value);
+      return exec(pipeline);
     });
     const jobs: Array<JobRecord<TData, TResult>> = [];
     ids.forEach((id, i) => {
-      const own = rows[3 * i + 1] as Record<string, string>;
-      const hash = Object.keys(own).length > 0 ? own : (expandCompactRecord(rows[3 * i] as string | null) ?? {});
+      const hash = jobHashOf(rows[3 * i + 1] as Record<string, string>, rows[3 * i] as string | null);
       const record = decodeJobHash<TData, TResult>(queue, id, hash, rows[3 * i + 2] as string[]);
       if (record) jobs.push(new JobRecord(record, this));
     });
@@ -604,6 +589,13 @@ function groupByQueue(ops: StateOp[]): Map<string, StateOp[]> {
     else groups.set(op.queue, [op]);
   }
   return groups;
+}
+
+/** Runs a pipeline; rejects with the first command's error, else resolves with the replies in order. */
+async function exec(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, value]) => value);
 }
 
 function checkStates<S extends string>(states: S[]): S[] {
