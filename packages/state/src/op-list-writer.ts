@@ -265,26 +265,13 @@ export class OpListWriter {
     this.secondDigits[0] = digits;
     this.seconds[1] = this.seconds[0]!;
     this.seconds[0] = second;
-    let m = second;
-    for (let i = 9; i > 0; i -= 2) {
-      const pair = (m % 100) * 2;
-      m = Math.floor(m / 100);
-      digits[i] = DIGIT_PAIRS[pair + 1]!;
-      digits[i - 1] = DIGIT_PAIRS[pair]!;
-    }
+    writePaddedDigits(digits, 10, second, 10);
     return digits;
   }
 
   /** Eight digits, zero-padded, of a number below 1e8 (room reserved by the caller). */
   private padded8(n: number): void {
-    const buf = this.buf;
-    let end = this.at + 8;
-    for (let i = 0; i < 4; i++) {
-      const pair = (n % 100) * 2;
-      n = (n / 100) | 0;
-      buf[--end] = DIGIT_PAIRS[pair + 1]!;
-      buf[--end] = DIGIT_PAIRS[pair]!;
-    }
+    writePaddedDigits(this.buf, this.at + 8, n, 8);
     this.at += 8;
   }
 
@@ -308,6 +295,17 @@ const KEPT_CAPACITY = 1024 * 1024;
 
 /** "00" to "99" as bytes. */
 const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');
+
+/** The last `count` (even) digits of `n`, zero-padded, into `target` up to (not including) `end`. */
+function writePaddedDigits(target: Uint8Array, end: number, n: number, count: number): void {
+  let m = n;
+  for (let i = 0; i < count; i += 2) {
+    const pair = (m % 100) * 2;
+    m = Math.floor(m / 100);
+    target[--end] = DIGIT_PAIRS[pair + 1]!;
+    target[--end] = DIGIT_PAIRS[pair]!;
+  }
+}
 
 /** Size of a MessagePack string header for `bytes` bytes. */
 function headerBytes(bytes: number): number {
