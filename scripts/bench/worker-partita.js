@@ -3,6 +3,7 @@
 // pre-filled topic with a no-op processor (or a registered no-op Job class, or a job that sleeps).
 
 const path = require('node:path');
+const { createHash } = require('node:crypto');
 const { completionClock } = require('./completion-clock');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -53,7 +54,7 @@ function partitaWorkerOptions({ brokers, groupId, concurrency, batchSize, maxPar
 const STATE_REDIS_URL = process.env.PARTITA_REDIS_URL || 'redis://127.0.0.1:6379';
 // Short, as the default prefix ('partita') is: Redis hashes, copies and compares every key of
 // every job, and a prefix built from the consumer group's name made each one 40 bytes longer.
-const statePrefix = (groupId) => `pb-${require('node:crypto').createHash('sha1').update(groupId).digest('hex').slice(0, 8)}`;
+const statePrefix = (groupId) => `pb-${createHash('sha1').update(groupId).digest('hex').slice(0, 8)}`;
 
 /** Deletes the state keys a `withState` run wrote. */
 async function removeStateKeys(groupId) {
