@@ -7,8 +7,10 @@
  * The value is the fields such a job's hash would hold, newline-separated:
  * `run \n who \n data \n returnvalue` (see `run-field.ts`; data and returnvalue are superjson text
  * or empty). JSON text never holds a raw newline, so the separator cannot occur in the fields.
- * Its state is `completed`. The apply script turns a compact record back into a job hash before
- * any later write to the job (see `APPLY_SCRIPT`).
+ * Its state is `completed`. The worker side sends an `AC` op's fields joined this way already
+ * (`encodeOps`), and the apply script stores the text as it came: splitting and joining it in Lua
+ * made Redis hash (intern) each byte twice more. The script turns a compact record back into a job
+ * hash before any later write to the job (see `APPLY_SCRIPT`).
  */
 
 /** A compact record as the job hash it stands for (the form `decodeJobHash` reads). */

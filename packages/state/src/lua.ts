@@ -15,12 +15,18 @@ local function setKey(s) return base .. ':s:' .. s end
 local loggedKey = base .. ':logged'
 local function isFinished(s) return s == 'completed' or s == 'failed' or s == 'dead' end
 -- cmd, then key unless nil, then the list's items, in calls of at most \`size\` items (unpack's
--- limit; even for a list of pairs)
+-- limit; even for a list of pairs). Returns the sum of the replies (commands that answer a count).
 local function callInParts(size, cmd, key, list)
+  local sum = 0
   for i = 1, #list, size do
     local last = math.min(i + size - 1, #list)
-    if key then redis.call(cmd, key, unpack(list, i, last)) else redis.call(cmd, unpack(list, i, last)) end
+    if key then
+      sum = sum + redis.call(cmd, key, unpack(list, i, last))
+    else
+      sum = sum + redis.call(cmd, unpack(list, i, last))
+    end
   end
+  return sum
 end
 -- removes the log lists of those of the ids that have one
 local function removeLogs(ids)
@@ -44,10 +50,12 @@ end
 -- one batch with no earlier record
 local compactKey = base .. ':c'
 local function removeJobs(ids)
-  local keys = {}
-  for i, id in ipairs(ids) do keys[i] = jobKey(id) end
-  callInParts(500, 'DEL', nil, keys)
-  callInParts(500, 'HDEL', compactKey, ids)
+  -- compact records first: when all the jobs were, there is no job hash to delete (nor key to build)
+  if callInParts(500, 'HDEL', compactKey, ids) < #ids then
+    local keys = {}
+    for i, id in ipairs(ids) do keys[i] = jobKey(id) end
+    callInParts(500, 'DEL', nil, keys)
+  end
   removeLogs(ids)
 end
 `;
@@ -61,8 +69,9 @@ end
  * a MessagePack array of string arrays (see `encodeOps`), 12 '1' to return only how many jobs were created:
  *   W  id ts name data opts key partition offset                    (enqueued)
  *   A  id attempt ts run who data                                   (try started)
- *   AC id attempt finishedAt run who data returnvalue               (started and completed;
- *                                                                   returnvalue '' for undefined)
+ *   AC id attempt finishedAt record                                 (started and completed; the
+ *                                   record is run, who, data, returnvalue joined by newlines as a
+ *                                   compact record, see compact-record.ts; returnvalue '' for undefined)
  *   X  id data                                                      (data, unless there)
  *   P  id ts progress                                               (progress)
  *   L  id line                                                      (log line)
@@ -196,6 +205,17 @@ local function finish(id, jk, old, new, ts, keep)
   end
 end
 
+-- an A or AC op's completion: its index move and its event
+local function completedNow(id, jk, old, attempt, finishedAt, rv)
+  finish(id, jk, old, 'completed', finishedAt, keepC)
+  -- the commonest case (first try, no result, no earlier record) is the job id alone
+  if rv == '' and not old and attempt == '1' then
+    if evLen > 0 then events[#events + 1] = id end
+  else
+    emit('completed', id, 'returnvalue', rv, 'attemptsMade', attempt, 'active', '1', 'prev', old or '')
+  end
+end
+
 -- A state change's ordering stamp: attempt * 4 + step (1 started, 2 failed, 3 finished). A
 -- write older than the job's stamp is skipped, so a late or repeated write never moves a job back.
 -- By attempt (text) and step: converting text to numbers was a visible share of the script's time.
@@ -228,9 +248,14 @@ end
 -- the compact records of this batch (id, record pairs), written at its end
 local compact = newPairs()
 
+-- run, who, data, returnvalue of a compact record (nil when it is not one)
+local function splitRecord(packed)
+  return string.match(packed, '^([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')
+end
+
 -- Writes the job hash a compact record stands for: before any later write to the job.
 local function expandCompact(jk, packed)
-  local run, who, data, rv = string.match(packed, '^([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')
+  local run, who, data, rv = splitRecord(packed)
   if not run then return end
   local fields = { 'state', 'completed', 'run', run, 'who', who }
   if data ~= '' then fields[#fields + 1] = 'data'; fields[#fields + 1] = data end
@@ -308,41 +333,41 @@ for opIndex, op in ipairs(ops) do
     local s
     if code == 'AC' then s = seqOf(attempt, 3) else s = seqOf(attempt, 1) end
     if s >= seq then
-      local st, rv = 'active', op[8]
-      if code == 'AC' then st = 'completed' end
-      -- no returnvalue field for a job that returned undefined (rv ''); a job nobody recorded yet
-      -- also gets its data, when sent. One call per case: an argument table per job costs more.
-      local data = ''
-      if not old then
-        data = op[7]
-        created[#created + 1] = id
-      end
+      if not old then created[#created + 1] = id end
       if code == 'AC' and not old and createdCountOnly and keepC ~= 0 then
-        -- a compact record, written with the batch's others at the end
-        addPair(compact, id, id, op[5] .. '\\n' .. op[6] .. '\\n' .. data .. '\\n' .. rv)
-      elseif rv and rv ~= '' then
-        if data ~= '' then
-          redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6], 'returnvalue', rv, 'data', data)
-        else
-          redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6], 'returnvalue', rv)
-        end
-      elseif data ~= '' then
-        redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6], 'data', data)
+        -- the commonest case: the record as it came, written with the batch's others at the end
+        addPair(compact, id, id, op[5])
+        -- a record that ends in its separator: the job returned undefined
+        local rv = ''
+        if string.byte(op[5], -1) ~= 10 then rv = string.match(op[5], '\\n([^\\n]*)$') end
+        completedNow(id, jk, nil, attempt, op[4], rv)
       else
-        redis.call('HSET', jk, 'state', st, 'run', op[5], 'who', op[6])
-      end
-      if marked then unmark(jk) end
-      if code == 'AC' then
-        finish(id, jk, old, 'completed', op[4], keepC)
-        -- the commonest case (first try, no result, no earlier record) is the job id alone
-        if rv == '' and not old and attempt == '1' then
-          if evLen > 0 then events[#events + 1] = id end
-        else
-          emit('completed', id, 'returnvalue', rv, 'attemptsMade', attempt, 'active', '1', 'prev', old or '')
+        local st, run, who, data, rv = 'active', op[5], op[6], op[7], nil
+        if code == 'AC' then
+          st = 'completed'
+          run, who, data, rv = splitRecord(op[5])
         end
-      else
-        move(id, old, 'active', op[4])
-        emit('active', id, 'attempt', attempt, 'prev', old or '')
+        -- no returnvalue field for a job that returned undefined (rv ''); a job nobody recorded yet
+        -- also gets its data, when sent. One call per case: an argument table per job costs more.
+        if old then data = '' end
+        if rv and rv ~= '' then
+          if data ~= '' then
+            redis.call('HSET', jk, 'state', st, 'run', run, 'who', who, 'returnvalue', rv, 'data', data)
+          else
+            redis.call('HSET', jk, 'state', st, 'run', run, 'who', who, 'returnvalue', rv)
+          end
+        elseif data ~= '' then
+          redis.call('HSET', jk, 'state', st, 'run', run, 'who', who, 'data', data)
+        else
+          redis.call('HSET', jk, 'state', st, 'run', run, 'who', who)
+        end
+        if marked then unmark(jk) end
+        if code == 'AC' then
+          completedNow(id, jk, old, attempt, op[4], rv)
+        else
+          move(id, old, 'active', op[4])
+          emit('active', id, 'attempt', attempt, 'prev', old or '')
+        end
       end
     end
   elseif code == 'W' then

@@ -20,6 +20,10 @@ export class OpListWriter {
   /** The last two epoch-ms seconds written by {@link digits}, the latest first, and their ten digits. */
   private readonly seconds = [-1, -1];
   private readonly secondDigits = [new Uint8Array(10), new Uint8Array(10)];
+  /** While a joined string is open (see {@link openJoined}): its values so far; else -1. */
+  private joinedValues = -1;
+  /** Where the open joined string's length goes. */
+  private joinedAt = 0;
 
   constructor(capacity = DEFAULT_CAPACITY) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -33,6 +37,7 @@ export class OpListWriter {
     this.at = 0;
     this.openAt.length = 0;
     this.counts.length = 0;
+    this.joinedValues = -1;
     if (this.buf.length > KEPT_CAPACITY) this.buf = Buffer.allocUnsafe(DEFAULT_CAPACITY);
     return this;
   }
@@ -58,6 +63,28 @@ export class OpListWriter {
     return this;
   }
 
+  /**
+   * Starts one string made of the values written until {@link closeJoined}, separated by `\n`:
+   * the script gets one string where it would have built it from several (each string Redis's
+   * Lua makes is hashed byte by byte, and collected later).
+   */
+  openJoined(): this {
+    this.counted();
+    this.reserve(5);
+    // a str 32 header whatever the length: the length is known at the end
+    this.buf[this.at] = 0xdb;
+    this.joinedAt = this.at + 1;
+    this.at += 5;
+    this.joinedValues = 0;
+    return this;
+  }
+
+  closeJoined(): this {
+    this.buf.writeUInt32BE(this.at - this.joinedAt - 4, this.joinedAt);
+    this.joinedValues = -1;
+    return this;
+  }
+
   /** A string. */
   str(text: string): this {
     this.counted();
@@ -65,7 +92,7 @@ export class OpListWriter {
     // A UTF-16 code unit is at most 3 bytes of UTF-8; the header at most 5.
     this.reserve(n * 3 + 5);
     const start = this.at;
-    const headerSize = headerBytes(n);
+    const headerSize = this.headerSize(n);
     if (n < JS_WRITE_MAX) {
       // Short strings: a byte per char in JS beats Buffer#write (plain ASCII, the common case).
       const buf = this.buf;
@@ -85,7 +112,7 @@ export class OpListWriter {
    * size for one byte per char): moves them when the real length needs another header size.
    */
   private placed(start: number, headerSize: number, bytes: number): this {
-    const needed = headerBytes(bytes);
+    const needed = this.headerSize(bytes);
     if (needed !== headerSize) this.buf.copyWithin(start + needed, start + headerSize, start + headerSize + bytes);
     this.at = this.header(start, bytes) + bytes;
     return this;
@@ -136,6 +163,10 @@ export class OpListWriter {
     if (!isPlain(n)) return this.str(String(n));
     this.counted();
     this.reserve(18);
+    if (this.joinedValues >= 0) {
+      this.digits(n);
+      return this;
+    }
     // At most 16 digits: a fixstr, its length known once they are written.
     const head = this.at++;
     this.digits(n);
@@ -152,8 +183,11 @@ export class OpListWriter {
     this.reserve(7 * 17 + 4);
     // At most 7 * 17 + 2 bytes: a str 8, its length known once the numbers are written.
     const head = this.at;
-    this.buf[head] = 0xd9;
-    this.at += 2;
+    const joined = this.joinedValues >= 0;
+    if (!joined) {
+      this.buf[head] = 0xd9;
+      this.at += 2;
+    }
     this.buf[this.at++] = 0x5b;
     this.listed(a, false);
     this.listed(b, true);
@@ -165,7 +199,7 @@ export class OpListWriter {
       this.listed(g ?? 0, true);
     }
     this.buf[this.at++] = 0x5d;
-    this.buf[head + 1] = this.at - head - 2;
+    if (!joined) this.buf[head + 1] = this.at - head - 2;
     return this;
   }
 
@@ -174,14 +208,27 @@ export class OpListWriter {
     return this.buf.subarray(0, this.at);
   }
 
-  /** One more value in the innermost open array. */
+  /** One more value in the innermost open array, or in the open joined string (after a `\n`). */
   private counted(): void {
+    if (this.joinedValues >= 0) {
+      if (this.joinedValues++ > 0) {
+        this.reserve(1);
+        this.buf[this.at++] = 0x0a;
+      }
+      return;
+    }
     const depth = this.counts.length;
     if (depth > 0) this.counts[depth - 1]! += 1;
   }
 
+  /** The size of the header of a string of `bytes` bytes: none within a joined string. */
+  private headerSize(bytes: number): number {
+    return this.joinedValues >= 0 ? 0 : headerBytes(bytes);
+  }
+
   /** Writes a string header for `bytes` bytes at `at` (room reserved); returns where the bytes go. */
   private header(at: number, bytes: number): number {
+    if (this.joinedValues >= 0) return at;
     const buf = this.buf;
     if (bytes < 32) {
       buf[at++] = 0xa0 | bytes;

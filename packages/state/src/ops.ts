@@ -151,11 +151,16 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
       continue;
     }
     const done = op.completedAt;
-    out.open().str(done === undefined ? CODES.active : CODES.activeCompleted).str(op.id).num(op.attempt).num(done ?? op.at);
-    if (done === undefined) out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt);
-    else out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done, op.attempt);
-    out.stringList(op.workerId, op.name, op.key).str(inlineData && op.withData ? encodeValue(op.data) : '');
-    if (done !== undefined) out.str(op.result === undefined ? '' : encodeValue(op.result));
+    const data = inlineData && op.withData ? encodeValue(op.data) : '';
+    if (done === undefined) {
+      out.open().str(CODES.active).str(op.id).num(op.attempt).num(op.at);
+      out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt).stringList(op.workerId, op.name, op.key).str(data);
+    } else {
+      // run, who, data and result as one record (see compact-record.ts): what the script stores as it is
+      out.open().str(CODES.activeCompleted).str(op.id).num(op.attempt).num(done).openJoined();
+      out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done, op.attempt).stringList(op.workerId, op.name, op.key);
+      out.str(data).str(op.result === undefined ? '' : encodeValue(op.result)).closeJoined();
+    }
     out.close();
   }
   // Copied out at its size: a fresh writer per call, sized for the worst case, cost page faults.

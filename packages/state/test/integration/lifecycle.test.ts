@@ -269,6 +269,10 @@ test('compact records: jobs only a worker records, once their data goes inline, 
   expect(await store.flush()).toBe(true);
   expect(await redis.exists(keys.job('first'))).toBe(1);
 
+  const reader = new QueueEvents(q, { redis: REDIS_URL, prefix });
+  const results = new Map<string, unknown>();
+  reader.on('completed', ({ jobId, returnvalue }) => results.set(jobId, returnvalue));
+  await reader.waitUntilReady();
   const started = Date.now();
   const info = worker.job(q, 'k1', { name: 'resize', key: 'img-7', partition: 2, offset: 40, data: { size: 3 } });
   worker.complete(info, { ok: true, at: new Date(9) });
@@ -278,6 +282,10 @@ test('compact records: jobs only a worker records, once their data goes inline, 
   expect(await store.flush()).toBe(true);
   expect(await redis.exists(keys.job('k1'), keys.job('k2'))).toBe(0);
   expect(await redis.hlen(keys.compact)).toBe(4);
+  // their events carry the results the records hold
+  await waitFor(() => results.size === 4, { timeoutMs: 5000, message: () => `completed events (${[...results.keys()].join(', ')})` });
+  expect(Object.fromEntries(results)).toEqual({ k1: { ok: true, at: new Date(9) }, k2: undefined, k3: 'three', k4: 'four' });
+  await reader.close();
 
   expect(await store.getJob(q, 'k1')).toMatchObject({
     state: 'completed',

@@ -70,9 +70,30 @@ describe('OpListWriter (MessagePack)', () => {
     );
   });
 
+  test('a joined string: the values written between openJoined and closeJoined, newline-separated, as one string', () => {
+    const base = Date.UTC(2026, 11, 3, 9, 0, 0);
+    const texts = ['', 'plain', 'ünïcödé', 'c'.repeat(64), 'x'.repeat(300), 'emoji 🎉'];
+    const written = write((w) => {
+      w.open().str('before').openJoined().numberList(base, 1, 2, 3, base - 5, base + 1, 1).stringList('host:1', 'job', null);
+      for (const t of texts) w.str(t);
+      w.num(base + 2).num(42).closeJoined().str('after').close();
+      // empty and one-value joined strings, and a joined string after a long one
+      w.openJoined().closeJoined().openJoined().str('only').closeJoined().openJoined().str('a'.repeat(70_000)).str('z').closeJoined();
+    });
+    const expected = [`[${base},1,2,3,${base - 5},${base + 1},1]`, '["host:1","job",null]', ...texts, String(base + 2), '42'].join('\n');
+    expect(written).toEqual([['before', expected, 'after'], '', 'only', `${'a'.repeat(70_000)}\nz`]);
+  });
+
+  test('a value that needs JSON escapes inside a joined string keeps the string whole', () => {
+    const written = write((w) => w.openJoined().stringList('a "quoted" name', 'back\\slash', 'ключ').str('end').closeJoined()) as string[];
+    const [list, end] = written[0]!.split('\n');
+    expect(JSON.parse(list!)).toEqual(['a "quoted" name', 'back\\slash', 'ключ']);
+    expect(end).toBe('end');
+  });
+
   test('reset: another list from the start, after a finished or an abandoned one', () => {
     const w = new OpListWriter(16);
-    w.open().open().str('half').num(1); // abandoned with two arrays open
+    w.open().open().str('half').num(1).openJoined().str('j'); // abandoned with two arrays and a joined string open
     expect(readOpList(w.reset().open().open().str('a').close().str('b').close().bytes())).toEqual([['a'], 'b']);
     w.reset().open();
     for (let i = 0; i < 300; i++) w.str('x'.repeat(5000)); // grows past what reset keeps
