@@ -130,8 +130,14 @@ export class OpListWriter {
     this.counted();
     const length = a.length + b.length + (c === null ? 4 : c.length + 2) + 8;
     this.reserve(length + 5);
-    const buf = this.buf;
     this.at = this.header(this.at, length);
+    this.namesList(a, b, c, repeated);
+    return this;
+  }
+
+  /** `["a","b","c"]` (or `null` for c) of plain ASCII names (room reserved by the caller). */
+  private namesList(a: string, b: string, c: string | null, repeated: boolean): void {
+    const buf = this.buf;
     if (!repeated) {
       const start = this.at;
       buf[this.at++] = 0x5b; // [
@@ -155,7 +161,34 @@ export class OpListWriter {
       this.quoted(c);
     }
     buf[this.at++] = 0x5d; // ]
-    return this;
+  }
+
+  /** A number's digits as a fixstr (at most 16 of them), as {@link num} writes a plain one. */
+  private fixstrDigits(n: number): void {
+    const head = this.at++;
+    this.digits(n);
+    this.buf[head] = 0xa0 | (this.at - head - 1);
+  }
+
+  /** Text with no header, inside a string being written (a joined one). */
+  private rawText(text: string): void {
+    const n = text.length;
+    this.reserve(n * 3);
+    if (n < JS_WRITE_MAX) {
+      const buf = this.buf;
+      let at = this.at;
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) {
+          this.at += this.buf.write(text, this.at, 'utf8');
+          return;
+        }
+        buf[at++] = c;
+      }
+      this.at = at;
+      return;
+    }
+    this.at += this.buf.write(text, this.at, 'utf8');
   }
 
   /** The decimal text of `n` (as `String(n)` writes it), as a string. */
@@ -163,14 +196,9 @@ export class OpListWriter {
     if (!isPlain(n)) return this.str(String(n));
     this.counted();
     this.reserve(18);
-    if (this.joinedValues >= 0) {
-      this.digits(n);
-      return this;
-    }
     // At most 16 digits: a fixstr, its length known once they are written.
-    const head = this.at++;
-    this.digits(n);
-    this.buf[head] = 0xa0 | (this.at - head - 1);
+    if (this.joinedValues >= 0) this.digits(n);
+    else this.fixstrDigits(n);
     return this;
   }
 
@@ -201,6 +229,79 @@ export class OpListWriter {
     this.buf[this.at++] = 0x5d;
     if (!joined) this.buf[head + 1] = this.at - head - 2;
     return this;
+  }
+
+  /**
+   * One op of a try that started and completed: `[code, id, attempt, done, record]`, the record
+   * joining the try's numbers (as {@link numberList}), its names (as {@link stringList}), `data`
+   * and `result` (see `APPLY_SCRIPT`'s AC op). The same bytes as writing each value on its own,
+   * in one pass when the names are plain ASCII: such ops are most of what a busy worker sends,
+   * and a call per value was a third of their cost.
+   */
+  completedTry(code: string, t: TryFields, done: number, data: string, result: string): this {
+    const { id, workerId, name, key } = t;
+    const repeated = workerId === this.listA && name === this.listB;
+    const plain =
+      code.length < 32 &&
+      id.length < 256 &&
+      isPlain(t.attempt) &&
+      isPlain(done) &&
+      (repeated || (isPlainAscii(workerId) && isPlainAscii(name))) &&
+      (key === null || isPlainAscii(key));
+    if (!plain) return this.completedTryInParts(code, t, done, data, result);
+    const start = this.at;
+    // Room for all but data and result (reserved as they are written): each number at most 17
+    // bytes with its separator, the headers, the names quoted.
+    this.reserve(code.length + 3 * id.length + workerId.length + name.length + (key === null ? 4 : key.length) + 9 * 17 + 32);
+    const buf = this.buf;
+    let at = start;
+    buf[at++] = 0x95;
+    buf[at++] = 0xa0 | code.length;
+    for (let i = 0; i < code.length; i++) buf[at++] = code.charCodeAt(i);
+    const n = id.length;
+    if (n < 32) buf[at++] = 0xa0 | n;
+    else {
+      buf[at++] = 0xd9;
+      buf[at++] = n;
+    }
+    // (as many bytes as chars: plain ASCII, the header is right)
+    if (buf.write(id, at, 'utf8') !== n) {
+      this.at = start;
+      return this.completedTryInParts(code, t, done, data, result);
+    }
+    this.at = at + n;
+    this.fixstrDigits(t.attempt);
+    this.fixstrDigits(done);
+    // the record: a str 32 whose length is known at the end
+    const lengthAt = this.at + 1;
+    buf[this.at] = 0xdb;
+    this.at += 5;
+    buf[this.at++] = 0x5b; // [
+    this.listed(t.at, false);
+    this.listed(t.attempt, true);
+    this.listed(t.partition, true);
+    this.listed(t.offset, true);
+    this.listed(t.enqueuedAt, true);
+    this.listed(done, true);
+    this.listed(t.attempt, true);
+    buf[this.at++] = 0x5d; // ]
+    buf[this.at++] = 0x0a;
+    this.namesList(workerId, name, key, repeated);
+    buf[this.at++] = 0x0a;
+    this.rawText(data);
+    this.reserve(1);
+    this.buf[this.at++] = 0x0a;
+    this.rawText(result);
+    this.buf.writeUInt32BE(this.at - lengthAt - 4, lengthAt);
+    this.counted();
+    return this;
+  }
+
+  /** {@link completedTry} a value at a time (names that need JSON escapes, or an id that is not ASCII). */
+  private completedTryInParts(code: string, t: TryFields, done: number, data: string, result: string): this {
+    this.open().str(code).str(t.id).num(t.attempt).num(done).openJoined();
+    this.numberList(t.at, t.attempt, t.partition, t.offset, t.enqueuedAt, done, t.attempt).stringList(t.workerId, t.name, t.key);
+    return this.str(data).str(result).closeJoined().close();
   }
 
   /** The bytes written so far (a view of the writer's Buffer: take it once, at the end). */
@@ -328,6 +429,20 @@ export class OpListWriter {
     this.buf.copy(grown, 0, 0, this.at);
     this.buf = grown;
   }
+}
+
+/** What {@link OpListWriter.completedTry} writes of a try: its numbers and names (see `run-field.ts`). */
+export interface TryFields {
+  id: string;
+  attempt: number;
+  /** When the try started, epoch ms. */
+  at: number;
+  partition: number;
+  offset: number;
+  enqueuedAt: number;
+  workerId: string;
+  name: string;
+  key: string | null;
 }
 
 /**

@@ -155,13 +155,11 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
     if (done === undefined) {
       out.open().str(CODES.active).str(op.id).num(op.attempt).num(op.at);
       out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt).stringList(op.workerId, op.name, op.key).str(data);
+      out.close();
     } else {
       // run, who, data and result as one record (see compact-record.ts): what the script stores as it is
-      out.open().str(CODES.activeCompleted).str(op.id).num(op.attempt).num(done).openJoined();
-      out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done, op.attempt).stringList(op.workerId, op.name, op.key);
-      out.str(data).str(op.result === undefined ? '' : encodeValue(op.result)).closeJoined();
+      out.completedTry(CODES.activeCompleted, op, done, data, op.result === undefined ? '' : encodeValue(op.result));
     }
-    out.close();
   }
   // Copied out at its size: a fresh writer per call, sized for the worst case, cost page faults.
   return Buffer.from(out.close().bytes());

@@ -70,8 +70,9 @@ interface ScriptCommands {
   partitaRelease(eventsKey: string, ...args: string[]): Promise<number>;
   partitaClean(eventsKey: string, ...args: string[]): Promise<string[]>;
 }
-interface PipelineScripts {
-  partitaApply(eventsKey: string, ...args: Array<string | Buffer>): ChainableCommander;
+/** The apply script as the writer connection sends it: its op list goes as bytes. */
+interface ApplyScript {
+  partitaApply(eventsKey: string, ...args: Array<string | Buffer>): Promise<unknown>;
 }
 
 /**
@@ -417,18 +418,25 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     ];
   }
 
-  /** The write buffer's sender: one pipeline with one script call per chunk; a failed chunk is retried as it is. */
+  /**
+   * The write buffer's sender: one script call per chunk, all sent at once (ioredis writes each
+   * to the socket without waiting for the others' replies); a failed chunk is retried as it is.
+   * Not a pipeline: it copied each chunk's bytes once more, into one buffer for all the calls.
+   */
   private async sendBatch(chunks: EncodedChunk[]): Promise<SendResult<EncodedChunk>> {
     const grace = this.writerWasReady ? 0 : Math.max(0, this.options.connectTimeoutMs - (Date.now() - this.createdAt));
     await whenReady(this.writer, Math.max(this.options.writeTimeoutMs, grace));
-    const pipeline = this.writer.pipeline();
-    const scripts = pipeline as unknown as PipelineScripts;
+    const scripts = this.writer as unknown as ApplyScript;
     const now = Date.now();
-    for (const chunk of chunks) {
-      const keys = this.keys(chunk.queue);
-      scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), chunk.bytes, chunk.inlineData ? '1' : '0');
-    }
-    const results = (await pipeline.exec()) ?? [];
+    const results = await Promise.all(
+      chunks.map((chunk) => {
+        const keys = this.keys(chunk.queue);
+        return scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), chunk.bytes, chunk.inlineData ? '1' : '0').then(
+          (reply): [null, unknown] => [null, reply],
+          (failure: unknown): [Error, undefined] => [failure instanceof Error ? failure : new Error(String(failure)), undefined],
+        );
+      }),
+    );
     const failed: EncodedChunk[] = [];
     let error: Error | undefined;
     chunks.forEach((chunk, i) => {

@@ -91,6 +91,35 @@ describe('OpListWriter (MessagePack)', () => {
     expect(end).toBe('end');
   });
 
+  test('completedTry: the same op as writing each value on its own', () => {
+    const base = Date.UTC(2026, 11, 3, 10, 0, 0);
+    const plain = { id: '3f0c9a2e-1b7d-4c55-9e0a-2d8f6b1c7e44', attempt: 1, at: base, partition: 3, offset: 123_456, enqueuedAt: base - 40, workerId: 'host-1:99', name: 'bench', key: 'key-7' };
+    const tries = [
+      plain,
+      { ...plain, key: null },
+      { ...plain, attempt: 12, offset: 0, partition: 0 },
+      { ...plain, id: 'ü-not-ascii' },
+      { ...plain, id: 'x'.repeat(31) },
+      { ...plain, id: 'y'.repeat(300) },
+      { ...plain, workerId: 'a "quoted" host' },
+      { ...plain, key: 'ключ' },
+      { ...plain, name: 'back\\slash' },
+      { ...plain, attempt: 1.5 },
+      { ...plain, offset: -1 },
+    ];
+    const payloads: Array<[string, string]> = [['', ''], ['{"json":{"i":1}}', '{"json":"ok"}'], ['{"json":"ünïcödé 🎉"}', 'z'.repeat(70)], ['d'.repeat(5000), '']];
+    for (const t of tries) {
+      for (const [data, result] of payloads) {
+        const done = base + 5;
+        const fused = new OpListWriter(16).open().completedTry('AC', t, done, data, result).str('after').close().bytes();
+        const parts = new OpListWriter(16).open().open().str('AC').str(t.id).num(t.attempt).num(done).openJoined();
+        parts.numberList(t.at, t.attempt, t.partition, t.offset, t.enqueuedAt, done, t.attempt).stringList(t.workerId, t.name, t.key);
+        const expected = parts.str(data).str(result).closeJoined().close().str('after').close().bytes();
+        expect(readOpList(fused)).toEqual(readOpList(expected));
+      }
+    }
+  });
+
   test('reset: another list from the start, after a finished or an abandoned one', () => {
     const w = new OpListWriter(16);
     w.open().open().str('half').num(1).openJoined().str('j'); // abandoned with two arrays and a joined string open
