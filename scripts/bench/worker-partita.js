@@ -56,6 +56,15 @@ const STATE_REDIS_URL = process.env.PARTITA_REDIS_URL || 'redis://127.0.0.1:6379
 // every job, and a prefix built from the consumer group's name made each one 40 bytes longer.
 const statePrefix = (groupId) => `pb-${createHash('sha1').update(groupId).digest('hex').slice(0, 8)}`;
 
+/**
+ * A job-state store under the prefix a `withState` worker of `groupId` writes to: given to the
+ * fill's Queue, it records the jobs as waiting, as a Queue with state does.
+ */
+function stateStoreFor(groupId) {
+  const { createStateStore } = require(path.join(ROOT, 'packages/state/dist'));
+  return createStateStore({ redis: STATE_REDIS_URL, prefix: statePrefix(groupId) });
+}
+
 /** Deletes the state keys a `withState` run wrote. */
 async function removeStateKeys(groupId) {
   const Redis = require('ioredis');
@@ -144,4 +153,4 @@ async function runTimerBaseline({ lanes, sleepMs, seconds }) {
   return { count, seconds: elapsed, rate: count / elapsed, window: [String(started), String(ended)] };
 }
 
-module.exports = { partitaWorkerOptions, runPartitaWorker, runTimerBaseline };
+module.exports = { partitaWorkerOptions, stateStoreFor, runPartitaWorker, runTimerBaseline };
