@@ -484,7 +484,7 @@ async function main() {
     ];
   };
   const stateRows = [
-    [byId('partita-state-queue'), 'state on the Queue and the Worker (as the READMEs enable it)'],
+    [byId('partita-state-queue'), 'state on the Queue and the Worker (as the README enables it)'],
     [byId('partita-state'), 'state on the Worker only (jobs enqueued without state)'],
   ].filter(([row]) => row && !row.unavailable);
   const stateGoal = stateRows.flatMap(([row, label]) => stateLines(row, label)).join('\n');
