@@ -69,9 +69,11 @@ end
  * a MessagePack array of string arrays (see `encodeOps`), 12 '1' to return only how many jobs were created:
  *   W  id ts name data opts key partition offset                    (enqueued)
  *   A  id attempt ts run who data                                   (try started)
- *   AC id attempt finishedAt record                                 (started and completed; the
- *                                   record is run, who, data, returnvalue joined by newlines as a
- *                                   compact record, see compact-record.ts; returnvalue '' for undefined)
+ *   AC id attempt finishedAt run who data returnvalue               (started and completed;
+ *                                                                   returnvalue '' for undefined)
+ *   AC id attempt finishedAt record                                 (the same, its values joined by
+ *                                   newlines as a compact record, see compact-record.ts: sent so
+ *                                   when the data goes inline, when most jobs have no record yet)
  *   X  id data                                                      (data, unless there)
  *   P  id ts progress                                               (progress)
  *   L  id line                                                      (log line)
@@ -334,7 +336,8 @@ for opIndex, op in ipairs(ops) do
     if code == 'AC' then s = seqOf(attempt, 3) else s = seqOf(attempt, 1) end
     if s >= seq then
       if not old then created[#created + 1] = id end
-      if code == 'AC' and not old and createdCountOnly and keepC ~= 0 then
+      local joined = code == 'AC' and #op == 5
+      if joined and not old and createdCountOnly and keepC ~= 0 then
         -- the commonest case: the record as it came, written with the batch's others at the end
         addPair(compact, id, id, op[5])
         -- a record that ends in its separator: the job returned undefined
@@ -342,11 +345,9 @@ for opIndex, op in ipairs(ops) do
         if string.byte(op[5], -1) ~= 10 then rv = string.match(op[5], '\\n([^\\n]*)$') end
         completedNow(id, jk, nil, attempt, op[4], rv)
       else
-        local st, run, who, data, rv = 'active', op[5], op[6], op[7], nil
-        if code == 'AC' then
-          st = 'completed'
-          run, who, data, rv = splitRecord(op[5])
-        end
+        local st, run, who, data, rv = 'active', op[5], op[6], op[7], op[8]
+        if code == 'AC' then st = 'completed' end
+        if joined then run, who, data, rv = splitRecord(op[5]) end
         -- no returnvalue field for a job that returned undefined (rv ''); a job nobody recorded yet
         -- also gets its data, when sent. One call per case: an argument table per job costs more.
         if old then data = '' end

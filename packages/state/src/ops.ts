@@ -138,7 +138,8 @@ const CODES = {
 /**
  * The apply script's op list for `ops` (all of one queue), as MessagePack bytes: an array of
  * string arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op whose try
- * completed before it was sent (`completedAt`, see `try-join.ts`) is one `AC` op. With
+ * completed before it was sent (`completedAt`, see `try-join.ts`) is one `AC` op, its values
+ * joined as one record when the data goes inline, else apart. With
  * `inlineData`, `active` ops carry the job's data (worth it when the jobs' enqueuers do not record
  * state); else it is left out (`''`).
  */
@@ -156,9 +157,15 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
       out.open().str(CODES.active).str(op.id).num(op.attempt).num(op.at);
       out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt).stringList(op.workerId, op.name, op.key).str(data);
       out.close();
-    } else {
-      // run, who, data and result as one record (see compact-record.ts): what the script stores as it is
+    } else if (inlineData) {
+      // run, who, data and result as one record (see compact-record.ts): what the script stores as it
+      // is when the job had no record (the common case when the data goes inline)
       out.completedTry(CODES.activeCompleted, op, done, data, op.result === undefined ? '' : encodeValue(op.result));
+    } else {
+      // the job most likely has a record (its enqueuer's): the values apart, as its hash takes them
+      out.open().str(CODES.activeCompleted).str(op.id).num(op.attempt).num(done);
+      out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done, op.attempt).stringList(op.workerId, op.name, op.key);
+      out.str(data).str(op.result === undefined ? '' : encodeValue(op.result)).close();
     }
   }
   // Copied out at its size: a fresh writer per call, sized for the worst case, cost page faults.

@@ -59,15 +59,18 @@ describe('encodeOps', () => {
     const written = list([a, b]);
     expect(codes(written)).toEqual(['AC:a', 'AC:b']);
     // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
-    // who: worker id, name, key; run, who, data and result joined as one compact record
-    expect(written[0]).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n{"json":"ok"}']);
+    // who: worker id, name, key
+    expect(written[0]).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']);
+    // with the data inline (jobs without records): run, who, data and result joined as one compact record
+    expect(list([a, b], { inlineData: true })[1]).toEqual(['AC', 'b', '1', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"b"}}\n{"json":"ok"}']);
   });
 
   test('an active op without its completed packs the start only; a result of undefined is sent as an empty string', () => {
     expect(list([active('a')])).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', '']]);
     const a = active('a');
     joinStart(a, 200, undefined);
-    expect(list([a])[0]![4]).toBe('[100,1,1,7,50,200,1]\n["w","job","k"]\n\n');
+    expect(list([a])[0]![7]).toBe('');
+    expect(list([a], { inlineData: true })[0]![4]).toBe('[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n');
   });
 
   test('a start is joined once, and never after it was encoded', () => {
@@ -184,7 +187,7 @@ describe('encodeOps', () => {
       ['P', 'w', '13', '{"json":50}'],
       ['C', 'w', '3', '14', '{"json":null,"meta":{"values":["undefined"]}}', 'h:1'],
       ['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', ''],
-      ['AC', 'b', '1', '120', '[100,1,1,7,50,120,1]\n["w","job","k"]\n\n{"json":"ok"}'],
+      ['AC', 'b', '1', '120', '[100,1,1,7,50,120,1]', '["w","job","k"]', '', '{"json":"ok"}'],
     ]);
   });
 });
