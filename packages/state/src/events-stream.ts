@@ -32,7 +32,8 @@ export type QueueEvent = { [K in QueueEventName]: { name: K; eventId: string; ar
  * entry of a single event, or the events of a whole write batch (`event` = `batch`). A job that
  * started and completed within one batch is one `completed` event marked `active`, read as
  * `active` then `completed`; in a batch, such a job written as its id alone (a string, not an
- * array) started and completed on its first try, returned undefined and had no record before.
+ * array) started and completed on its first try and returned undefined; its state before was the
+ * entry's `prev` field (none: it had no record).
  * Every event of an entry shares the entry's id. Unknown or malformed events are skipped.
  */
 export function parseStreamEntry(eventId: string, fields: string[]): QueueEvent[] {
@@ -44,7 +45,9 @@ export function parseStreamEntry(eventId: string, fields: string[]): QueueEvent[
   const events: QueueEvent[] = [];
   for (const item of batch) {
     if (typeof item === 'string') {
-      events.push(...eventsOf(eventId, { event: 'completed', jobId: item, attemptsMade: '1', active: '1' }));
+      const g: Record<string, string> = { event: 'completed', jobId: item, attemptsMade: '1', active: '1' };
+      if (f.prev !== undefined) g.prev = f.prev;
+      events.push(...eventsOf(eventId, g));
       continue;
     }
     if (!Array.isArray(item) || item.length < 2) continue;

@@ -228,6 +228,36 @@ test('an enqueuer record and a quick completion in one write batch; a reserved i
   expect(await store.getJobCounts(q, 'active', 'dead')).toEqual({ active: 0, dead: 1 });
 });
 
+test('completions of waiting jobs and of jobs with no record in one batch: QueueEvents tells each state before', async () => {
+  const q = 'prev-states';
+  const reader = new QueueEvents(q, { redis: REDIS_URL, prefix });
+  const seen: string[] = [];
+  reader.on('active', ({ jobId, prev }) => seen.push(`active:${jobId}:${prev ?? 'none'}`));
+  reader.on('completed', ({ jobId, returnvalue }) => seen.push(`completed:${jobId}:${JSON.stringify(returnvalue) ?? 'undefined'}`));
+  await reader.waitUntilReady();
+  store.recordWaiting(q, ['p1', 'p2', 'p3'].map((id) => ({ id, name: 'sync' })));
+  await store.flush();
+  // one batch: waiting jobs (written as their ids alone), one with a result, one nobody recorded
+  worker.complete(worker.job(q, 'p1'), undefined);
+  worker.complete(worker.job(q, 'n1'), undefined);
+  worker.complete(worker.job(q, 'p2'), 'two');
+  worker.complete(worker.job(q, 'p3'), undefined);
+  await store.flush();
+  await waitFor(() => seen.length === 8, { timeoutMs: 5000, message: () => `events (${seen.join(', ')})` });
+  expect(seen).toEqual([
+    'active:p1:waiting',
+    'completed:p1:undefined',
+    'active:n1:none',
+    'completed:n1:undefined',
+    'active:p2:waiting',
+    'completed:p2:"two"',
+    'active:p3:waiting',
+    'completed:p3:undefined',
+  ]);
+  expect(await store.getJobCounts(q, 'waiting', 'completed')).toEqual({ waiting: 0, completed: 4 });
+  await reader.close();
+});
+
 test('getJobs lists per state, newest first; clean removes old finished jobs', async () => {
   const q = 'listing';
   for (let i = 0; i < 5; i++) worker.complete(worker.job(q, `c${i}`), i);

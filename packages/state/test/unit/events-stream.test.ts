@@ -53,6 +53,16 @@ describe('parseStreamEntry', () => {
       { name: 'active', eventId: '4-0', args: { jobId: 'e', attempt: 1, prev: undefined } },
       { name: 'completed', eventId: '4-0', args: { jobId: 'e', returnvalue: undefined, attemptsMade: 1 } },
     ]);
+    // the entry's prev: the state the jobs written as their id alone were in (their enqueuer's record)
+    const fromWaiting = JSON.stringify(['f', ['completed', 'g', 'returnvalue', '{"json":3}', 'attemptsMade', '1', 'active', '1', 'prev', ''], 'h']);
+    expect(parseStreamEntry('4-3', entry({ event: 'batch', events: fromWaiting, prev: 'waiting' }))).toEqual([
+      { name: 'active', eventId: '4-3', args: { jobId: 'f', attempt: 1, prev: 'waiting' } },
+      { name: 'completed', eventId: '4-3', args: { jobId: 'f', returnvalue: undefined, attemptsMade: 1 } },
+      { name: 'active', eventId: '4-3', args: { jobId: 'g', attempt: 1, prev: undefined } },
+      { name: 'completed', eventId: '4-3', args: { jobId: 'g', returnvalue: 3, attemptsMade: 1 } },
+      { name: 'active', eventId: '4-3', args: { jobId: 'h', attempt: 1, prev: 'waiting' } },
+      { name: 'completed', eventId: '4-3', args: { jobId: 'h', returnvalue: undefined, attemptsMade: 1 } },
+    ]);
     expect(parseStreamEntry('4-1', entry({ event: 'batch', events: 'not json' }))).toEqual([]);
     expect(parseStreamEntry('4-2', entry({ event: 'batch', events: '{"a":1}' }))).toEqual([]);
   });
