@@ -53,8 +53,11 @@ interface EncodedChunk {
   inlineData: boolean;
   /** Its `active` ops that carry data to record (see `learnInlineData`). */
   started: number;
-  /** Without inline data: their data by job id, sent for the jobs the script created. */
-  dataOf: Map<string, unknown> | undefined;
+  /**
+   * Without inline data: the chunk's ops, whose data is sent for the jobs the script created
+   * (looked up then, rarely: a map per chunk cost every chunk).
+   */
+  dataOf: readonly StateOp[] | undefined;
 }
 
 /** Ops per Lua script call. */
@@ -496,15 +499,13 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
       for (let i = 0; i < group.length; i += OPS_PER_CALL) {
         const part = group.slice(i, i + OPS_PER_CALL);
         let started = 0;
-        let dataOf: Map<string, unknown> | undefined;
         for (const op of part) {
           if (op.kind !== 'active') continue;
           // encoded: no completion joins it any more
           endJoin(op);
-          if (!op.withData) continue;
-          started++;
-          if (!inlineData) (dataOf ??= new Map()).set(op.id, op.data);
+          if (op.withData) started++;
         }
+        const dataOf = !inlineData && started > 0 ? part : undefined;
         this.buffer.push({ queue, bytes: encodeOps(part, { inlineData }), count: part.length, inlineData, started, dataOf });
       }
     }
@@ -549,9 +550,11 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
    * Queues the data of the jobs the apply script reported as created by a worker, sealed at once
    * so that a `flush()` waiting on this send also waits for them.
    */
-  private sendDataOf(queue: string, dataOf: Map<string, unknown>, created: string[]): void {
-    for (const id of created) {
-      if (dataOf.has(id)) this.enqueue({ kind: 'data', queue, id, data: dataOf.get(id) });
+  private sendDataOf(queue: string, ops: readonly StateOp[], created: string[]): void {
+    const wanted = new Set(created);
+    for (const op of ops) {
+      if (op.kind !== 'active' || !op.withData || !wanted.delete(op.id)) continue;
+      this.enqueue({ kind: 'data', queue, id: op.id, data: op.data });
     }
     this.seal();
   }
