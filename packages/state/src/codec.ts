@@ -29,6 +29,9 @@ export function encodeValue(value: unknown): string {
       return JSON.stringify({ json: `[unserializable ${typeof value}]` });
   }
   if (value === null) return '{"json":null}';
+  // The commonest job data: one plain object of strings, finite numbers, booleans and nulls, which
+  // JSON writes exactly as superjson does (no annotations); checked in one loop, without the walk.
+  if (typeof value === 'object' && isFlatPlainObject(value)) return `{"json":${JSON.stringify(value)}}`;
   try {
     // The same fast, exact writer the enqueuer uses for job envelopes.
     return toSuperJsonText(value);
@@ -40,6 +43,29 @@ export function encodeValue(value: unknown): string {
   } catch (error) {
     return JSON.stringify({ json: `[unserializable: ${(error as Error).message}]` });
   }
+}
+
+/** A plain object (Object.prototype its prototype) whose enumerable values are all JSON-exact primitives. */
+function isFlatPlainObject(value: object): boolean {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) {
+    const field = fields[key];
+    switch (typeof field) {
+      case 'string':
+      case 'boolean':
+        continue;
+      case 'number':
+        if (Number.isFinite(field) && !Object.is(field, -0)) continue;
+        return false;
+      case 'object':
+        if (field === null) continue;
+        return false;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** Decodes {@link encodeValue}'s text; `undefined` for a missing field or text that is not superjson. */

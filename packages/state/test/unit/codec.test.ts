@@ -1,4 +1,5 @@
 import SuperJSON from 'superjson';
+import { toSuperJsonText } from '@partita/job';
 import { decodeJobHash, decodeValue, encodeKey, encodeValue, reasonOf, stackOf, MAX_STACK_CHARS } from '../../src/codec';
 
 describe('encodeValue / decodeValue (superjson text)', () => {
@@ -40,6 +41,35 @@ describe('encodeValue / decodeValue (superjson text)', () => {
     expect(decodeValue(encodeValue(new Map([['k', 1]])))).toEqual(new Map([['k', 1]]));
     // A class instance cannot be written exactly: superjson's best effort, never an exception.
     expect(() => encodeValue(new (class Point { x = 1 })())).not.toThrow();
+  });
+
+  test('flat plain objects (the fast path) and their near misses encode as the shared superjson writer does', () => {
+    const nearMisses: unknown[] = [
+      { s: 'x', n: 1.5, b: false, z: null, 'dotted.key': 2, 'ü': 'é' },
+      {},
+      { n: -0 },
+      { n: NaN },
+      { n: Infinity },
+      { u: undefined, a: 1 },
+      { d: new Date(4) },
+      { nested: { a: 1 } },
+      { list: [1] },
+      { big: 10n },
+      { toJSON: () => 'replaced' },
+      Object.assign(Object.create(null) as object, { a: 1 }),
+      Object.assign(Object.create({ inherited: 1 }) as object, { own: 2 }),
+    ];
+    for (const value of nearMisses) {
+      let expected: string;
+      try {
+        expected = toSuperJsonText(value);
+      } catch {
+        continue; // not representable exactly: the fallback's own business (see below)
+      }
+      expect([value, encodeValue(value)]).toEqual([value, expected]);
+    }
+    expect(decodeValue(encodeValue({ n: -0, m: NaN }))).toEqual({ n: -0, m: NaN });
+    expect(decodeValue(encodeValue({ u: undefined, a: 1 }))).toEqual({ u: undefined, a: 1 });
   });
 
   test('what cannot be encoded becomes a string saying so, never an exception', () => {
