@@ -29,9 +29,8 @@ export function encodeValue(value: unknown): string {
       return JSON.stringify({ json: `[unserializable ${typeof value}]` });
   }
   if (value === null) return '{"json":null}';
-  // The commonest job data: one plain object of strings, finite numbers, booleans and nulls, which
-  // JSON writes exactly as superjson does (no annotations); checked in one loop, without the walk.
-  if (typeof value === 'object' && isFlatPlainObject(value)) return `{"json":${JSON.stringify(value)}}`;
+  const flat = flatJsonText(value);
+  if (flat !== undefined) return `{"json":${flat}}`;
   try {
     // The same fast, exact writer the enqueuer uses for job envelopes.
     return toSuperJsonText(value);
@@ -43,6 +42,15 @@ export function encodeValue(value: unknown): string {
   } catch (error) {
     return JSON.stringify({ json: `[unserializable: ${(error as Error).message}]` });
   }
+}
+
+/**
+ * The commonest job data: one plain object of strings, finite numbers, booleans and nulls, which
+ * JSON writes exactly as superjson does (no annotations). Its JSON text, what {@link encodeValue}
+ * wraps as `{"json":…}`, checked in one loop without the superjson walk; undefined for any other value.
+ */
+export function flatJsonText(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null && isFlatPlainObject(value) ? JSON.stringify(value) : undefined;
 }
 
 /** A plain object (Object.prototype its prototype) whose enumerable values are all JSON-exact primitives. */

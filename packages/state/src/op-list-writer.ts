@@ -236,9 +236,10 @@ export class OpListWriter {
    * joining the try's numbers (as {@link numberList}), its names (as {@link stringList}), `data`
    * and `result` (see `APPLY_SCRIPT`'s AC op). The same bytes as writing each value on its own,
    * in one pass when the names are plain ASCII: such ops are most of what a busy worker sends,
-   * and a call per value was a third of their cost.
+   * and a call per value was a third of their cost. With `dataIsJson`, `data` is plain JSON
+   * text, written wrapped as superjson's `{"json":…}`.
    */
-  completedTry(code: string, t: TryFields, done: number, data: string, result: string): this {
+  completedTry(code: string, t: TryFields, done: number, data: string, result: string, dataIsJson = false): this {
     const { id, workerId, name, key } = t;
     const repeated = workerId === this.listA && name === this.listB;
     const plain =
@@ -248,7 +249,7 @@ export class OpListWriter {
       isPlain(done) &&
       (repeated || (isPlainAscii(workerId) && isPlainAscii(name))) &&
       (key === null || isPlainAscii(key));
-    if (!plain) return this.completedTryInParts(code, t, done, data, result);
+    if (!plain) return this.completedTryInParts(code, t, done, dataIsJson ? superJsonOf(data) : data, result);
     const start = this.at;
     // Room for all but data and result (reserved as they are written): each number at most 17
     // bytes with its separator, the headers, the names quoted.
@@ -267,7 +268,7 @@ export class OpListWriter {
     // (as many bytes as chars: plain ASCII, the header is right)
     if (buf.write(id, at, 'utf8') !== n) {
       this.at = start;
-      return this.completedTryInParts(code, t, done, data, result);
+      return this.completedTryInParts(code, t, done, dataIsJson ? superJsonOf(data) : data, result);
     }
     this.at = at + n;
     this.fixstrDigits(t.attempt);
@@ -288,7 +289,16 @@ export class OpListWriter {
     buf[this.at++] = 0x0a;
     this.namesList(workerId, name, key, repeated);
     buf[this.at++] = 0x0a;
-    this.rawText(data);
+    if (dataIsJson) {
+      // {"json": … } around the JSON text: a string built for it per job cost more than its bytes
+      this.reserve(SUPERJSON_HEAD.length);
+      for (let i = 0; i < SUPERJSON_HEAD.length; i++) this.buf[this.at++] = SUPERJSON_HEAD[i]!;
+      this.rawText(data);
+      this.reserve(1);
+      this.buf[this.at++] = 0x7d;
+    } else {
+      this.rawText(data);
+    }
     this.reserve(1);
     this.buf[this.at++] = 0x0a;
     this.rawText(result);
@@ -454,6 +464,10 @@ const JS_WRITE_MAX = 64;
 const DEFAULT_CAPACITY = 64 * 1024;
 /** A writer's buffer grown past this is let go by {@link OpListWriter.reset}. */
 const KEPT_CAPACITY = 1024 * 1024;
+
+/** What superjson writes before a plain JSON value, and {@link superJsonOf} around it. */
+const SUPERJSON_HEAD = Buffer.from('{"json":', 'latin1');
+const superJsonOf = (json: string): string => `{"json":${json}}`;
 
 /** "00" to "99" as bytes. */
 const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');

@@ -1,4 +1,4 @@
-import { encodeKey, encodeValue } from './codec';
+import { encodeKey, encodeValue, flatJsonText } from './codec';
 import { OpListWriter } from './op-list-writer';
 
 /**
@@ -152,7 +152,17 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
       continue;
     }
     const done = op.completedAt;
-    const data = inlineData && op.withData ? encodeValue(op.data) : '';
+    const withData = inlineData && op.withData;
+    if (done !== undefined && withData) {
+      // the commonest op of a busy worker whose jobs have no records (see completedTry); flat data
+      // goes as its JSON text, which the writer wraps: no superjson text built and copied per job
+      const flat = flatJsonText(op.data);
+      const result = op.result === undefined ? '' : encodeValue(op.result);
+      if (flat !== undefined) out.completedTry(CODES.activeCompleted, op, done, flat, result, true);
+      else out.completedTry(CODES.activeCompleted, op, done, encodeValue(op.data), result);
+      continue;
+    }
+    const data = withData ? encodeValue(op.data) : '';
     if (done === undefined) {
       out.open().str(CODES.active).str(op.id).num(op.attempt).num(op.at);
       out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt).stringList(op.workerId, op.name, op.key).str(data);
