@@ -30,7 +30,7 @@ export function encodeValue(value: unknown): string {
   }
   if (value === null) return '{"json":null}';
   const flat = flatJsonText(value);
-  if (flat !== undefined) return `{"json":${flat}}`;
+  if (flat !== undefined) return PLAIN_JSON_WRAP[0] + flat + PLAIN_JSON_WRAP[1];
   try {
     // The same fast, exact writer the enqueuer uses for job envelopes.
     return toSuperJsonText(value);
@@ -44,10 +44,13 @@ export function encodeValue(value: unknown): string {
   }
 }
 
+/** What superjson writes around a value that plain JSON writes exactly (no annotations). */
+export const PLAIN_JSON_WRAP: readonly [head: string, tail: string] = ['{"json":', '}'];
+
 /**
  * The commonest job data: one plain object of strings, finite numbers, booleans and nulls, which
  * JSON writes exactly as superjson does (no annotations). Its JSON text, what {@link encodeValue}
- * wraps as `{"json":…}`, checked in one loop without the superjson walk; undefined for any other value.
+ * wraps in {@link PLAIN_JSON_WRAP}, checked in one loop without the superjson walk; undefined for any other value.
  */
 export function flatJsonText(value: unknown): string | undefined {
   return typeof value === 'object' && value !== null && isFlatPlainObject(value) ? JSON.stringify(value) : undefined;

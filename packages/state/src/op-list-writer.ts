@@ -88,23 +88,13 @@ export class OpListWriter {
   /** A string. */
   str(text: string): this {
     this.counted();
-    const n = text.length;
-    // A UTF-16 code unit is at most 3 bytes of UTF-8; the header at most 5.
-    this.reserve(n * 3 + 5);
+    // The header at most 5 bytes; room for the text is reserved by rawText.
+    this.reserve(5);
     const start = this.at;
-    const headerSize = this.headerSize(n);
-    if (n < JS_WRITE_MAX) {
-      // Short strings: a byte per char in JS beats Buffer#write (plain ASCII, the common case).
-      const buf = this.buf;
-      let at = start + headerSize;
-      for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= 0x80) return this.placed(start, headerSize, this.buf.write(text, start + headerSize, 'utf8'));
-        buf[at++] = c;
-      }
-      return this.placed(start, headerSize, n);
-    }
-    return this.placed(start, headerSize, this.buf.write(text, start + headerSize, 'utf8'));
+    const headerSize = this.headerSize(text.length);
+    this.at = start + headerSize;
+    this.rawText(text);
+    return this.placed(start, headerSize, this.at - start - headerSize);
   }
 
   /**
@@ -170,11 +160,13 @@ export class OpListWriter {
     this.buf[head] = 0xa0 | (this.at - head - 1);
   }
 
-  /** Text with no header, inside a string being written (a joined one). */
+  /** Text with no header (its string's header is written apart, or there is none: a joined string). */
   private rawText(text: string): void {
     const n = text.length;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
     this.reserve(n * 3);
     if (n < JS_WRITE_MAX) {
+      // Short strings: a byte per char in JS beats Buffer#write (plain ASCII, the common case).
       const buf = this.buf;
       let at = this.at;
       for (let i = 0; i < n; i++) {
@@ -236,10 +228,10 @@ export class OpListWriter {
    * joining the try's numbers (as {@link numberList}), its names (as {@link stringList}), `data`
    * and `result` (see `APPLY_SCRIPT`'s AC op). The same bytes as writing each value on its own,
    * in one pass when the names are plain ASCII: such ops are most of what a busy worker sends,
-   * and a call per value was a third of their cost. With `dataIsJson`, `data` is plain JSON
-   * text, written wrapped as superjson's `{"json":…}`.
+   * and a call per value was a third of their cost. With `dataWrap`, `data` is written between
+   * its head and tail (no string built for the whole per op).
    */
-  completedTry(code: string, t: TryFields, done: number, data: string, result: string, dataIsJson = false): this {
+  completedTry(code: string, t: TryFields, done: number, data: string, result: string, dataWrap?: readonly [string, string]): this {
     const { id, workerId, name, key } = t;
     const repeated = workerId === this.listA && name === this.listB;
     const plain =
@@ -249,7 +241,7 @@ export class OpListWriter {
       isPlain(done) &&
       (repeated || (isPlainAscii(workerId) && isPlainAscii(name))) &&
       (key === null || isPlainAscii(key));
-    if (!plain) return this.completedTryInParts(code, t, done, dataIsJson ? superJsonOf(data) : data, result);
+    if (!plain) return this.completedTryInParts(code, t, done, dataWrap ? dataWrap[0] + data + dataWrap[1] : data, result);
     const start = this.at;
     // Room for all but data and result (reserved as they are written): each number at most 17
     // bytes with its separator, the headers, the names quoted.
@@ -268,7 +260,7 @@ export class OpListWriter {
     // (as many bytes as chars: plain ASCII, the header is right)
     if (buf.write(id, at, 'utf8') !== n) {
       this.at = start;
-      return this.completedTryInParts(code, t, done, dataIsJson ? superJsonOf(data) : data, result);
+      return this.completedTryInParts(code, t, done, dataWrap ? dataWrap[0] + data + dataWrap[1] : data, result);
     }
     this.at = at + n;
     this.fixstrDigits(t.attempt);
@@ -289,16 +281,9 @@ export class OpListWriter {
     buf[this.at++] = 0x0a;
     this.namesList(workerId, name, key, repeated);
     buf[this.at++] = 0x0a;
-    if (dataIsJson) {
-      // {"json": … } around the JSON text: a string built for it per job cost more than its bytes
-      this.reserve(SUPERJSON_HEAD.length);
-      for (let i = 0; i < SUPERJSON_HEAD.length; i++) this.buf[this.at++] = SUPERJSON_HEAD[i]!;
-      this.rawText(data);
-      this.reserve(1);
-      this.buf[this.at++] = 0x7d;
-    } else {
-      this.rawText(data);
-    }
+    if (dataWrap) this.rawText(dataWrap[0]);
+    this.rawText(data);
+    if (dataWrap) this.rawText(dataWrap[1]);
     this.reserve(1);
     this.buf[this.at++] = 0x0a;
     this.rawText(result);
@@ -307,11 +292,22 @@ export class OpListWriter {
     return this;
   }
 
+  /**
+   * The op {@link completedTry} writes, with the record's values apart: `[code, id, attempt,
+   * done, run, who, data, result]` (see `APPLY_SCRIPT`'s AC op).
+   */
+  completedTryApart(code: string, t: TryFields, done: number, data: string, result: string): this {
+    return this.completedTryInParts(code, t, done, data, result, false);
+  }
+
   /** {@link completedTry} a value at a time (names that need JSON escapes, or an id that is not ASCII). */
-  private completedTryInParts(code: string, t: TryFields, done: number, data: string, result: string): this {
-    this.open().str(code).str(t.id).num(t.attempt).num(done).openJoined();
+  private completedTryInParts(code: string, t: TryFields, done: number, data: string, result: string, joined = true): this {
+    this.open().str(code).str(t.id).num(t.attempt).num(done);
+    if (joined) this.openJoined();
     this.numberList(t.at, t.attempt, t.partition, t.offset, t.enqueuedAt, done, t.attempt).stringList(t.workerId, t.name, t.key);
-    return this.str(data).str(result).closeJoined().close();
+    this.str(data).str(result);
+    if (joined) this.closeJoined();
+    return this.close();
   }
 
   /** The bytes written so far (a view of the writer's Buffer: take it once, at the end). */
@@ -464,10 +460,6 @@ const JS_WRITE_MAX = 64;
 const DEFAULT_CAPACITY = 64 * 1024;
 /** A writer's buffer grown past this is let go by {@link OpListWriter.reset}. */
 const KEPT_CAPACITY = 1024 * 1024;
-
-/** What superjson writes before a plain JSON value, and {@link superJsonOf} around it. */
-const SUPERJSON_HEAD = Buffer.from('{"json":', 'latin1');
-const superJsonOf = (json: string): string => `{"json":${json}}`;
 
 /** "00" to "99" as bytes. */
 const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');

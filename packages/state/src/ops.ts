@@ -1,4 +1,4 @@
-import { encodeKey, encodeValue, flatJsonText } from './codec';
+import { encodeKey, encodeValue, flatJsonText, PLAIN_JSON_WRAP } from './codec';
 import { OpListWriter } from './op-list-writer';
 
 /**
@@ -153,30 +153,24 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
     }
     const done = op.completedAt;
     const withData = inlineData && op.withData;
-    if (done !== undefined && withData) {
-      // the commonest op of a busy worker whose jobs have no records (see completedTry); flat data
-      // goes as its JSON text, which the writer wraps: no superjson text built and copied per job
-      const flat = flatJsonText(op.data);
-      const result = op.result === undefined ? '' : encodeValue(op.result);
-      if (flat !== undefined) out.completedTry(CODES.activeCompleted, op, done, flat, result, true);
-      else out.completedTry(CODES.activeCompleted, op, done, encodeValue(op.data), result);
-      continue;
-    }
-    const data = withData ? encodeValue(op.data) : '';
     if (done === undefined) {
       out.open().str(CODES.active).str(op.id).num(op.attempt).num(op.at);
-      out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt).stringList(op.workerId, op.name, op.key).str(data);
-      out.close();
-    } else if (inlineData) {
-      // run, who, data and result as one record (see compact-record.ts): what the script stores as it
-      // is when the job had no record (the common case when the data goes inline)
-      out.completedTry(CODES.activeCompleted, op, done, data, op.result === undefined ? '' : encodeValue(op.result));
-    } else {
-      // the job most likely has a record (its enqueuer's): the values apart, as its hash takes them
-      out.open().str(CODES.activeCompleted).str(op.id).num(op.attempt).num(done);
-      out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done, op.attempt).stringList(op.workerId, op.name, op.key);
-      out.str(data).str(op.result === undefined ? '' : encodeValue(op.result)).close();
+      out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt).stringList(op.workerId, op.name, op.key);
+      out.str(withData ? encodeValue(op.data) : '').close();
+      continue;
     }
+    const result = op.result === undefined ? '' : encodeValue(op.result);
+    if (!inlineData) {
+      // the job most likely has a record (its enqueuer's): the values apart, as its hash takes them
+      out.completedTryApart(CODES.activeCompleted, op, done, '', result);
+      continue;
+    }
+    // Run, who, data and result as one record (see compact-record.ts), which the script stores as
+    // it is when the job had no record: the commonest op of a busy worker. Flat data goes as its
+    // JSON text, wrapped by the writer: no superjson text built and copied per job.
+    const flat = withData ? flatJsonText(op.data) : undefined;
+    if (flat !== undefined) out.completedTry(CODES.activeCompleted, op, done, flat, result, PLAIN_JSON_WRAP);
+    else out.completedTry(CODES.activeCompleted, op, done, withData ? encodeValue(op.data) : '', result);
   }
   // Copied out at its size: a fresh writer per call, sized for the worst case, cost page faults.
   return Buffer.from(out.close().bytes());

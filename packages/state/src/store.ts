@@ -431,29 +431,27 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     await whenReady(this.writer, Math.max(this.options.writeTimeoutMs, grace));
     const scripts = this.writer as unknown as ApplyScript;
     const now = Date.now();
-    const results = await Promise.all(
+    const results = await Promise.allSettled(
       chunks.map((chunk) => {
         const keys = this.keys(chunk.queue);
-        return scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), chunk.bytes, chunk.inlineData ? '1' : '0').then(
-          (reply): [null, unknown] => [null, reply],
-          (failure: unknown): [Error, undefined] => [failure instanceof Error ? failure : new Error(String(failure)), undefined],
-        );
+        return scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), chunk.bytes, chunk.inlineData ? '1' : '0');
       }),
     );
     const failed: EncodedChunk[] = [];
     let error: Error | undefined;
     chunks.forEach((chunk, i) => {
-      const result = results[i];
-      if (result && !result[0]) {
+      const result = results[i]!;
+      if (result.status === 'fulfilled') {
         // Applied. Jobs no one had recorded get their data (encoded only for them).
         // With the data inline, the script answers how many jobs it created; else which.
-        const created = Array.isArray(result[1]) ? (result[1] as string[]) : [];
-        const createdCount = typeof result[1] === 'number' ? result[1] : created.length;
+        const reply = result.value;
+        const created = Array.isArray(reply) ? (reply as string[]) : [];
+        const createdCount = typeof reply === 'number' ? reply : created.length;
         this.learnInlineData(chunk.queue, chunk.started, createdCount);
         if (created.length > 0 && chunk.dataOf) this.sendDataOf(chunk.queue, chunk.dataOf, created);
         return;
       }
-      const replyError: Error = result?.[0] ?? new Error('no reply');
+      const replyError = result.reason instanceof Error ? result.reason : new Error(String(result.reason));
       if (isReplyError(replyError) && !TRANSIENT_REPLY.test(replyError.message)) {
         // The batch itself is refused (a bug, not an outage): retrying cannot help.
         this.options.logger?.warn(`[partita:state] Redis refused ${chunk.count} state write(s), dropped: ${replyError.message}`);

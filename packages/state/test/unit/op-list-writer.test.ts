@@ -116,9 +116,9 @@ describe('OpListWriter (MessagePack)', () => {
         parts.numberList(t.at, t.attempt, t.partition, t.offset, t.enqueuedAt, done, t.attempt).stringList(t.workerId, t.name, t.key);
         const expected = parts.str(data).str(result).closeJoined().close().str('after').close().bytes();
         expect(readOpList(fused)).toEqual(readOpList(expected));
-        // data given as plain JSON text: written as superjson's {"json":…} around it
+        // data given as plain JSON text with a wrap: written as superjson's {"json":…} around it
         const json = JSON.stringify({ data, n: 1 });
-        const wrapped = new OpListWriter(16).open().completedTry('AC', t, done, json, result, true).close().bytes();
+        const wrapped = new OpListWriter(16).open().completedTry('AC', t, done, json, result, ['{"json":', '}']).close().bytes();
         const asText = new OpListWriter(16).open().completedTry('AC', t, done, `{"json":${json}}`, result).close().bytes();
         expect(readOpList(wrapped)).toEqual(readOpList(asText));
       }
