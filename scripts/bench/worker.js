@@ -303,6 +303,8 @@ async function main() {
       try {
         partitaWorkerOptions(settings('probe', { withState: true }));
         let stateTopics = 0;
+        const runWithState = (groupId, t) =>
+          runChild('partita', { variant: 'processor', topic: t, jobName: JOB_NAME, expected: JOBS, settings: settings(groupId, { withState: true }) });
         contenders.push(
           {
             id: 'partita-state-queue',
@@ -320,15 +322,14 @@ async function main() {
                 await store.close();
               }
               await sleep(SETTLE_MS);
-              const r = await runChild('partita', { variant: 'processor', topic: own, jobName: JOB_NAME, expected: JOBS, settings: settings(groupId, { withState: true }) });
-              return { ...r, topic: own, marks: ownMarks };
+              return { ...(await runWithState(groupId, own)), topic: own, marks: ownMarks };
             },
           },
           {
             id: 'partita-state',
             contender: 'partita Worker + state, jobs enqueued without state, processor `async () => {}`',
             settings: 'as the processor row, with the job-state store on the Worker only (the worker records each job first, with its data)',
-            run: (groupId) => runChild('partita', { variant: 'processor', topic, jobName: JOB_NAME, expected: JOBS, settings: settings(groupId, { withState: true }) }),
+            run: (groupId) => runWithState(groupId, topic),
           },
         );
       } catch (error) {
