@@ -74,6 +74,9 @@ end
  *   AC id attempt finishedAt record                                 (the same, its values joined by
  *                                   newlines as a compact record, see compact-record.ts: sent so
  *                                   when the data goes inline, when most jobs have no record yet)
+ *   B  (id finishedAt record)...                                    (first tries that started and
+ *                                   completed, their records joined as AC joins them; last in
+ *                                   the list, see encodeOps and firstTries below)
  *   X  id data                                                      (data, unless there)
  *   P  id ts progress                                               (progress)
  *   L  id line                                                      (log line)
@@ -329,8 +332,61 @@ do
   end
 end
 local written = {}
+-- jobs the B op created (see firstTries)
+local createdFirstTries = 0
 
-for opIndex, op in ipairs(ops) do
+-- B: first tries that started and completed, as id, finishedAt, record triples (the record as an
+-- AC op joins it), last in the list. When none of their jobs has a record or an earlier op in the
+-- batch, their records, set entries and events are written with a command per batch, not per
+-- job: most of what a busy worker whose enqueuers record no state sends. Else each becomes an AC op
+-- at the end of the list.
+local function firstTries(op)
+  local n = #op
+  local keys = {}
+  local fresh = keepC ~= 0 and createdCountOnly and (idsPrev == nil or idsPrev == '')
+  for i = 2, n, 3 do
+    if written[op[i]] then fresh = false end
+    keys[#keys + 1] = jobKey(op[i])
+  end
+  if fresh then
+    for i = 1, #keys, 500 do
+      if redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys))) > 0 then
+        fresh = false
+        break
+      end
+    end
+  end
+  if not fresh then
+    noneExisted = false
+    for i = 2, n, 3 do
+      ops[#ops + 1] = { 'AC', op[i], '1', op[i + 1], op[i + 2] }
+      jobKeys[#ops] = keys[(i + 1) / 3]
+    end
+    return
+  end
+  -- (a compact record the job may have is replaced: it can only be an earlier first try's)
+  local records = compact.items
+  direct.completed = direct.completed or newPairs()
+  local scores = direct.completed.items
+  for i = 2, n, 3 do
+    local id, finishedAt, record = op[i], op[i + 1], op[i + 2]
+    written[id] = true
+    records[#records + 1] = id
+    records[#records + 1] = record
+    scores[#scores + 1] = finishedAt
+    scores[#scores + 1] = id
+    if string.byte(record, -1) == 10 then
+      if evLen > 0 then events[#events + 1] = id end
+    else
+      emit('completed', id, 'returnvalue', string.match(record, '\\n([^\\n]*)$'), 'attemptsMade', '1', 'active', '1', 'prev', '')
+    end
+  end
+  idsPrev = ''
+  createdFirstTries = createdFirstTries + (n - 1) / 3
+end
+
+-- every op but B
+local function applyOp(opIndex, op)
   local code, id = op[1], op[2]
   local jk = jobKeys[opIndex]
   local writtenBefore = written[id]
@@ -456,6 +512,15 @@ for opIndex, op in ipairs(ops) do
   end
 end
 
+for opIndex, op in ipairs(ops) do
+  if op[1] == 'B' then
+    firstTries(op)
+  else
+    local refused = applyOp(opIndex, op)
+    if refused then return refused end
+  end
+end
+
 -- the batch's compact records (those a later op of the batch turned into hashes left out)
 callInParts(1000, 'HSET', compactKey, keptItems(compact))
 
@@ -517,7 +582,7 @@ removeLogs(removedNow)
 if zadd['completed'] then trim('completed', keepC, ageC) end
 if zadd['failed'] then trim('failed', keepF, ageF) end
 if zadd['dead'] then trim('dead', keepF, ageF) end
-if createdCountOnly then return #created end
+if createdCountOnly then return #created + createdFirstTries end
 return created
 `;
 

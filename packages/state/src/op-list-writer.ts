@@ -232,25 +232,49 @@ export class OpListWriter {
    * its head and tail (no string built for the whole per op).
    */
   completedTry(code: string, t: TryFields, done: number, data: string, result: string, dataWrap?: readonly [string, string]): this {
+    return this.writeCompletedTry(code, t, done, data, result, dataWrap);
+  }
+
+  /**
+   * A try that started and completed as three values of the open op: `id, done, record`, the
+   * record as {@link completedTry} writes it (the entries of `APPLY_SCRIPT`'s B op).
+   */
+  completedTryEntry(t: TryFields, done: number, data: string, result: string, dataWrap?: readonly [string, string]): this {
+    return this.writeCompletedTry(undefined, t, done, data, result, dataWrap);
+  }
+
+  /** {@link completedTry}, or without `code` {@link completedTryEntry}. */
+  private writeCompletedTry(
+    code: string | undefined,
+    t: TryFields,
+    done: number,
+    data: string,
+    result: string,
+    dataWrap: readonly [string, string] | undefined,
+  ): this {
     const { id, workerId, name, key } = t;
     const repeated = workerId === this.listA && name === this.listB;
+    const codeLength = code === undefined ? 0 : code.length;
     const plain =
-      code.length < 32 &&
+      codeLength < 32 &&
       id.length < 256 &&
       isPlain(t.attempt) &&
       isPlain(done) &&
+      this.joinedValues < 0 &&
       (repeated || (isPlainAscii(workerId) && isPlainAscii(name))) &&
       (key === null || isPlainAscii(key));
     if (!plain) return this.completedTryInParts(code, t, done, dataWrap ? dataWrap[0] + data + dataWrap[1] : data, result);
     const start = this.at;
     // Room for all but data and result (reserved as they are written): each number at most 17
     // bytes with its separator, the headers, the names quoted.
-    this.reserve(code.length + 3 * id.length + workerId.length + name.length + (key === null ? 4 : key.length) + 9 * 17 + 32);
+    this.reserve(codeLength + 3 * id.length + workerId.length + name.length + (key === null ? 4 : key.length) + 9 * 17 + 32);
     const buf = this.buf;
     let at = start;
-    buf[at++] = 0x95;
-    buf[at++] = 0xa0 | code.length;
-    for (let i = 0; i < code.length; i++) buf[at++] = code.charCodeAt(i);
+    if (code !== undefined) {
+      buf[at++] = 0x95;
+      buf[at++] = 0xa0 | codeLength;
+      for (let i = 0; i < codeLength; i++) buf[at++] = code.charCodeAt(i);
+    }
     const n = id.length;
     if (n < 32) buf[at++] = 0xa0 | n;
     else {
@@ -263,7 +287,7 @@ export class OpListWriter {
       return this.completedTryInParts(code, t, done, dataWrap ? dataWrap[0] + data + dataWrap[1] : data, result);
     }
     this.at = at + n;
-    this.fixstrDigits(t.attempt);
+    if (code !== undefined) this.fixstrDigits(t.attempt);
     this.fixstrDigits(done);
     // the record: a str 32 whose length is known at the end
     const lengthAt = this.at + 1;
@@ -288,7 +312,9 @@ export class OpListWriter {
     this.buf[this.at++] = 0x0a;
     this.rawText(result);
     this.buf.writeUInt32BE(this.at - lengthAt - 4, lengthAt);
-    this.counted();
+    // one op in the list, or three values in the open op
+    const depth = this.counts.length;
+    if (depth > 0) this.counts[depth - 1]! += code === undefined ? 3 : 1;
     return this;
   }
 
@@ -300,14 +326,19 @@ export class OpListWriter {
     return this.completedTryInParts(code, t, done, data, result, false);
   }
 
-  /** {@link completedTry} a value at a time (names that need JSON escapes, or an id that is not ASCII). */
-  private completedTryInParts(code: string, t: TryFields, done: number, data: string, result: string, joined = true): this {
-    this.open().str(code).str(t.id).num(t.attempt).num(done);
+  /**
+   * {@link completedTry} (or without `code` {@link completedTryEntry}) a value at a time: names
+   * that need JSON escapes, or an id that is not ASCII.
+   */
+  private completedTryInParts(code: string | undefined, t: TryFields, done: number, data: string, result: string, joined = true): this {
+    if (code !== undefined) this.open().str(code).str(t.id).num(t.attempt);
+    else this.str(t.id);
+    this.num(done);
     if (joined) this.openJoined();
     this.numberList(t.at, t.attempt, t.partition, t.offset, t.enqueuedAt, done, t.attempt).stringList(t.workerId, t.name, t.key);
     this.str(data).str(result);
     if (joined) this.closeJoined();
-    return this.close();
+    return code !== undefined ? this.close() : this;
   }
 
   /** The bytes written so far (a view of the writer's Buffer: take it once, at the end). */

@@ -133,47 +133,88 @@ const CODES = {
   data: 'X',
   /** An `active` and its `completed` in one batch: written as one change (half the work in Redis). */
   activeCompleted: 'AC',
+  /** First tries that started and completed, their records joined (see `encodeOps`). */
+  firstTries: 'B',
 } as const;
 
 /**
  * The apply script's op list for `ops` (all of one queue), as MessagePack bytes: an array of
  * string arrays, one per op (see `APPLY_SCRIPT` for each layout). An `active` op whose try
  * completed before it was sent (`completedAt`, see `try-join.ts`) is one `AC` op, its values
- * joined as one record when the data goes inline, else apart. With
- * `inlineData`, `active` ops carry the job's data (worth it when the jobs' enqueuers do not record
- * state); else it is left out (`''`).
+ * joined as one record when the data goes inline, else apart. With `inlineData`, `active` ops
+ * carry the job's data (worth it when the jobs' enqueuers do not record state); else it is left
+ * out (`''`). Then the first tries among those completed ones go last, together, as one `B` op:
+ * the script writes them with a command per batch rather than per job when none of their jobs
+ * has a record. Moving them is safe: every write carries an ordering stamp (see `APPLY_SCRIPT`),
+ * and a later op of the same job has a later stamp or is skipped in either order, except a first
+ * try's `completed` or `deadLettered` op (the same stamp): the AC op of such a job keeps its place.
  */
 export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): Buffer {
   const inlineData = options.inlineData ?? false;
+  const tied = inlineData ? finishedAgainOnFirstTry(ops) : undefined;
   const out = scratch.reset().open();
+  let firstTries = 0;
   for (const op of ops) {
     if (op.kind !== 'active') {
       writeOp(out, op);
       continue;
     }
     const done = op.completedAt;
-    const withData = inlineData && op.withData;
     if (done === undefined) {
       out.open().str(CODES.active).str(op.id).num(op.attempt).num(op.at);
       out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt).stringList(op.workerId, op.name, op.key);
-      out.str(withData ? encodeValue(op.data) : '').close();
+      out.str(inlineData && op.withData ? encodeValue(op.data) : '').close();
       continue;
     }
-    const result = op.result === undefined ? '' : encodeValue(op.result);
     if (!inlineData) {
       // the job most likely has a record (its enqueuer's): the values apart, as its hash takes them
-      out.completedTryApart(CODES.activeCompleted, op, done, '', result);
-      continue;
+      out.completedTryApart(CODES.activeCompleted, op, done, '', encodeResult(op));
+    } else if (op.attempt === 1 && tied?.has(op.id) !== true) {
+      firstTries++; // written below, in the B op
+    } else {
+      writeJoined(out, op, done, true);
     }
-    // Run, who, data and result as one record (see compact-record.ts), which the script stores as
-    // it is when the job had no record: the commonest op of a busy worker. Flat data goes as its
-    // JSON text, wrapped by the writer: no superjson text built and copied per job.
-    const flat = withData ? flatJsonText(op.data) : undefined;
-    if (flat !== undefined) out.completedTry(CODES.activeCompleted, op, done, flat, result, PLAIN_JSON_WRAP);
-    else out.completedTry(CODES.activeCompleted, op, done, withData ? encodeValue(op.data) : '', result);
+  }
+  if (firstTries > 0) {
+    out.open().str(CODES.firstTries);
+    for (const op of ops) {
+      if (op.kind === 'active' && op.completedAt !== undefined && op.attempt === 1 && tied?.has(op.id) !== true) writeJoined(out, op, op.completedAt, false);
+    }
+    out.close();
   }
   // Copied out at its size: a fresh writer per call, sized for the worst case, cost page faults.
   return Buffer.from(out.close().bytes());
+}
+
+/**
+ * The jobs of `ops` with a `completed` or `deadLettered` op of a first try (a redelivered job):
+ * those ops carry the same ordering stamp as a first try's AC op, so the later one wins and the
+ * AC op must keep its place (not go to the B op). Undefined when there are none, the usual case.
+ */
+function finishedAgainOnFirstTry(ops: readonly StateOp[]): Set<string> | undefined {
+  let ids: Set<string> | undefined;
+  for (const op of ops) {
+    if ((op.kind === 'completed' || op.kind === 'deadLettered') && op.attempt === 1) (ids ??= new Set()).add(op.id);
+  }
+  return ids;
+}
+
+/**
+ * A completed try with run, who, data and result joined as one record (see compact-record.ts),
+ * which the script stores as it is when the job had no record: the commonest op of a busy
+ * worker. As an AC op, or (`asOp` false) as the entries of the open B op. Flat data goes as its
+ * JSON text, wrapped by the writer: no superjson text built and copied per job.
+ */
+function writeJoined(out: OpListWriter, op: ActiveOp, done: number, asOp: boolean): void {
+  const flat = op.withData ? flatJsonText(op.data) : undefined;
+  const data = flat !== undefined || !op.withData ? (flat ?? '') : encodeValue(op.data);
+  const wrap = flat !== undefined ? PLAIN_JSON_WRAP : undefined;
+  if (asOp) out.completedTry(CODES.activeCompleted, op, done, data, encodeResult(op), wrap);
+  else out.completedTryEntry(op, done, data, encodeResult(op), wrap);
+}
+
+function encodeResult(op: ActiveOp): string {
+  return op.result === undefined ? '' : encodeValue(op.result);
 }
 
 /** The writer of every `encodeOps` call (calls do not nest); its buffer and its caches are kept. */

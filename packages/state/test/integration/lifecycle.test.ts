@@ -361,3 +361,35 @@ test('compact records: jobs only a worker records, once their data goes inline, 
   expect(await redis.exists(keys.compact)).toBe(0);
   expect(await store.getJob(q, 'k3')).toBeUndefined();
 });
+
+test('first tries written together (once the data goes inline): jobs with a record, or written earlier in the batch, are each applied as their own op', async () => {
+  const q = 'first-tries';
+  const keys = store.keys(q);
+  // Learn inline data: a batch of jobs nobody recorded.
+  worker.complete(worker.job(q, 'learn'), 0);
+  expect(await store.flush()).toBe(true);
+
+  // One batch: fresh first tries and one whose enqueuer recorded it (most have no record: the data
+  // stays inline).
+  store.recordWaiting(q, [{ id: 'queued', name: 'mail', data: { to: 'a@b' }, opts: { attempts: 3 } }]);
+  expect(await store.flush()).toBe(true);
+  worker.complete(worker.job(q, 'fresh-0'), undefined);
+  worker.complete(worker.job(q, 'fresh-1'), undefined);
+  worker.complete(worker.job(q, 'queued', { name: 'mail', data: { to: 'a@b' } }), 'sent');
+  expect(await store.flush()).toBe(true);
+  // Another: a job whose second try completed before a late first try of it (an older stamp: it
+  // must not win), and a fresh one.
+  worker.complete(worker.job(q, 'late', { attempt: 2 }), 'second');
+  worker.complete(worker.job(q, 'late', { attempt: 1 }), 'first');
+  worker.complete(worker.job(q, 'fresh-2'), 'two');
+  expect(await store.flush()).toBe(true);
+
+  expect(await store.getJob(q, 'queued')).toMatchObject({ state: 'completed', returnvalue: 'sent', opts: { attempts: 3 }, data: { to: 'a@b' }, attemptsMade: 1 });
+  expect(await redis.hexists(keys.compact, 'queued')).toBe(0);
+  expect(await store.getJob(q, 'late')).toMatchObject({ state: 'completed', returnvalue: 'second', attemptsMade: 2 });
+  expect(await store.getJob(q, 'fresh-2')).toMatchObject({ state: 'completed', returnvalue: 'two', data: { n: 'fresh-2' } });
+  expect(await redis.hexists(keys.compact, 'fresh-1')).toBe(1);
+  expect(await redis.hexists(keys.compact, 'fresh-2')).toBe(1);
+  expect(await store.getJobCounts(q, 'waiting', 'completed')).toEqual({ waiting: 0, completed: 6 });
+  expect((await store.getJobs(q, 'completed')).map((j) => j.id).sort()).toEqual(['fresh-0', 'fresh-1', 'fresh-2', 'late', 'learn', 'queued']);
+});

@@ -61,8 +61,44 @@ describe('encodeOps', () => {
     // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
     // who: worker id, name, key
     expect(written[0]).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']);
-    // with the data inline (jobs without records): run, who, data and result joined as one compact record
-    expect(list([a, b], { inlineData: true })[1]).toEqual(['AC', 'b', '1', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"b"}}\n{"json":"ok"}']);
+    // with the data inline (jobs without records): run, who, data and result joined as one compact
+    // record; first tries as id, finishedAt, record entries of one B op at the end
+    expect(list([a, b], { inlineData: true })).toEqual([
+      ['B', 'a', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n{"json":"ok"}', 'b', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"b"}}\n{"json":"ok"}'],
+    ]);
+  });
+
+  test('with the data inline, first tries go last in one B op; other ops and later tries keep their order', () => {
+    const [a, b, c, d] = [active('a'), active('b', 2), active('c'), active('d')];
+    for (const op of [a, b, d]) joinStart(op, 200, undefined);
+    const written = list([a, b, c, { kind: 'log', queue: 'q', id: 'x', line: 'l' }, d], { inlineData: true });
+    expect(codes(written)).toEqual(['AC:b', 'A:c', 'L:x', 'B:a']);
+    expect(written[0]).toEqual(['AC', 'b', '2', '200', '[100,2,1,7,50,200,2]\n["w","job","k"]\n{"json":{"id":"b"}}\n']);
+    expect(written[3]!.slice(1).filter((_, i) => i % 3 !== 2)).toEqual(['a', '200', 'd', '200']);
+    // without inline data the completions are AC ops in place, values apart
+    expect(codes(list([a, b, c, d]))).toEqual(['AC:a', 'AC:b', 'A:c', 'AC:d']);
+  });
+
+  test('a first try finished again in the same list (a redelivered job) keeps its AC op in place: the later write wins', () => {
+    const [a, b] = [active('a'), active('b')];
+    for (const op of [a, b]) joinStart(op, 200, undefined);
+    const dead: StateOp = { kind: 'deadLettered', queue: 'q', id: 'a', attempt: 1, at: 300, failedReason: 'x', stack: '', deadLetterTopic: 'dlq', name: 'job', key: 'k', partition: 1, offset: 7, enqueuedAt: 50 };
+    expect(codes(list([a, b, dead], { inlineData: true }))).toEqual(['AC:a', 'D:a', 'B:b']);
+    const again: StateOp = { kind: 'completed', queue: 'q', id: 'b', attempt: 1, at: 300, returnvalue: 2, workerId: 'w' };
+    expect(codes(list([a, b, again], { inlineData: true }))).toEqual(['AC:b', 'C:b', 'B:a']);
+    expect(codes(list([a, b, { ...again, attempt: 2 }], { inlineData: true }))).toEqual(['C:b', 'B:a']);
+  });
+
+  test('a B entry is the bytes of its AC op less its code and attempt, also for names written apart', () => {
+    for (const name of ['job', 'a "quoted" näme']) {
+      const op = { ...active('a'), name };
+      joinStart(op, 200, { r: 1 });
+      const [entryOp] = list([op], { inlineData: true });
+      const retry = { ...op, attempt: 2, completedAt: 200 };
+      const [acOp] = list([retry], { inlineData: true });
+      expect(entryOp![0]).toBe('B');
+      expect(entryOp!.slice(1)).toEqual(['a', '200', acOp![4]!.replace(',2,1,7,50,200,2]', ',1,1,7,50,200,1]')]);
+    }
   });
 
   test('an active op without its completed packs the start only; a result of undefined is sent as an empty string', () => {
@@ -70,7 +106,7 @@ describe('encodeOps', () => {
     const a = active('a');
     joinStart(a, 200, undefined);
     expect(list([a])[0]![7]).toBe('');
-    expect(list([a], { inlineData: true })[0]![4]).toBe('[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n');
+    expect(list([a], { inlineData: true })[0]![3]).toBe('[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n');
   });
 
   test('a start is joined once, and never after it was encoded', () => {
