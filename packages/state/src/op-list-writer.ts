@@ -25,7 +25,7 @@ export class OpListWriter {
   /** Where the open joined string's length goes. */
   private joinedAt = 0;
 
-  constructor(capacity = DEFAULT_CAPACITY) {
+  constructor(capacity = WRITER_CAPACITY) {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
@@ -38,7 +38,7 @@ export class OpListWriter {
     this.openAt.length = 0;
     this.counts.length = 0;
     this.joinedValues = -1;
-    if (this.buf.length > KEPT_CAPACITY) this.buf = Buffer.allocUnsafe(DEFAULT_CAPACITY);
+    if (this.buf.length > KEPT_CAPACITY) this.buf = Buffer.allocUnsafe(WRITER_CAPACITY);
     return this;
   }
 
@@ -346,6 +346,18 @@ export class OpListWriter {
     return this.buf.subarray(0, this.at);
   }
 
+  /**
+   * The bytes written so far, in the writer's own Buffer, which it gives up: it goes on with
+   * `next` (at least {@link WRITER_CAPACITY} bytes, no longer used elsewhere). Saves copying the
+   * bytes out into a fresh Buffer, whose allocation cost more than the copy.
+   */
+  detach(next: Buffer): Buffer {
+    const bytes = this.buf.subarray(0, this.at);
+    this.buf = next;
+    this.at = 0;
+    return bytes;
+  }
+
   /** One more value in the innermost open array, or in the open joined string (after a `\n`). */
   private counted(): void {
     if (this.joinedValues >= 0) {
@@ -488,9 +500,10 @@ export interface TryFields {
  */
 const JS_WRITE_MAX = 64;
 
-const DEFAULT_CAPACITY = 64 * 1024;
+/** The size of a writer's Buffer (it grows for a larger list). */
+export const WRITER_CAPACITY = 64 * 1024;
 /** A writer's buffer grown past this is let go by {@link OpListWriter.reset}. */
-const KEPT_CAPACITY = 1024 * 1024;
+export const KEPT_CAPACITY = 1024 * 1024;
 
 /** "00" to "99" as bytes. */
 const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');

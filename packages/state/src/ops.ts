@@ -149,7 +149,7 @@ const CODES = {
  * and a later op of the same job has a later stamp or is skipped in either order, except a first
  * try's `completed` or `deadLettered` op (the same stamp): the AC op of such a job keeps its place.
  */
-export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boolean } = {}): Buffer {
+export function encodeOps(ops: readonly StateOp[], options: EncodeOptions = {}): Buffer {
   const inlineData = options.inlineData ?? false;
   const tied = inlineData ? finishedAgainOnFirstTry(ops) : undefined;
   const out = scratch.reset().open();
@@ -182,8 +182,22 @@ export function encodeOps(ops: readonly StateOp[], options: { inlineData?: boole
     }
     out.close();
   }
-  // Copied out at its size: a fresh writer per call, sized for the worst case, cost page faults.
-  return Buffer.from(out.close().bytes());
+  out.close();
+  // Copied out at its size unless the caller gives the writer a buffer to go on with: a fresh
+  // writer per call, sized for the worst case, cost page faults.
+  return options.nextBuffer ? out.detach(options.nextBuffer()) : Buffer.from(out.bytes());
+}
+
+/** Options of {@link encodeOps}. */
+export interface EncodeOptions {
+  /** Whether `active` ops carry the job's data (see {@link encodeOps}). */
+  inlineData?: boolean;
+  /**
+   * Gives the encoder a Buffer of at least `WRITER_CAPACITY` bytes that nothing else uses: the
+   * list is then returned in the encoder's own Buffer (no copy), which the caller owns from then
+   * on (and may give back through `nextBuffer` once it is done with the list).
+   */
+  nextBuffer?: () => Buffer;
 }
 
 /**

@@ -8,6 +8,7 @@ import { JobRecord, JobRecordSource } from './job-record';
 import { QueueKeys, validateJobId } from './keys';
 import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
 import { encodeOps, StateOp } from './ops';
+import { KEPT_CAPACITY, WRITER_CAPACITY } from './op-list-writer';
 import { endJoin } from './try-join';
 import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
 import { retentionArgs } from './retention';
@@ -60,6 +61,8 @@ interface EncodedChunk {
   dataOf: readonly StateOp[] | undefined;
 }
 
+/** Chunk buffers kept for reuse (two sends of up to ten chunks in flight). */
+const MAX_SPARE_BUFFERS = 24;
 /** Ops per Lua script call. */
 const OPS_PER_CALL = 500;
 /** Lines between two "writes dropped" warnings while degraded, in ms. */
@@ -101,6 +104,12 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   private readonly inlineData = new Set<string>();
   private readonly createdAt = Date.now();
   private writerWasReady = false;
+  /** Buffers of chunks Redis applied, for the encoder to write into again (see `encodeOps`). */
+  private readonly spareBuffers: ArrayBuffer[] = [];
+  private readonly nextWriterBuffer = (): Buffer => {
+    const spare = this.spareBuffers.pop();
+    return spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(WRITER_CAPACITY);
+  };
   private lastDropWarning = 0;
   private closing: Promise<void> | undefined;
 
@@ -442,6 +451,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     chunks.forEach((chunk, i) => {
       const result = results[i]!;
       if (result.status === 'fulfilled') {
+        this.reuseBuffer(chunk);
         // Applied. Jobs no one had recorded get their data (encoded only for them).
         // With the data inline, the script answers how many jobs it created; else which.
         const reply = result.value;
@@ -456,12 +466,24 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
         // The batch itself is refused (a bug, not an outage): retrying cannot help.
         this.options.logger?.warn(`[partita:state] Redis refused ${chunk.count} state write(s), dropped: ${replyError.message}`);
         this.buffer.dropped += chunk.count;
+        this.reuseBuffer(chunk);
         return;
       }
+      // (retried as it is: its buffer stays its own)
       failed.push(chunk);
       error = replyError;
     });
     return { failed, error };
+  }
+
+  /**
+   * Keeps the buffer of a chunk that is done with (applied, or refused for good) for the encoder.
+   * Its bytes start its buffer's memory: `encodeOps` returned them in the writer's own Buffer.
+   */
+  private reuseBuffer(chunk: EncodedChunk): void {
+    const memory = chunk.bytes.buffer;
+    if (chunk.bytes.byteOffset !== 0 || memory.byteLength < WRITER_CAPACITY || memory.byteLength > KEPT_CAPACITY) return;
+    if (this.spareBuffers.length < MAX_SPARE_BUFFERS && memory instanceof ArrayBuffer) this.spareBuffers.push(memory);
   }
 
   /** Buffers an op until the next seal (see {@link seal}). */
@@ -504,7 +526,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
           if (op.withData) started++;
         }
         const dataOf = !inlineData && started > 0 ? part : undefined;
-        this.buffer.push({ queue, bytes: encodeOps(part, { inlineData }), count: part.length, inlineData, started, dataOf });
+        this.buffer.push({ queue, bytes: encodeOps(part, { inlineData, nextBuffer: this.nextWriterBuffer }), count: part.length, inlineData, started, dataOf });
       }
     }
   }

@@ -52,6 +52,24 @@ describe('encodeOps', () => {
     expect(codes(readOpList(second) as string[][])).toEqual(['A:b', 'A:c']);
   });
 
+  test('with nextBuffer the list is returned in the writer\'s own buffer, which a later call no longer writes to', () => {
+    const given: Buffer[] = [];
+    const nextBuffer = () => {
+      const buffer = Buffer.alloc(64 * 1024, 0xee);
+      given.push(buffer);
+      return buffer;
+    };
+    const first = encodeOps([active('a'), active('b')], { inlineData: true, nextBuffer });
+    const copy = encodeOps([active('a'), active('b')], { inlineData: true });
+    expect(first.equals(copy)).toBe(true);
+    const before = Buffer.from(first);
+    const second = encodeOps([active('c')], { inlineData: true, nextBuffer });
+    expect(first.equals(before)).toBe(true);
+    // the second list was written into the buffer given after the first
+    expect(second.buffer).toBe(given[0]!.buffer);
+    expect(codes(readOpList(second) as string[][])).toEqual(['A:c']);
+  });
+
   test("a start joined by its completion (other jobs between) is one AC op in the start's place", () => {
     const [a, b] = [active('a'), active('b')];
     expect(joinStart(a, 200, 'ok')).toBe(true);
