@@ -29,6 +29,8 @@ process.once('message', async ({ kind, params, ownPids = [] }) => {
       // CPU per job in the timed window: this process (librdkafka's threads included), and the broker + Redis.
       result.cpuUsPerJob = (1e6 * cpu.selfSeconds * (result.seconds / cpu.seconds)) / result.count;
       result.infraUsPerJob = (1e6 * cpu.ownSeconds * (result.seconds / cpu.seconds)) / result.count;
+      // The JS thread alone: what limits a partita worker's rate (librdkafka's threads are apart).
+      result.mainUsPerJob = (1e6 * cpu.mainSeconds * (result.seconds / cpu.seconds)) / result.count;
     }
     reply = { ok: true, result };
   } catch (error) {

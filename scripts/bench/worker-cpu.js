@@ -33,6 +33,11 @@ function processSeconds(pid) {
   }
 }
 
+/** CPU seconds of this process's main thread (the JS thread) so far; 0 when unknown. */
+function mainThreadSeconds() {
+  return processSeconds(`${process.pid}/task/${process.pid}`);
+}
+
 /**
  * Samples, every `intervalMs`, the machine's busy time, this process's CPU time, that of the
  * benchmark's other processes (`ownPids`: the bench itself, the broker, Redis) and the time.
@@ -47,7 +52,7 @@ function startCpuSampler(ownPids, intervalMs = 50) {
     const self = process.cpuUsage();
     const selfSeconds = (self.user + self.system) / 1e6;
     const own = ownPids.reduce((sum, pid) => sum + processSeconds(pid), 0);
-    samples.push({ t: process.hrtime.bigint(), busy, self: selfSeconds, own });
+    samples.push({ t: process.hrtime.bigint(), busy, self: selfSeconds, own, main: mainThreadSeconds() });
   };
   take();
   const timer = setInterval(take, intervalMs);
@@ -57,7 +62,7 @@ function startCpuSampler(ownPids, intervalMs = 50) {
       clearInterval(timer);
       take();
     },
-    /** { othersShare (0..1), selfSeconds, ownSeconds, seconds } over [startNs, endNs], or undefined. */
+    /** { othersShare (0..1), selfSeconds, ownSeconds, mainSeconds (this process's JS thread), seconds } over [startNs, endNs], or undefined. */
     window(startNs, endNs) {
       if (samples.length < 2 || startNs === undefined || endNs === undefined) return undefined;
       const start = BigInt(startNs);
@@ -71,8 +76,9 @@ function startCpuSampler(ownPids, intervalMs = 50) {
       if (seconds <= 0) return undefined;
       const selfSeconds = b.self - a.self;
       const ownSeconds = b.own - a.own;
+      const mainSeconds = b.main - a.main;
       const others = b.busy - a.busy - selfSeconds - ownSeconds;
-      return { othersShare: Math.min(1, Math.max(0, others / (seconds * os.cpus().length))), selfSeconds, ownSeconds, seconds };
+      return { othersShare: Math.min(1, Math.max(0, others / (seconds * os.cpus().length))), selfSeconds, ownSeconds, mainSeconds, seconds };
     },
   };
 }
