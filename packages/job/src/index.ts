@@ -30,3 +30,4 @@ export { TypedEmitter } from './typed-emitter';
 export { toSuperJsonText } from './wire-json';
 export { parseJsonArray } from './json-array';
 export type { JobInfo } from './job-info';
+export { ENCODED_ENVELOPE } from './job-info';

@@ -16,4 +16,13 @@ export interface JobInfo<TData = unknown> {
   attempt: number;
   /** Epoch ms at enqueue time (0 when unknown). */
   enqueuedAt: number;
+  /** The job's message value as received (its encoded envelope); see {@link ENCODED_ENVELOPE}. */
+  readonly [ENCODED_ENVELOPE]?: Buffer;
 }
+
+/**
+ * The key under which a worker leaves a job's message value on its `JobInfo`: the job-state
+ * recorder stores the job's data as these bytes instead of encoding the data once more (on the
+ * worker's busiest thread). A symbol: no part of the job's JSON or keys.
+ */
+export const ENCODED_ENVELOPE: unique symbol = Symbol('partita.encodedEnvelope');

@@ -1,5 +1,5 @@
 import SuperJSON from 'superjson';
-import { parseJsonArray, toSuperJsonText } from '@partita/job';
+import { decodeEnvelope, Envelope, parseJsonArray, toSuperJsonText } from '@partita/job';
 import { mergeRunField } from './run-field';
 import { isJobState, JobState } from './states';
 
@@ -77,6 +77,38 @@ function isFlatPlainObject(value: object): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Starts a data field that holds the job's whole envelope as the worker received it (its Kafka
+ * message value), not superjson text of the data: the worker then records the data without
+ * encoding it again. JSON text never starts with it.
+ */
+export const ENVELOPE_MARK = 'E';
+/** The head and tail a writer puts around envelope bytes in a data field. */
+export const ENVELOPE_WRAP: readonly [string, string] = [ENVELOPE_MARK, ''];
+
+/**
+ * A job's message value when a data field can hold it as it is: it has no newline (the separator
+ * of compact records, see compact-record.ts; an envelope partita wrote never has one).
+ */
+export function storableEnvelope(value: Buffer | undefined): Buffer | undefined {
+  return value !== undefined && value.length > 0 && value.indexOf(0x0a) === -1 ? value : undefined;
+}
+
+/**
+ * A stored data field as the job's data: superjson text, or an envelope (see
+ * {@link ENVELOPE_MARK}), which also tells the job's options. `undefined` data for a missing
+ * field or text that cannot be decoded.
+ */
+export function decodeDataField(text: string | undefined): { data: unknown; envelope?: Envelope } {
+  if (text === undefined || !text.startsWith(ENVELOPE_MARK)) return { data: decodeValue(text) };
+  try {
+    const envelope = decodeEnvelope(text.slice(ENVELOPE_MARK.length));
+    return { data: envelope.data, envelope };
+  } catch {
+    return { data: undefined };
+  }
 }
 
 /** Decodes {@link encodeValue}'s text; `undefined` for a missing field or text that is not superjson. */
@@ -157,14 +189,16 @@ export function decodeJobHash<TData = unknown, TResult = unknown>(
   const hash = mergeRunField(stored);
   const state = hash.state;
   if (!isJobState(state)) return undefined;
-  const opts = decodeValue(hash.opts);
+  const { data, envelope } = decodeDataField(hash.data);
+  // a worker that recorded the job from its envelope knows the options it was enqueued with
+  const opts = hash.opts !== undefined ? decodeValue(hash.opts) : envelope?.opts;
   const progress = decodeValue(hash.progress);
   return {
     id,
     queue,
-    name: hash.name ?? 'unknown',
+    name: hash.name ?? envelope?.name ?? 'unknown',
     state,
-    data: decodeValue(hash.data) as TData,
+    data: data as TData,
     opts: typeof opts === 'object' && opts !== null ? (opts as Record<string, unknown>) : {},
     key: decodeKey(hash.key),
     partition: optionalInt(hash.partition),

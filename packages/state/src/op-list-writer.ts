@@ -160,6 +160,19 @@ export class OpListWriter {
     this.buf[head] = 0xa0 | (this.at - head - 1);
   }
 
+  /** Data text, or bytes, between the head and tail of `wrap` when given, with no header. */
+  private dataText(data: string | Uint8Array, wrap: readonly [string, string] | undefined): void {
+    if (wrap) this.rawText(wrap[0]);
+    if (typeof data === 'string') {
+      this.rawText(data);
+    } else {
+      this.reserve(data.length);
+      this.buf.set(data, this.at);
+      this.at += data.length;
+    }
+    if (wrap) this.rawText(wrap[1]);
+  }
+
   /** Text with no header (its string's header is written apart, or there is none: a joined string). */
   private rawText(text: string): void {
     const n = text.length;
@@ -231,7 +244,7 @@ export class OpListWriter {
    * and a call per value was a third of their cost. With `dataWrap`, `data` is written between
    * its head and tail (no string built for the whole per op).
    */
-  completedTry(code: string, t: TryFields, done: number, data: string, result: string, dataWrap?: readonly [string, string]): this {
+  completedTry(code: string, t: TryFields, done: number, data: string | Uint8Array, result: string, dataWrap?: readonly [string, string]): this {
     return this.writeCompletedTry(code, t, done, data, result, dataWrap);
   }
 
@@ -239,7 +252,7 @@ export class OpListWriter {
    * A try that started and completed as three values of the open op: `id, done, record`, the
    * record as {@link completedTry} writes it (the entries of `APPLY_SCRIPT`'s B op).
    */
-  completedTryEntry(t: TryFields, done: number, data: string, result: string, dataWrap?: readonly [string, string]): this {
+  completedTryEntry(t: TryFields, done: number, data: string | Uint8Array, result: string, dataWrap?: readonly [string, string]): this {
     return this.writeCompletedTry(undefined, t, done, data, result, dataWrap);
   }
 
@@ -248,7 +261,7 @@ export class OpListWriter {
     code: string | undefined,
     t: TryFields,
     done: number,
-    data: string,
+    data: string | Uint8Array,
     result: string,
     dataWrap: readonly [string, string] | undefined,
   ): this {
@@ -263,7 +276,7 @@ export class OpListWriter {
       this.joinedValues < 0 &&
       (repeated || (isPlainAscii(workerId) && isPlainAscii(name))) &&
       (key === null || isPlainAscii(key));
-    if (!plain) return this.completedTryInParts(code, t, done, dataWrap ? dataWrap[0] + data + dataWrap[1] : data, result);
+    if (!plain) return this.completedTryInParts(code, t, done, data, result, true, dataWrap);
     const start = this.at;
     // Room for all but data and result (reserved as they are written): each number at most 17
     // bytes with its separator, the headers, the names quoted.
@@ -284,7 +297,7 @@ export class OpListWriter {
     // (as many bytes as chars: plain ASCII, the header is right)
     if (buf.write(id, at, 'utf8') !== n) {
       this.at = start;
-      return this.completedTryInParts(code, t, done, dataWrap ? dataWrap[0] + data + dataWrap[1] : data, result);
+      return this.completedTryInParts(code, t, done, data, result, true, dataWrap);
     }
     this.at = at + n;
     if (code !== undefined) this.fixstrDigits(t.attempt);
@@ -305,9 +318,7 @@ export class OpListWriter {
     buf[this.at++] = 0x0a;
     this.namesList(workerId, name, key, repeated);
     buf[this.at++] = 0x0a;
-    if (dataWrap) this.rawText(dataWrap[0]);
-    this.rawText(data);
-    if (dataWrap) this.rawText(dataWrap[1]);
+    this.dataText(data, dataWrap);
     this.reserve(1);
     this.buf[this.at++] = 0x0a;
     this.rawText(result);
@@ -330,13 +341,28 @@ export class OpListWriter {
    * {@link completedTry} (or without `code` {@link completedTryEntry}) a value at a time: names
    * that need JSON escapes, or an id that is not ASCII.
    */
-  private completedTryInParts(code: string | undefined, t: TryFields, done: number, data: string, result: string, joined = true): this {
+  private completedTryInParts(
+    code: string | undefined,
+    t: TryFields,
+    done: number,
+    data: string | Uint8Array,
+    result: string,
+    joined = true,
+    dataWrap?: readonly [string, string],
+  ): this {
     if (code !== undefined) this.open().str(code).str(t.id).num(t.attempt);
     else this.str(t.id);
     this.num(done);
     if (joined) this.openJoined();
     this.numberList(t.at, t.attempt, t.partition, t.offset, t.enqueuedAt, done, t.attempt).stringList(t.workerId, t.name, t.key);
-    this.str(data).str(result);
+    if (joined) {
+      // a value of the joined string: no header, so its bytes may be written as they come
+      this.counted();
+      this.dataText(data, dataWrap);
+    } else {
+      this.str(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
+    }
+    this.str(result);
     if (joined) this.closeJoined();
     return code !== undefined ? this.close() : this;
   }

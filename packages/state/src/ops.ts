@@ -1,4 +1,4 @@
-import { encodeKey, encodeValue, flatJsonText, PLAIN_JSON_WRAP } from './codec';
+import { encodeKey, encodeValue, ENVELOPE_WRAP, flatJsonText, PLAIN_JSON_WRAP, storableEnvelope } from './codec';
 import { OpListWriter } from './op-list-writer';
 
 /**
@@ -39,6 +39,11 @@ export interface ActiveOp extends OpBase {
    * encoded only when it is needed.
    */
   data: unknown;
+  /**
+   * The job's message value (its encoded envelope, see `ENCODED_ENVELOPE` of @partita/job), when
+   * the worker read the job from it: recorded in place of encoding `data` again.
+   */
+  envelope?: Buffer;
   /** False to never record the data from the worker side (see the recorder's `recordData`). */
   withData: boolean;
   key: string | null;
@@ -118,6 +123,8 @@ export interface FinishedFailedOp extends OpBase {
 export interface DataOp extends OpBase {
   kind: 'data';
   data: unknown;
+  /** The job's envelope bytes (see {@link ActiveOp.envelope}): sent instead of encoding `data`. */
+  envelope?: Buffer;
 }
 
 /** The op codes of the apply script. */
@@ -216,13 +223,20 @@ function finishedAgainOnFirstTry(ops: readonly StateOp[]): Set<string> | undefin
 /**
  * A completed try with run, who, data and result joined as one record (see compact-record.ts),
  * which the script stores as it is when the job had no record: the commonest op of a busy
- * worker. As an AC op, or (`asOp` false) as the entries of the open B op. Flat data goes as its
- * JSON text, wrapped by the writer: no superjson text built and copied per job.
+ * worker. As an AC op, or (`asOp` false) as the entries of the open B op. The data goes as the
+ * job's envelope bytes when the worker has them, else flat data as its JSON text, wrapped by the
+ * writer: no superjson text built and copied per job.
  */
 function writeJoined(out: OpListWriter, op: ActiveOp, done: number, asOp: boolean): void {
-  const flat = op.withData ? flatJsonText(op.data) : undefined;
-  const data = flat !== undefined || !op.withData ? (flat ?? '') : encodeValue(op.data);
-  const wrap = flat !== undefined ? PLAIN_JSON_WRAP : undefined;
+  let data: string | Buffer = '';
+  let wrap: readonly [string, string] | undefined;
+  if (op.withData) {
+    const envelope = storableEnvelope(op.envelope);
+    const flat = envelope === undefined ? flatJsonText(op.data) : undefined;
+    if (envelope !== undefined) [data, wrap] = [envelope, ENVELOPE_WRAP];
+    else if (flat !== undefined) [data, wrap] = [flat, PLAIN_JSON_WRAP];
+    else data = encodeValue(op.data);
+  }
   if (asOp) out.completedTry(CODES.activeCompleted, op, done, data, encodeResult(op), wrap);
   else out.completedTryEntry(op, done, data, encodeResult(op), wrap);
 }
@@ -267,7 +281,7 @@ export function encodeOp(op: Exclude<StateOp, ActiveOp>): string[] {
     case 'completed':
       return [CODES.completed, op.id, String(op.attempt), String(op.at), encodeValue(op.returnvalue), op.workerId];
     case 'data':
-      return [CODES.data, op.id, encodeValue(op.data)];
+      return [CODES.data, op.id, dataField(op.data, op.envelope)];
     case 'deadLettered':
       return [
         CODES.deadLettered,
@@ -284,6 +298,12 @@ export function encodeOp(op: Exclude<StateOp, ActiveOp>): string[] {
         String(op.enqueuedAt),
       ];
   }
+}
+
+/** A data field: the envelope bytes marked as such when they can be stored, else the data's superjson text. */
+function dataField(data: unknown, envelope: Buffer | undefined): string {
+  const storable = storableEnvelope(envelope);
+  return storable === undefined ? encodeValue(data) : ENVELOPE_WRAP[0] + storable.toString('utf8') + ENVELOPE_WRAP[1];
 }
 
 function optional(n: number | undefined): string {

@@ -1,4 +1,4 @@
-import type { JobInfo } from '@partita/job';
+import { ENCODED_ENVELOPE, type JobInfo } from '@partita/job';
 import { encodeValue, reasonOf, stackOf } from './codec';
 import { defaultWorkerId } from './options';
 import { ActiveOp, StateOp } from './ops';
@@ -108,6 +108,7 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
           workerId,
           name: job.name,
           data: job.data,
+          envelope: job[ENCODED_ENVELOPE],
           withData,
           key: job.key,
           partition: job.partition,

@@ -574,7 +574,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     const wanted = new Set(created);
     for (const op of ops) {
       if (op.kind !== 'active' || !op.withData || !wanted.delete(op.id)) continue;
-      this.enqueue({ kind: 'data', queue, id: op.id, data: op.data });
+      this.enqueue({ kind: 'data', queue, id: op.id, data: op.data, envelope: op.envelope });
     }
     this.seal();
   }

@@ -1,4 +1,5 @@
 import {
+  ENCODED_ENVELOPE,
   decodeEnvelope,
   DEFAULT_ATTEMPTS,
   Envelope,
@@ -95,6 +96,8 @@ export class JobRunner implements JobExecutor {
       key: message.key,
       attempt: job.attempt,
       enqueuedAt: envelope?.enqueuedAt ?? 0,
+      // only for a job whose envelope was read from these bytes
+      [ENCODED_ENVELOPE]: envelope && message.value ? message.value : undefined,
     };
   }
 }

@@ -104,3 +104,38 @@ test('a real worker: waiting → active → completed with returnvalue; a failin
   await store.releaseJobIds(topic, ['img-1']);
   await events.close();
 });
+
+test('jobs only a worker records: their data and options come from the envelope the worker received, stored as it came', async () => {
+  const own = uniqueName('partita-state-env');
+  const ownStore = createStateStore({ redis: REDIS_URL, prefix, logger: false });
+  await admin.createTopic(own, 1);
+  const plainQueue = new Queue(own, { connection: { brokers: BROKERS } });
+  let ownWorker: Worker | undefined;
+  try {
+    // no state on the Queue: the worker is the first to record these jobs
+    const jobs = Array.from({ length: 40 }, (_, i) => ({ name: 'report', data: { n: i, at: new Date(i), tags: new Set(['a']) }, opts: { jobId: `r-${i}`, attempts: 3, key: `k-${i % 4}` } }));
+    await plainQueue.addBulk(jobs);
+    ownWorker = new Worker(own, async (job) => (job.data as { n: number }).n, { connection: { brokers: BROKERS }, groupId: `${own}-workers`, concurrency: 8 });
+    attachStateRecorder(ownWorker, ownStore, { workerId: 'env-worker' });
+    await ownWorker.run();
+    await waitFor(async () => (await ownStore.getJobCounts(own, 'completed')).completed === 40, { timeoutMs: 60_000, message: 'all 40 jobs completed in the store' });
+    for (const i of [0, 17, 39]) {
+      const job = await ownStore.getJob(own, `r-${i}`);
+      expect(job).toMatchObject({ state: 'completed', name: 'report', returnvalue: i, key: `k-${i % 4}`, opts: { attempts: 3 }, workerId: 'env-worker', attemptsMade: 1 });
+      expect(job?.data).toEqual({ n: i, at: new Date(i), tags: new Set(['a']) });
+    }
+    // The stored data fields hold the envelope bytes (marked E), not superjson text of the data
+    // written again: in a compact record (the data sent inline) or the job's hash (sent apart).
+    const keys = ownStore.keys(own);
+    for (const { opts } of jobs) {
+      const record = await redis.hget(keys.compact, opts.jobId);
+      const field = record !== null ? record.split('\n')[2] : await redis.hget(keys.job(opts.jobId), 'data');
+      expect(field).toMatch(new RegExp(`^E\\{"json":\\{"v":1,"id":"${opts.jobId}"`));
+    }
+  } finally {
+    await ownWorker?.close();
+    await plainQueue.close();
+    await ownStore.close();
+    await admin.deleteTopic(own).catch(() => undefined);
+  }
+});

@@ -1,6 +1,6 @@
 import SuperJSON from 'superjson';
-import { toSuperJsonText } from '@partita/job';
-import { decodeJobHash, decodeValue, encodeKey, encodeValue, reasonOf, stackOf, MAX_STACK_CHARS } from '../../src/codec';
+import { encodeEnvelope, toSuperJsonText } from '@partita/job';
+import { decodeDataField, decodeJobHash, decodeValue, encodeKey, storableEnvelope, encodeValue, reasonOf, stackOf, MAX_STACK_CHARS } from '../../src/codec';
 
 describe('encodeValue / decodeValue (superjson text)', () => {
   const values: unknown[] = [
@@ -88,6 +88,23 @@ describe('encodeValue / decodeValue (superjson text)', () => {
 });
 
 describe('decodeJobHash', () => {
+  test('a data field holding the envelope (marked E) gives the data, and the options when the hash has none', () => {
+    const envelope = encodeEnvelope({ v: 1, id: '7', name: 'welcome', data: { at: new Date(3), n: 1 }, enqueuedAt: 5, opts: { attempts: 4 } });
+    const hash = { state: 'completed', data: `E${envelope.toString()}` };
+    expect(decodeJobHash('emails', '7', hash)).toMatchObject({ name: 'welcome', data: { at: new Date(3), n: 1 }, opts: { attempts: 4 } });
+    expect(decodeJobHash('emails', '7', { ...hash, name: 'mine', opts: encodeValue({ attempts: 1 }) })).toMatchObject({ name: 'mine', opts: { attempts: 1 } });
+    // an envelope that does not decode is no data (a read never throws)
+    expect(decodeJobHash('emails', '7', { state: 'completed', data: 'E{"json":' })).toMatchObject({ data: undefined, opts: {} });
+    expect(decodeDataField(encodeValue({ e: 1 }))).toEqual({ data: { e: 1 } });
+  });
+
+  test('envelope bytes are stored as they are only without a newline', () => {
+    expect(storableEnvelope(Buffer.from('{"json":{}}'))?.toString()).toBe('{"json":{}}');
+    expect(storableEnvelope(Buffer.from('{"json":\n{}}'))).toBeUndefined();
+    expect(storableEnvelope(Buffer.alloc(0))).toBeUndefined();
+    expect(storableEnvelope(undefined)).toBeUndefined();
+  });
+
   test('decodes every field', () => {
     const record = decodeJobHash('emails', '7', {
       state: 'dead',

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ActiveOp, encodeOps } from '../../src/ops';
+import { ActiveOp, encodeOp, encodeOps } from '../../src/ops';
 import { attachStateRecorder, RecordedJob, StateSink } from '../../src/recorder';
 import { endJoin, joinStart } from '../../src/try-join';
 import { readOpList } from './msgpack-reader';
@@ -105,6 +105,25 @@ describe('encodeOps', () => {
     const again: StateOp = { kind: 'completed', queue: 'q', id: 'b', attempt: 1, at: 300, returnvalue: 2, workerId: 'w' };
     expect(codes(list([a, b, again], { inlineData: true }))).toEqual(['AC:b', 'C:b', 'B:a']);
     expect(codes(list([a, b, { ...again, attempt: 2 }], { inlineData: true }))).toEqual(['C:b', 'B:a']);
+  });
+
+  test("the job's envelope bytes, when the worker has them, are the record's data as they came, marked E", () => {
+    const envelope = Buffer.from('{"json":{"v":1,"id":"a","name":"job","data":{"x":"é"},"enqueuedAt":50,"opts":{}}}');
+    const op: ActiveOp = { ...active('a'), envelope };
+    joinStart(op, 200, undefined);
+    const [b] = list([op], { inlineData: true });
+    expect(b![3]!.split('\n')[2]).toBe(`E${envelope.toString()}`);
+    // apart from the record (data sent for a job the script created), the same field
+    expect(encodeOp({ kind: 'data', queue: 'q', id: 'a', data: { x: 'é' }, envelope })).toEqual(['X', 'a', `E${envelope.toString()}`]);
+    // bytes with a newline (not partita's encoding) cannot go in a record: the data is encoded
+    const pretty: ActiveOp = { ...active('b'), envelope: Buffer.from('{\n"json":{}}') };
+    joinStart(pretty, 200, undefined);
+    expect(list([pretty], { inlineData: true })[0]![3]!.split('\n')[2]).toBe('{"json":{"id":"b"}}');
+    expect(encodeOp({ kind: 'data', queue: 'q', id: 'b', data: { id: 'b' }, envelope: pretty.envelope })).toEqual(['X', 'b', '{"json":{"id":"b"}}']);
+    // with recordData off, no data at all
+    const off: ActiveOp = { ...active('c'), envelope, withData: false };
+    joinStart(off, 200, undefined);
+    expect(list([off], { inlineData: true })[0]![3]!.split('\n')[2]).toBe('');
   });
 
   test('a B entry is the bytes of its AC op less its code and attempt, also for names written apart', () => {
