@@ -10,6 +10,8 @@
 export class OpListWriter {
   private buf: Buffer;
   private at = 0;
+  /** Where the list starts: after the headroom asked for at {@link reset}. */
+  private start = 0;
   /** Open arrays, innermost last: where each one's count goes, and its count so far. */
   private readonly openAt: number[] = [];
   private readonly counts: number[] = [];
@@ -33,12 +35,14 @@ export class OpListWriter {
    * Empties the writer for another list (also after a write that stopped half-way). Its buffer is
    * kept, unless a large list grew it past {@link KEPT_CAPACITY}.
    */
-  reset(): this {
-    this.at = 0;
+  reset(headroom = 0): this {
     this.openAt.length = 0;
     this.counts.length = 0;
     this.joinedValues = -1;
     if (this.buf.length > KEPT_CAPACITY) this.buf = Buffer.allocUnsafe(WRITER_CAPACITY);
+    this.start = headroom;
+    this.at = headroom;
+    this.reserve(0);
     return this;
   }
 
@@ -369,17 +373,20 @@ export class OpListWriter {
 
   /** The bytes written so far (a view of the writer's Buffer: take it once, at the end). */
   bytes(): Buffer {
-    return this.buf.subarray(0, this.at);
+    return this.buf.subarray(this.start, this.at);
   }
 
   /**
    * The bytes written so far, in the writer's own Buffer, which it gives up: it goes on with
    * `next` (at least {@link WRITER_CAPACITY} bytes, no longer used elsewhere). Saves copying the
-   * bytes out into a fresh Buffer, whose allocation cost more than the copy.
+   * bytes out into a fresh Buffer, whose allocation cost more than the copy. The Buffer has the
+   * headroom asked for at {@link reset} before the bytes and `tailroom` bytes after them.
    */
-  detach(next: Buffer): Buffer {
-    const bytes = this.buf.subarray(0, this.at);
+  detach(next: Buffer, tailroom = 0): Buffer {
+    this.reserve(tailroom);
+    const bytes = this.buf.subarray(this.start, this.at);
     this.buf = next;
+    this.start = 0;
     this.at = 0;
     return bytes;
   }
@@ -527,7 +534,7 @@ export interface TryFields {
 const JS_WRITE_MAX = 64;
 
 /** The size of a writer's Buffer (it grows for a larger list). */
-export const WRITER_CAPACITY = 64 * 1024;
+export const WRITER_CAPACITY = 256 * 1024;
 /** A writer's buffer grown past this is let go by {@link OpListWriter.reset}. */
 export const KEPT_CAPACITY = 1024 * 1024;
 

@@ -159,7 +159,7 @@ const CODES = {
 export function encodeOps(ops: readonly StateOp[], options: EncodeOptions = {}): Buffer {
   const inlineData = options.inlineData ?? false;
   const tied = inlineData ? finishedAgainOnFirstTry(ops) : undefined;
-  const out = scratch.reset().open();
+  const out = scratch.reset(options.nextBuffer ? (options.headroom ?? 0) : 0).open();
   let firstTries = 0;
   for (const op of ops) {
     if (op.kind !== 'active') {
@@ -192,7 +192,7 @@ export function encodeOps(ops: readonly StateOp[], options: EncodeOptions = {}):
   out.close();
   // Copied out at its size unless the caller gives the writer a buffer to go on with: a fresh
   // writer per call, sized for the worst case, cost page faults.
-  return options.nextBuffer ? out.detach(options.nextBuffer()) : Buffer.from(out.bytes());
+  return options.nextBuffer ? out.detach(options.nextBuffer(), options.tailroom) : Buffer.from(out.bytes());
 }
 
 /** Options of {@link encodeOps}. */
@@ -205,6 +205,14 @@ export interface EncodeOptions {
    * on (and may give back through `nextBuffer` once it is done with the list).
    */
   nextBuffer?: () => Buffer;
+  /**
+   * With `nextBuffer`: bytes left free in the returned list's Buffer before and after it (for a
+   * command around the list, see `apply-command.ts`).
+   * @defaultValue 0
+   */
+  headroom?: number;
+  /** @defaultValue 0 */
+  tailroom?: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import { JobRecord, JobRecordSource } from './job-record';
 import { QueueKeys, validateJobId } from './keys';
 import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
 import { encodeOps, StateOp } from './ops';
+import { applyCommand, COMMAND_HEADROOM, COMMAND_TAILROOM, isNoScript } from './apply-command';
 import { KEPT_CAPACITY, WRITER_CAPACITY } from './op-list-writer';
 import { endJoin } from './try-join';
 import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
@@ -49,6 +50,8 @@ export interface StateStoreEvents {
 interface EncodedChunk {
   queue: string;
   bytes: Buffer;
+  /** True when `bytes` lie in a Buffer of their own with the room of a command around them (see `applyCommand`). */
+  roomy: boolean;
   /** Ops it holds: its weight in the write buffer. */
   count: number;
   inlineData: boolean;
@@ -61,8 +64,8 @@ interface EncodedChunk {
   dataOf: readonly StateOp[] | undefined;
 }
 
-/** Chunk buffers kept for reuse (two sends of up to ten chunks in flight). */
-const MAX_SPARE_BUFFERS = 24;
+/** Chunk buffers kept for reuse (two sends of a few chunks in flight, and some to spare). */
+const MAX_SPARE_BUFFERS = 16;
 /** Ops per Lua script call. */
 const OPS_PER_CALL = 500;
 /** Lines between two "writes dropped" warnings while degraded, in ms. */
@@ -438,12 +441,11 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   private async sendBatch(chunks: EncodedChunk[]): Promise<SendResult<EncodedChunk>> {
     const grace = this.writerWasReady ? 0 : Math.max(0, this.options.connectTimeoutMs - (Date.now() - this.createdAt));
     await whenReady(this.writer, Math.max(this.options.writeTimeoutMs, grace));
-    const scripts = this.writer as unknown as ApplyScript;
     const now = Date.now();
     const results = await Promise.allSettled(
       chunks.map((chunk) => {
         const keys = this.keys(chunk.queue);
-        return scripts.partitaApply(keys.events, ...this.applyHead(keys.base, now), chunk.bytes, chunk.inlineData ? '1' : '0');
+        return this.apply(chunk, keys, now);
       }),
     );
     const failed: EncodedChunk[] = [];
@@ -469,20 +471,38 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
         this.reuseBuffer(chunk);
         return;
       }
-      // (retried as it is: its buffer stays its own)
-      failed.push(chunk);
+      // Retried from a copy: the failed command's bytes may still wait in the socket's queue (a
+      // timeout), and the next try writes its head again in place.
+      failed.push({ ...chunk, bytes: copyWithRoom(chunk.bytes), roomy: true });
       error = replyError;
     });
     return { failed, error };
   }
 
+  /** One apply-script call for a chunk: its command written around its bytes when there is room. */
+  private async apply(chunk: EncodedChunk, keys: QueueKeys, now: number): Promise<unknown> {
+    const head = this.applyHead(keys.base, now);
+    const last = chunk.inlineData ? '1' : '0';
+    for (let tries = 1; ; tries++) {
+      const command = chunk.roomy ? applyCommand(keys.events, head, chunk.bytes, last) : undefined;
+      if (command === undefined) return (this.writer as unknown as ApplyScript).partitaApply(keys.events, ...head, chunk.bytes, last);
+      try {
+        return await this.writer.sendCommand(command);
+      } catch (error) {
+        // Redis lost the script (a restart): load it, then send the chunk once more
+        if (!isNoScript(error) || tries > 1) throw error;
+        await this.writer.script('LOAD', APPLY_SCRIPT);
+      }
+    }
+  }
+
   /**
-   * Keeps the buffer of a chunk that is done with (applied, or refused for good) for the encoder.
-   * Its bytes start its buffer's memory: `encodeOps` returned them in the writer's own Buffer.
+   * Keeps the buffer of a chunk that is done with (applied, or refused for good) for the encoder:
+   * `encodeOps` returned its bytes in the writer's own Buffer.
    */
   private reuseBuffer(chunk: EncodedChunk): void {
     const memory = chunk.bytes.buffer;
-    if (chunk.bytes.byteOffset !== 0 || memory.byteLength < WRITER_CAPACITY || memory.byteLength > KEPT_CAPACITY) return;
+    if (memory.byteLength < WRITER_CAPACITY || memory.byteLength > KEPT_CAPACITY) return;
     if (this.spareBuffers.length < MAX_SPARE_BUFFERS && memory instanceof ArrayBuffer) this.spareBuffers.push(memory);
   }
 
@@ -526,7 +546,8 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
           if (op.withData) started++;
         }
         const dataOf = !inlineData && started > 0 ? part : undefined;
-        this.buffer.push({ queue, bytes: encodeOps(part, { inlineData, nextBuffer: this.nextWriterBuffer }), count: part.length, inlineData, started, dataOf });
+        const bytes = encodeOps(part, { inlineData, nextBuffer: this.nextWriterBuffer, headroom: COMMAND_HEADROOM, tailroom: COMMAND_TAILROOM });
+        this.buffer.push({ queue, bytes, roomy: true, count: part.length, inlineData, started, dataOf });
       }
     }
   }
@@ -607,6 +628,13 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
 /** Creates a {@link StateStore}; it connects in the background (see `waitUntilReady`). */
 export function createStateStore(options: StateStoreOptions = {}): StateStore {
   return new StateStore(options);
+}
+
+/** A copy of encoded bytes in a Buffer of their own, with the room a command needs around them. */
+function copyWithRoom(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(COMMAND_HEADROOM + bytes.length + COMMAND_TAILROOM);
+  bytes.copy(copy, COMMAND_HEADROOM);
+  return copy.subarray(COMMAND_HEADROOM, COMMAND_HEADROOM + bytes.length);
 }
 
 /** The ops of each queue, in order (one queue, the usual case, without a copy). */

@@ -3,6 +3,7 @@ import { ActiveOp, encodeOp, encodeOps } from '../../src/ops';
 import { attachStateRecorder, RecordedJob, StateSink } from '../../src/recorder';
 import { endJoin, joinStart } from '../../src/try-join';
 import { readOpList } from './msgpack-reader';
+import { WRITER_CAPACITY } from '../../src/op-list-writer';
 import type { StateOp } from '@partita/state';
 
 const active = (id: string, attempt = 1): ActiveOp => ({
@@ -55,7 +56,7 @@ describe('encodeOps', () => {
   test('with nextBuffer the list is returned in the writer\'s own buffer, which a later call no longer writes to', () => {
     const given: Buffer[] = [];
     const nextBuffer = () => {
-      const buffer = Buffer.alloc(64 * 1024, 0xee);
+      const buffer = Buffer.alloc(WRITER_CAPACITY, 0xee);
       given.push(buffer);
       return buffer;
     };
