@@ -77,6 +77,8 @@ end
  *   B  (id finishedAt record)...                                    (first tries that started and
  *                                   completed, their records joined as AC joins them; last in
  *                                   the list, see encodeOps and firstTries below)
+ *   BW (id finishedAt run who returnvalue)...                       (the same, values apart, of jobs
+ *                                   most likely waiting: see firstTriesOfWaiting below)
  *   X  id data                                                      (data, unless there)
  *   P  id ts progress                                               (progress)
  *   L  id line                                                      (log line)
@@ -385,7 +387,55 @@ local function firstTries(op)
   createdFirstTries = createdFirstTries + (n - 1) / 3
 end
 
--- every op but B
+-- BW: first tries that started and completed, as id, finishedAt, run, who, returnvalue entries,
+-- last in the list, of jobs whose enqueuers recorded them. When all of them are waiting (in the
+-- waiting set: recorded, with no later state) and none had an earlier op in the batch, each needs
+-- one HSET and no read; the set moves and events go per batch. Else each becomes an AC op at the
+-- end of the list.
+local function firstTriesOfWaiting(op)
+  local n = #op
+  local ids = {}
+  local waiting = keepC ~= 0 and (idsPrev == nil or idsPrev == 'waiting')
+  for i = 2, n, 5 do
+    if written[op[i]] then waiting = false end
+    ids[#ids + 1] = op[i]
+  end
+  if waiting then
+    for i = 1, #ids, 500 do
+      for _, score in ipairs(redis.call('ZMSCORE', setKey('waiting'), unpack(ids, i, math.min(i + 499, #ids)))) do
+        if not score then waiting = false end
+      end
+      if not waiting then break end
+    end
+  end
+  if not waiting then
+    noneExisted = false
+    for i = 2, n, 5 do
+      ops[#ops + 1] = { 'AC', op[i], '1', op[i + 1], op[i + 2], op[i + 3], '', op[i + 4] }
+      jobKeys[#ops] = jobKey(op[i])
+    end
+    return
+  end
+  direct.completed = direct.completed or newPairs()
+  local scores = direct.completed.items
+  for i = 2, n, 5 do
+    local id, finishedAt, run, who, rv = op[i], op[i + 1], op[i + 2], op[i + 3], op[i + 4]
+    written[id] = true
+    scores[#scores + 1] = finishedAt
+    scores[#scores + 1] = id
+    if rv == '' then
+      redis.call('HSET', jobKey(id), 'state', 'completed', 'run', run, 'who', who)
+      if evLen > 0 then events[#events + 1] = id end
+      idsPrev = 'waiting'
+    else
+      redis.call('HSET', jobKey(id), 'state', 'completed', 'run', run, 'who', who, 'returnvalue', rv)
+      emit('completed', id, 'returnvalue', rv, 'attemptsMade', '1', 'active', '1', 'prev', 'waiting')
+    end
+  end
+  callInParts(500, 'ZREM', setKey('waiting'), ids)
+end
+
+-- every op but B and BW
 local function applyOp(opIndex, op)
   local code, id = op[1], op[2]
   local jk = jobKeys[opIndex]
@@ -515,6 +565,8 @@ end
 for opIndex, op in ipairs(ops) do
   if op[1] == 'B' then
     firstTries(op)
+  elseif op[1] == 'BW' then
+    firstTriesOfWaiting(op)
   else
     local refused = applyOp(opIndex, op)
     if refused then return refused end

@@ -142,6 +142,8 @@ const CODES = {
   activeCompleted: 'AC',
   /** First tries that started and completed, their records joined (see `encodeOps`). */
   firstTries: 'B',
+  /** First tries that started and completed, values apart, of jobs most likely waiting (see `encodeOps`). */
+  firstTriesOfWaiting: 'BW',
 } as const;
 
 /**
@@ -150,15 +152,16 @@ const CODES = {
  * completed before it was sent (`completedAt`, see `try-join.ts`) is one `AC` op, its values
  * joined as one record when the data goes inline, else apart. With `inlineData`, `active` ops
  * carry the job's data (worth it when the jobs' enqueuers do not record state); else it is left
- * out (`''`). Then the first tries among those completed ones go last, together, as one `B` op:
- * the script writes them with a command per batch rather than per job when none of their jobs
- * has a record. Moving them is safe: every write carries an ordering stamp (see `APPLY_SCRIPT`),
+ * out (`''`). Then the first tries among those completed ones go last, together, as one `B` op
+ * (joined records) or without inline data one `BW` op (values apart): the script writes them with
+ * a command per batch rather than per job when none of their jobs has a record (B), or when all
+ * of them are waiting, recorded by their enqueuer (BW). Moving them is safe: every write carries an ordering stamp (see `APPLY_SCRIPT`),
  * and a later op of the same job has a later stamp or is skipped in either order, except a first
  * try's `completed` or `deadLettered` op (the same stamp): the AC op of such a job keeps its place.
  */
 export function encodeOps(ops: readonly StateOp[], options: EncodeOptions = {}): Buffer {
   const inlineData = options.inlineData ?? false;
-  const tied = inlineData ? finishedAgainOnFirstTry(ops) : undefined;
+  const tied = finishedAgainOnFirstTry(ops);
   const out = scratch.reset(options.nextBuffer ? (options.headroom ?? 0) : 0).open();
   let firstTries = 0;
   for (const op of ops) {
@@ -173,19 +176,26 @@ export function encodeOps(ops: readonly StateOp[], options: EncodeOptions = {}):
       out.str(inlineData && op.withData ? encodeValue(op.data) : '').close();
       continue;
     }
-    if (!inlineData) {
+    if (isMovedFirstTry(op, tied)) {
+      firstTries++; // written below, in the B or BW op
+    } else if (!inlineData) {
       // the job most likely has a record (its enqueuer's): the values apart, as its hash takes them
       out.completedTryApart(CODES.activeCompleted, op, done, '', encodeResult(op));
-    } else if (op.attempt === 1 && tied?.has(op.id) !== true) {
-      firstTries++; // written below, in the B op
     } else {
       writeJoined(out, op, done, true);
     }
   }
   if (firstTries > 0) {
-    out.open().str(CODES.firstTries);
+    out.open().str(inlineData ? CODES.firstTries : CODES.firstTriesOfWaiting);
     for (const op of ops) {
-      if (op.kind === 'active' && op.completedAt !== undefined && op.attempt === 1 && tied?.has(op.id) !== true) writeJoined(out, op, op.completedAt, false);
+      if (op.kind !== 'active' || op.completedAt === undefined || !isMovedFirstTry(op, tied)) continue;
+      if (inlineData) {
+        writeJoined(out, op, op.completedAt, false);
+      } else {
+        const done = op.completedAt;
+        out.str(op.id).num(done).numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done, op.attempt);
+        out.stringList(op.workerId, op.name, op.key).str(encodeResult(op));
+      }
     }
     out.close();
   }
@@ -213,6 +223,11 @@ export interface EncodeOptions {
   headroom?: number;
   /** @defaultValue 0 */
   tailroom?: number;
+}
+
+/** A completed first try that goes in the list's B or BW op (see {@link encodeOps}). */
+function isMovedFirstTry(op: ActiveOp, tied: Set<string> | undefined): boolean {
+  return op.attempt === 1 && tied?.has(op.id) !== true;
 }
 
 /**

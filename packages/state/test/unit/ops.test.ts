@@ -24,7 +24,13 @@ const active = (id: string, attempt = 1): ActiveOp => ({
 });
 /** The op list as the apply script reads it. */
 const list = (...args: Parameters<typeof encodeOps>) => readOpList(encodeOps(...args)) as string[][];
-const codes = (ops: string[][]) => ops.map((op) => `${op[0]}:${op[1]}`);
+/** `code:id` per op; per entry for the B (3 values each) and BW (5 values each) ops. */
+const codes = (ops: string[][]) =>
+  ops.flatMap((op) => {
+    const size = op[0] === 'B' ? 3 : op[0] === 'BW' ? 5 : 0;
+    if (size === 0) return [`${op[0]}:${op[1]}`];
+    return op.slice(1).filter((_, i) => i % size === 0).map((id) => `${op[0]}:${id}`);
+  });
 
 /** A try as the worker describes it: one object for all events of the try. */
 const tryOf = (id: string, attempt = 1): RecordedJob => ({ id, name: 'job', data: { id }, queue: 'q', partition: 1, offset: 7, key: 'k', attempt, enqueuedAt: 50 });
@@ -71,15 +77,18 @@ describe('encodeOps', () => {
     expect(codes(readOpList(second) as string[][])).toEqual(['A:c']);
   });
 
-  test("a start joined by its completion (other jobs between) is one AC op in the start's place", () => {
-    const [a, b] = [active('a'), active('b')];
+  test("a start joined by its completion (other jobs between) is one AC op in the start's place, or for a first try an entry of the B or BW op", () => {
+    const [a, b, c] = [active('a'), active('b'), active('c', 2)];
     expect(joinStart(a, 200, 'ok')).toBe(true);
     expect(joinStart(b, 200, 'ok')).toBe(true);
-    const written = list([a, b]);
-    expect(codes(written)).toEqual(['AC:a', 'AC:b']);
+    expect(joinStart(c, 200, 'ok')).toBe(true);
+    const written = list([a, c, b]);
+    expect(codes(written)).toEqual(['AC:c', 'BW:a', 'BW:b']);
     // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
     // who: worker id, name, key
-    expect(written[0]).toEqual(['AC', 'a', '1', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '', '{"json":"ok"}']);
+    expect(written[0]).toEqual(['AC', 'c', '2', '200', '[100,2,1,7,50,200,2]', '["w","job","k"]', '', '{"json":"ok"}']);
+    // without inline data (jobs most likely waiting), first tries as id, finishedAt, run, who, result
+    expect(written[1]).toEqual(['BW', 'a', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '{"json":"ok"}', 'b', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '{"json":"ok"}']);
     // with the data inline (jobs without records): run, who, data and result joined as one compact
     // record; first tries as id, finishedAt, record entries of one B op at the end
     expect(list([a, b], { inlineData: true })).toEqual([
@@ -91,11 +100,11 @@ describe('encodeOps', () => {
     const [a, b, c, d] = [active('a'), active('b', 2), active('c'), active('d')];
     for (const op of [a, b, d]) joinStart(op, 200, undefined);
     const written = list([a, b, c, { kind: 'log', queue: 'q', id: 'x', line: 'l' }, d], { inlineData: true });
-    expect(codes(written)).toEqual(['AC:b', 'A:c', 'L:x', 'B:a']);
+    expect(codes(written)).toEqual(['AC:b', 'A:c', 'L:x', 'B:a', 'B:d']);
     expect(written[0]).toEqual(['AC', 'b', '2', '200', '[100,2,1,7,50,200,2]\n["w","job","k"]\n{"json":{"id":"b"}}\n']);
     expect(written[3]!.slice(1).filter((_, i) => i % 3 !== 2)).toEqual(['a', '200', 'd', '200']);
-    // without inline data the completions are AC ops in place, values apart
-    expect(codes(list([a, b, c, d]))).toEqual(['AC:a', 'AC:b', 'A:c', 'AC:d']);
+    // without inline data later tries are AC ops in place, values apart; first tries a BW op
+    expect(codes(list([a, b, c, d]))).toEqual(['AC:b', 'A:c', 'BW:a', 'BW:d']);
   });
 
   test('a first try finished again in the same list (a redelivered job) keeps its AC op in place: the later write wins', () => {
@@ -105,7 +114,9 @@ describe('encodeOps', () => {
     expect(codes(list([a, b, dead], { inlineData: true }))).toEqual(['AC:a', 'D:a', 'B:b']);
     const again: StateOp = { kind: 'completed', queue: 'q', id: 'b', attempt: 1, at: 300, returnvalue: 2, workerId: 'w' };
     expect(codes(list([a, b, again], { inlineData: true }))).toEqual(['AC:b', 'C:b', 'B:a']);
-    expect(codes(list([a, b, { ...again, attempt: 2 }], { inlineData: true }))).toEqual(['C:b', 'B:a']);
+    expect(codes(list([a, b, { ...again, attempt: 2 }], { inlineData: true }))).toEqual(['C:b', 'B:a', 'B:b']);
+    // the same without inline data (BW)
+    expect(codes(list([a, b, dead]))).toEqual(['AC:a', 'D:a', 'BW:b']);
   });
 
   test("the job's envelope bytes, when the worker has them, are the record's data as they came, marked E", () => {
@@ -143,7 +154,7 @@ describe('encodeOps', () => {
     expect(list([active('a')])).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', '']]);
     const a = active('a');
     joinStart(a, 200, undefined);
-    expect(list([a])[0]![7]).toBe('');
+    expect(list([a])[0]).toEqual(['BW', 'a', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '']);
     expect(list([a], { inlineData: true })[0]![3]).toBe('[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n');
   });
 
@@ -167,7 +178,7 @@ describe('encodeOps', () => {
         w.emit('completed', a, 1);
         w.emit('completed', b, 2);
       }),
-    ).toEqual(['AC:a', 'AC:b']);
+    ).toEqual(['BW:a', 'BW:b']);
     expect(
       recorded((w) => {
         const a = tryOf('a');
@@ -249,6 +260,7 @@ describe('encodeOps', () => {
       { kind: 'progress', queue: 'q', id: 'w', at: 13, progressText: '{"json":50}' },
       { kind: 'completed', queue: 'q', id: 'w', attempt: 3, at: 14, returnvalue: undefined, workerId: 'h:1' },
       active('a'),
+      { ...active('e', 2), completedAt: 120, result: 'ok' },
       { ...active('b'), completedAt: 120, result: 'ok' },
     ];
     expect(list(ops)).toEqual([
@@ -261,7 +273,8 @@ describe('encodeOps', () => {
       ['P', 'w', '13', '{"json":50}'],
       ['C', 'w', '3', '14', '{"json":null,"meta":{"values":["undefined"]}}', 'h:1'],
       ['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', ''],
-      ['AC', 'b', '1', '120', '[100,1,1,7,50,120,1]', '["w","job","k"]', '', '{"json":"ok"}'],
+      ['AC', 'e', '2', '120', '[100,2,1,7,50,120,2]', '["w","job","k"]', '', '{"json":"ok"}'],
+      ['BW', 'b', '120', '[100,1,1,7,50,120,1]', '["w","job","k"]', '{"json":"ok"}'],
     ]);
   });
 });
