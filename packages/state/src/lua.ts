@@ -28,6 +28,13 @@ local function callInParts(size, cmd, key, list)
   end
   return sum
 end
+-- whether any of the keys exists (EXISTS in calls of at most 500 keys, stopping at the first hit)
+local function anyExists(keys)
+  for i = 1, #keys, 500 do
+    if redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys))) > 0 then return true end
+  end
+  return false
+end
 -- removes the log lists of those of the ids that have one
 local function removeLogs(ids)
   if #ids == 0 or redis.call('SCARD', loggedKey) == 0 then return end
@@ -318,12 +325,7 @@ do
       ids[#ids + 1] = op[2]
     end
   end
-  for i = 1, #keys, 500 do
-    if redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys))) > 0 then
-      noneExisted = false
-      break
-    end
-  end
+  noneExisted = not anyExists(keys)
   if noneExisted and #ids > 0 and redis.call('EXISTS', compactKey) == 1 then
     for i = 1, #ids, 500 do
       for _, packed in ipairs(redis.call('HMGET', compactKey, unpack(ids, i, math.min(i + 499, #ids)))) do
@@ -336,6 +338,22 @@ end
 local written = {}
 -- jobs the B op created (see firstTries)
 local createdFirstTries = 0
+
+-- The entries of a B or BW op (size values each) as AC ops at the end of the list, applied one
+-- by one (each reads its job's state first); asOp makes the AC op of the entry at index i.
+local function entriesAsOps(op, size, asOp)
+  noneExisted = false
+  for i = 2, #op, size do
+    ops[#ops + 1] = asOp(i)
+    jobKeys[#ops] = jobKey(op[i])
+  end
+end
+
+-- the score, id pairs the batch adds to the completed set
+local function completedPairs()
+  direct.completed = direct.completed or newPairs()
+  return direct.completed.items
+end
 
 -- B: first tries that started and completed, as id, finishedAt, record triples (the record as an
 -- AC op joins it), last in the list. When none of their jobs has a record or an earlier op in the
@@ -350,26 +368,13 @@ local function firstTries(op)
     if written[op[i]] then fresh = false end
     keys[#keys + 1] = jobKey(op[i])
   end
-  if fresh then
-    for i = 1, #keys, 500 do
-      if redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys))) > 0 then
-        fresh = false
-        break
-      end
-    end
-  end
-  if not fresh then
-    noneExisted = false
-    for i = 2, n, 3 do
-      ops[#ops + 1] = { 'AC', op[i], '1', op[i + 1], op[i + 2] }
-      jobKeys[#ops] = keys[(i + 1) / 3]
-    end
+  if not fresh or anyExists(keys) then
+    entriesAsOps(op, 3, function(i) return { 'AC', op[i], '1', op[i + 1], op[i + 2] } end)
     return
   end
   -- (a compact record the job may have is replaced: it can only be an earlier first try's)
   local records = compact.items
-  direct.completed = direct.completed or newPairs()
-  local scores = direct.completed.items
+  local scores = completedPairs()
   for i = 2, n, 3 do
     local id, finishedAt, record = op[i], op[i + 1], op[i + 2]
     written[id] = true
@@ -409,15 +414,10 @@ local function firstTriesOfWaiting(op)
     end
   end
   if not waiting then
-    noneExisted = false
-    for i = 2, n, 5 do
-      ops[#ops + 1] = { 'AC', op[i], '1', op[i + 1], op[i + 2], op[i + 3], '', op[i + 4] }
-      jobKeys[#ops] = jobKey(op[i])
-    end
+    entriesAsOps(op, 5, function(i) return { 'AC', op[i], '1', op[i + 1], op[i + 2], op[i + 3], '', op[i + 4] } end)
     return
   end
-  direct.completed = direct.completed or newPairs()
-  local scores = direct.completed.items
+  local scores = completedPairs()
   for i = 2, n, 5 do
     local id, finishedAt, run, who, rv = op[i], op[i + 1], op[i + 2], op[i + 3], op[i + 4]
     written[id] = true

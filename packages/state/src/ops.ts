@@ -253,12 +253,14 @@ function finishedAgainOnFirstTry(ops: readonly StateOp[]): Set<string> | undefin
 function writeJoined(out: OpListWriter, op: ActiveOp, done: number, asOp: boolean): void {
   let data: string | Buffer = '';
   let wrap: readonly [string, string] | undefined;
-  if (op.withData) {
-    const envelope = storableEnvelope(op.envelope);
-    const flat = envelope === undefined ? flatJsonText(op.data) : undefined;
-    if (envelope !== undefined) [data, wrap] = [envelope, ENVELOPE_WRAP];
-    else if (flat !== undefined) [data, wrap] = [flat, PLAIN_JSON_WRAP];
-    else data = encodeValue(op.data);
+  const envelope = op.withData ? storableEnvelope(op.envelope) : undefined;
+  if (envelope !== undefined) {
+    data = envelope;
+    wrap = ENVELOPE_WRAP;
+  } else if (op.withData) {
+    const flat = flatJsonText(op.data);
+    data = flat ?? encodeValue(op.data);
+    if (flat !== undefined) wrap = PLAIN_JSON_WRAP;
   }
   if (asOp) out.completedTry(CODES.activeCompleted, op, done, data, encodeResult(op), wrap);
   else out.completedTryEntry(op, done, data, encodeResult(op), wrap);
