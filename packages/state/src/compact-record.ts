@@ -11,6 +11,9 @@
  * (`encodeOps`), and the apply script stores the text as it came: splitting and joining it in Lua
  * made Redis hash (intern) each byte twice more. The script turns a compact record back into a job
  * hash before any later write to the job (see `APPLY_SCRIPT`).
+ *
+ * Completion records (`QueueKeys.completions`, see {@link jobHashOf}) have the same form, and the
+ * script likewise writes one into its job's hash before any later write to the job.
  */
 
 /** A compact record as the job hash it stands for (the form `decodeJobHash` reads). */
@@ -26,11 +29,22 @@ export function expandCompactRecord(text: string | null | undefined): Record<str
 }
 
 /**
- * The job's hash: its own when it has one, else the one its compact record stands for (`{}` when
- * neither). Read the compact record before the hash (one pipeline, in that order): a record only
- * ever leaves for a hash of its own, so one of the two reads finds the job.
+ * The job's hash as the reads of its three places give it: its own hash (`{}` when none), its
+ * compact record, and its completion record (see below). Read them in one pipeline in the order
+ * compact record, completion record, hash: a compact record only ever leaves for a hash of its
+ * own, and a completion record for the hash it lies over, so each read finds the job.
+ *
+ * A completion record is a compact record without data (`run \n who \n \n returnvalue`) of a
+ * first try that completed while its enqueuer's hash said `waiting`: Redis writes a batch of
+ * them with one command and leaves the hashes as they were. Laid over the hash, it gives the
+ * state, the try's fields and the result; the hash gives the data, options and enqueue time.
  */
-export function jobHashOf(own: Record<string, string>, compactText: string | null | undefined): Record<string, string> {
-  if (Object.keys(own).length > 0) return own;
-  return expandCompactRecord(compactText) ?? {};
+export function jobHashOf(
+  own: Record<string, string>,
+  compactText: string | null | undefined,
+  completionText?: string | null,
+): Record<string, string> {
+  if (Object.keys(own).length === 0) return expandCompactRecord(compactText) ?? {};
+  const completion = expandCompactRecord(completionText);
+  return completion === undefined ? own : { ...own, ...completion };
 }

@@ -176,19 +176,20 @@ export class FinishWatcher {
     const keys = this.deps.keys(queue);
     try {
       const pipeline = this.deps.client.pipeline();
-      // the compact record first (see `jobHashOf`)
-      for (const id of ids) pipeline.hget(keys.compact, id).hmget(keys.job(id), ...WATCHED_FIELDS);
+      // the records first (see `jobHashOf`)
+      for (const id of ids) pipeline.hget(keys.compact, id).hget(keys.completions, id).hmget(keys.job(id), ...WATCHED_FIELDS);
       const results = (await pipeline.exec()) ?? [];
       ids.forEach((id, i) => {
-        const [compactError, compactValue] = results[2 * i] ?? [];
-        const [error, value] = results[2 * i + 1] ?? [];
-        if (error || compactError || !Array.isArray(value)) return;
+        const [compactError, compactValue] = results[3 * i] ?? [];
+        const [completionError, completionValue] = results[3 * i + 1] ?? [];
+        const [error, value] = results[3 * i + 2] ?? [];
+        if (error || compactError || completionError || !Array.isArray(value)) return;
         const own: Record<string, string> = {};
         WATCHED_FIELDS.forEach((name, f) => {
           const field = (value as Array<string | null>)[f];
           if (typeof field === 'string') own[name] = field;
         });
-        const { state, returnvalue, failedReason, attemptsMade } = jobHashOf(own, compactValue as string | null);
+        const { state, returnvalue, failedReason, attemptsMade } = jobHashOf(own, compactValue as string | null, completionValue as string | null);
         const set = watch.waiters.get(id);
         if (!set) return;
         let outcome: Outcome | undefined;

@@ -11,6 +11,9 @@ export const DEFAULT_PREFIX = 'partita';
  * - `<prefix>:{<queue>}:j:<id>`: the job's hash;
  * - `<prefix>:{<queue>}:c`: the compact records, by job id, of jobs that started and completed in
  *   one write batch with no earlier record (see `compact-record.ts`): one hash for all of them;
+ * - `<prefix>:{<queue>}:cw`: the completion records, by job id, of first tries that completed
+ *   while their enqueuer's hash said `waiting`: laid over that hash, which is left as it was
+ *   (see `compact-record.ts`);
  * - `<prefix>:{<queue>}:l:<id>`: the job's log lines (a list);
  * - `<prefix>:{<queue>}:logged`: the ids of the jobs that have log lines (a set);
  * - `<prefix>:{<queue>}:s:<state>`: a sorted set of job ids per state (score: the time the job
@@ -23,6 +26,8 @@ export class QueueKeys {
   readonly events: string;
   /** The hash of compact job records (see `compact-record.ts`). */
   readonly compact: string;
+  /** The hash of completion records laid over waiting jobs' hashes (see `compact-record.ts`). */
+  readonly completions: string;
 
   constructor(
     readonly prefix: string,
@@ -33,6 +38,7 @@ export class QueueKeys {
     this.base = `${prefix}:{${queue}}`;
     this.events = `${this.base}:events`;
     this.compact = `${this.base}:c`;
+    this.completions = `${this.base}:cw`;
   }
 
   job(id: string): string {

@@ -56,7 +56,10 @@ end
 -- compact records (see compact-record.ts): one hash for the jobs that started and completed in
 -- one batch with no earlier record
 local compactKey = base .. ':c'
+-- completion records laid over waiting jobs' hashes (see compact-record.ts)
+local completionsKey = base .. ':cw'
 local function removeJobs(ids)
+  callInParts(500, 'HDEL', completionsKey, ids)
   -- compact records first: when all the jobs were, there is no job hash to delete (nor key to build)
   if callInParts(500, 'HDEL', compactKey, ids) < #ids then
     local keys = {}
@@ -84,8 +87,8 @@ end
  *   B  (id finishedAt record)...                                    (first tries that started and
  *                                   completed, their records joined as AC joins them; last in
  *                                   the list, see encodeOps and firstTries below)
- *   BW (id finishedAt run who returnvalue)...                       (the same, values apart, of jobs
- *                                   most likely waiting: see firstTriesOfWaiting below)
+ *   BW (id finishedAt record)...                                    (the same, their records without
+ *                                   data, of jobs most likely waiting: see firstTriesOfWaiting)
  *   X  id data                                                      (data, unless there)
  *   P  id ts progress                                               (progress)
  *   L  id line                                                      (log line)
@@ -290,11 +293,19 @@ local function current(jk, id)
   local packedHere = takeBack(compact, id)
   if packedHere then expandCompact(jk, packedHere) end
   local cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt', 'run')
+  -- the job's record in the compact hash (no hash of its own), or its completion record laid
+  -- over its waiting hash
+  local recordsKey = nil
   if not cur[1] then
-    local packed = redis.call('HGET', compactKey, id)
+    recordsKey = compactKey
+  elseif cur[1] == 'waiting' then
+    recordsKey = completionsKey
+  end
+  if recordsKey then
+    local packed = redis.call('HGET', recordsKey, id)
     if packed then
       expandCompact(jk, packed)
-      redis.call('HDEL', compactKey, id)
+      redis.call('HDEL', recordsKey, id)
       cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt', 'run')
     end
   end
@@ -339,20 +350,42 @@ local written = {}
 -- jobs the B op created (see firstTries)
 local createdFirstTries = 0
 
--- The entries of a B or BW op (size values each) as AC ops at the end of the list, applied one
--- by one (each reads its job's state first); asOp makes the AC op of the entry at index i.
-local function entriesAsOps(op, size, asOp)
-  noneExisted = false
-  for i = 2, #op, size do
-    ops[#ops + 1] = asOp(i)
-    jobKeys[#ops] = jobKey(op[i])
-  end
-end
-
 -- the score, id pairs the batch adds to the completed set
 local function completedPairs()
   direct.completed = direct.completed or newPairs()
   return direct.completed.items
+end
+
+-- The entries of a B or BW op written per batch: their records into \`records\` (id, record
+-- pairs, written by one HSET), their completed-set pairs and their events; \`prev\` is the
+-- state they were in before.
+local function writeFirstTries(op, records, prev)
+  local scores = completedPairs()
+  for i = 2, #op, 3 do
+    local id, finishedAt, record = op[i], op[i + 1], op[i + 2]
+    written[id] = true
+    records[#records + 1] = id
+    records[#records + 1] = record
+    scores[#scores + 1] = finishedAt
+    scores[#scores + 1] = id
+    -- a record that ends in its separator: the job returned undefined (its event: its id alone)
+    if string.byte(record, -1) == 10 then
+      if evLen > 0 then events[#events + 1] = id end
+    else
+      emit('completed', id, 'returnvalue', string.match(record, '\\n([^\\n]*)$'), 'attemptsMade', '1', 'active', '1', 'prev', prev)
+    end
+  end
+  idsPrev = prev
+end
+
+-- The entries of a B or BW op (id, finishedAt, record each) as AC ops at the end of the list,
+-- applied one by one (each reads its job's state first).
+local function entriesAsOps(op)
+  noneExisted = false
+  for i = 2, #op, 3 do
+    ops[#ops + 1] = { 'AC', op[i], '1', op[i + 1], op[i + 2] }
+    jobKeys[#ops] = jobKey(op[i])
+  end
 end
 
 -- B: first tries that started and completed, as id, finishedAt, record triples (the record as an
@@ -361,78 +394,42 @@ end
 -- job: most of what a busy worker whose enqueuers record no state sends. Else each becomes an AC op
 -- at the end of the list.
 local function firstTries(op)
-  local n = #op
   local keys = {}
   local fresh = keepC ~= 0 and createdCountOnly and (idsPrev == nil or idsPrev == '')
-  for i = 2, n, 3 do
+  for i = 2, #op, 3 do
     if written[op[i]] then fresh = false end
     keys[#keys + 1] = jobKey(op[i])
   end
   if not fresh or anyExists(keys) then
-    entriesAsOps(op, 3, function(i) return { 'AC', op[i], '1', op[i + 1], op[i + 2] } end)
+    entriesAsOps(op)
     return
   end
   -- (a compact record the job may have is replaced: it can only be an earlier first try's)
-  local records = compact.items
-  local scores = completedPairs()
-  for i = 2, n, 3 do
-    local id, finishedAt, record = op[i], op[i + 1], op[i + 2]
-    written[id] = true
-    records[#records + 1] = id
-    records[#records + 1] = record
-    scores[#scores + 1] = finishedAt
-    scores[#scores + 1] = id
-    if string.byte(record, -1) == 10 then
-      if evLen > 0 then events[#events + 1] = id end
-    else
-      emit('completed', id, 'returnvalue', string.match(record, '\\n([^\\n]*)$'), 'attemptsMade', '1', 'active', '1', 'prev', '')
-    end
-  end
-  idsPrev = ''
-  createdFirstTries = createdFirstTries + (n - 1) / 3
+  writeFirstTries(op, compact.items, '')
+  createdFirstTries = createdFirstTries + (#op - 1) / 3
 end
 
--- BW: first tries that started and completed, as id, finishedAt, run, who, returnvalue entries,
--- last in the list, of jobs whose enqueuers recorded them. When all of them are waiting (in the
--- waiting set: recorded, with no later state) and none had an earlier op in the batch, each needs
--- one HSET and no read; the set moves and events go per batch. Else each becomes an AC op at the
--- end of the list.
+-- BW: the same entries, their records without data, of jobs whose enqueuers recorded them, last
+-- in the list. When all of them are waiting (they leave the waiting set: recorded, with no later
+-- state) and none had an earlier op in the batch, their records are written as completion records
+-- laid over their hashes (see compact-record.ts), by one HSET for the batch: no write per job, and
+-- their hashes are deleted with the others when retention removes them. Else each becomes an AC
+-- op at the end of the list (ZREM has taken some out of the waiting set: their AC ops read the
+-- state from their hashes, and their move out of the set is then a no-op).
 local function firstTriesOfWaiting(op)
-  local n = #op
   local ids = {}
   local waiting = keepC ~= 0 and (idsPrev == nil or idsPrev == 'waiting')
-  for i = 2, n, 5 do
+  for i = 2, #op, 3 do
     if written[op[i]] then waiting = false end
     ids[#ids + 1] = op[i]
   end
-  if waiting then
-    for i = 1, #ids, 500 do
-      for _, score in ipairs(redis.call('ZMSCORE', setKey('waiting'), unpack(ids, i, math.min(i + 499, #ids)))) do
-        if not score then waiting = false end
-      end
-      if not waiting then break end
-    end
-  end
-  if not waiting then
-    entriesAsOps(op, 5, function(i) return { 'AC', op[i], '1', op[i + 1], op[i + 2], op[i + 3], '', op[i + 4] } end)
+  if not waiting or callInParts(500, 'ZREM', setKey('waiting'), ids) < #ids then
+    entriesAsOps(op)
     return
   end
-  local scores = completedPairs()
-  for i = 2, n, 5 do
-    local id, finishedAt, run, who, rv = op[i], op[i + 1], op[i + 2], op[i + 3], op[i + 4]
-    written[id] = true
-    scores[#scores + 1] = finishedAt
-    scores[#scores + 1] = id
-    if rv == '' then
-      redis.call('HSET', jobKey(id), 'state', 'completed', 'run', run, 'who', who)
-      if evLen > 0 then events[#events + 1] = id end
-      idsPrev = 'waiting'
-    else
-      redis.call('HSET', jobKey(id), 'state', 'completed', 'run', run, 'who', who, 'returnvalue', rv)
-      emit('completed', id, 'returnvalue', rv, 'attemptsMade', '1', 'active', '1', 'prev', 'waiting')
-    end
-  end
-  callInParts(500, 'ZREM', setKey('waiting'), ids)
+  local records = {}
+  writeFirstTries(op, records, 'waiting')
+  callInParts(1000, 'HSET', completionsKey, records)
 end
 
 -- every op but B and BW
@@ -505,6 +502,8 @@ local function applyOp(opIndex, op)
     if redis.call('EXISTS', jk) == 1 then redis.call('HSETNX', jk, 'data', op[3]) end
   elseif code == 'P' then
     local old = redis.call('HGET', jk, 'state')
+    -- (a waiting hash with a completion record over it is a completed job)
+    if old == 'waiting' and redis.call('HEXISTS', completionsKey, id) == 1 then old = 'completed' end
     if old and not isFinished(old) then redis.call('HSET', jk, 'progress', op[4]) end
     emit('progress', id, 'data', op[4])
   elseif code == 'L' then
@@ -651,6 +650,7 @@ for i = 4, #ARGV do
   local jk = jobKey(id)
   local st = redis.call('HGET', jk, 'state')
   if not st and redis.call('HDEL', compactKey, id) == 1 then st = 'completed' end
+  if st == 'waiting' and redis.call('HDEL', completionsKey, id) == 1 then st = 'completed' end
   if st and not isFinished(st) then
     result[#result + 1] = 0
   else

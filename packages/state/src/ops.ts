@@ -142,7 +142,7 @@ const CODES = {
   activeCompleted: 'AC',
   /** First tries that started and completed, their records joined (see `encodeOps`). */
   firstTries: 'B',
-  /** First tries that started and completed, values apart, of jobs most likely waiting (see `encodeOps`). */
+  /** First tries that started and completed, their records without data, of jobs most likely waiting (see `encodeOps`). */
   firstTriesOfWaiting: 'BW',
 } as const;
 
@@ -153,9 +153,9 @@ const CODES = {
  * joined as one record when the data goes inline, else apart. With `inlineData`, `active` ops
  * carry the job's data (worth it when the jobs' enqueuers do not record state); else it is left
  * out (`''`). Then the first tries among those completed ones go last, together, as one `B` op
- * (joined records) or without inline data one `BW` op (values apart): the script writes them with
- * a command per batch rather than per job when none of their jobs has a record (B), or when all
- * of them are waiting, recorded by their enqueuer (BW). Moving them is safe: every write carries an ordering stamp (see `APPLY_SCRIPT`),
+ * (joined records) or without inline data one `BW` op (joined records without data): the script
+ * writes them with a command per batch rather than per job when none of their jobs has a record
+ * (B), or when all of them are waiting, recorded by their enqueuer (BW). Moving them is safe: every write carries an ordering stamp (see `APPLY_SCRIPT`),
  * and a later op of the same job has a later stamp or is skipped in either order, except a first
  * try's `completed` or `deadLettered` op (the same stamp): the AC op of such a job keeps its place.
  */
@@ -189,13 +189,8 @@ export function encodeOps(ops: readonly StateOp[], options: EncodeOptions = {}):
     out.open().str(inlineData ? CODES.firstTries : CODES.firstTriesOfWaiting);
     for (const op of ops) {
       if (op.kind !== 'active' || op.completedAt === undefined || !isMovedFirstTry(op, tied)) continue;
-      if (inlineData) {
-        writeJoined(out, op, op.completedAt, false);
-      } else {
-        const done = op.completedAt;
-        out.str(op.id).num(done).numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt, done, op.attempt);
-        out.stringList(op.workerId, op.name, op.key).str(encodeResult(op));
-      }
+      // (without inline data, records without data: the job's enqueuer recorded it)
+      writeJoined(out, op, op.completedAt, false, inlineData);
     }
     out.close();
   }
@@ -246,18 +241,19 @@ function finishedAgainOnFirstTry(ops: readonly StateOp[]): Set<string> | undefin
 /**
  * A completed try with run, who, data and result joined as one record (see compact-record.ts),
  * which the script stores as it is when the job had no record: the commonest op of a busy
- * worker. As an AC op, or (`asOp` false) as the entries of the open B op. The data goes as the
- * job's envelope bytes when the worker has them, else flat data as its JSON text, wrapped by the
- * writer: no superjson text built and copied per job.
+ * worker. As an AC op, or (`asOp` false) as the entries of the open B or BW op. The data goes as
+ * the job's envelope bytes when the worker has them, else flat data as its JSON text, wrapped by
+ * the writer: no superjson text built and copied per job. `withData` false leaves it out.
  */
-function writeJoined(out: OpListWriter, op: ActiveOp, done: number, asOp: boolean): void {
+function writeJoined(out: OpListWriter, op: ActiveOp, done: number, asOp: boolean, withData = true): void {
   let data: string | Buffer = '';
   let wrap: readonly [string, string] | undefined;
-  const envelope = op.withData ? storableEnvelope(op.envelope) : undefined;
+  const recordData = withData && op.withData;
+  const envelope = recordData ? storableEnvelope(op.envelope) : undefined;
   if (envelope !== undefined) {
     data = envelope;
     wrap = ENVELOPE_WRAP;
-  } else if (op.withData) {
+  } else if (recordData) {
     const flat = flatJsonText(op.data);
     data = flat ?? encodeValue(op.data);
     if (flat !== undefined) wrap = PLAIN_JSON_WRAP;

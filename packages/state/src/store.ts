@@ -267,8 +267,10 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   /** The job's state now, `unknown` when the store does not know it. */
   async getState(queue: string, id: string): Promise<JobState | 'unknown'> {
     const keys = this.keys(queue);
-    const [compact, state] = await this.read(() => exec(this.client.pipeline().hget(keys.compact, id).hget(keys.job(id), 'state')));
-    const hash = jobHashOf(typeof state === 'string' ? { state } : {}, compact as string | null);
+    const [compact, completion, state] = await this.read(() =>
+      exec(this.client.pipeline().hget(keys.compact, id).hget(keys.completions, id).hget(keys.job(id), 'state')),
+    );
+    const hash = jobHashOf(typeof state === 'string' ? { state } : {}, compact as string | null, completion as string | null);
     return isJobState(hash.state) ? hash.state : 'unknown';
   }
 
@@ -304,13 +306,15 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     const keys = this.keys(queue);
     const rows = await this.read(() => {
       const pipeline = this.client.pipeline();
-      for (const id of ids) pipeline.hget(keys.compact, id).hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1);
+      // in the order `jobHashOf` needs
+      for (const id of ids) pipeline.hget(keys.compact, id).hget(keys.completions, id).hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1);
       return exec(pipeline);
     });
     const jobs: Array<JobRecord<TData, TResult>> = [];
     ids.forEach((id, i) => {
-      const hash = jobHashOf(rows[3 * i + 1] as Record<string, string>, rows[3 * i] as string | null);
-      const record = decodeJobHash<TData, TResult>(queue, id, hash, rows[3 * i + 2] as string[]);
+      const [compact, completion, own, logs] = rows.slice(4 * i, 4 * i + 4) as [string | null, string | null, Record<string, string>, string[]];
+      const hash = jobHashOf(own, compact, completion);
+      const record = decodeJobHash<TData, TResult>(queue, id, hash, logs);
       if (record) jobs.push(new JobRecord(record, this));
     });
     return jobs;

@@ -397,7 +397,7 @@ test('first tries written together (once the data goes inline): jobs with a reco
   expect((await store.getJobs(q, 'completed')).map((j) => j.id).sort()).toEqual(['fresh-0', 'fresh-1', 'fresh-2', 'late', 'learn', 'queued']);
 });
 
-test('first tries of waiting jobs written together: one write per job, their set moves and events per batch', async () => {
+test('first tries of waiting jobs written together: their completion records, set moves and events per batch', async () => {
   const q = 'first-tries-waiting';
   const reader = new QueueEvents(q, { redis: REDIS_URL, prefix });
   const done = new Map<string, unknown>();
@@ -429,4 +429,70 @@ test('first tries of waiting jobs written together: one write per job, their set
   } finally {
     await reader.close();
   }
+});
+
+test('completion records over waiting hashes: read as the completed job, turned into the hash by any later write, removed with it', async () => {
+  const q = 'completions';
+  const keys = store.keys(q);
+  const ids = ['w1', 'w2', 'w3', 'w4', 'w5'];
+  store.recordWaiting(q, ids.map((id, i) => ({ id, name: 'mail', data: { to: id }, opts: { attempts: 2, jobId: id }, key: `k-${i}`, timestamp: 1000 + i })));
+  expect(await store.flush()).toBe(true);
+  for (const id of ids) worker.complete(worker.job(q, id, { name: 'mail', key: `k-${id}` }), id === 'w2' ? { sent: new Date(3) } : undefined);
+  expect(await store.flush()).toBe(true);
+
+  // one write for the batch: the hashes stay as the enqueuer wrote them
+  expect(await redis.hlen(keys.completions)).toBe(5);
+  expect(await redis.hget(keys.job('w2'), 'state')).toBe('waiting');
+  expect(await store.getJobCounts(q, 'waiting', 'completed')).toEqual({ waiting: 0, completed: 5 });
+  expect(await store.getJob(q, 'w2')).toMatchObject({
+    state: 'completed',
+    name: 'mail',
+    data: { to: 'w2' },
+    opts: { attempts: 2, jobId: 'w2' },
+    timestamp: 1001,
+    returnvalue: { sent: new Date(3) },
+    attemptsStarted: 1,
+    attemptsMade: 1,
+    workerId: 'w-1',
+  });
+  expect(await store.getState(q, 'w1')).toBe('completed');
+  expect((await store.getJobs(q, 'completed')).map((j) => j.id).sort()).toEqual(ids);
+  await expect(store.waitUntilFinished(q, 'w2', { timeoutMs: 5000 })).resolves.toEqual({ sent: new Date(3) });
+
+  // a progress report arriving late does not touch a completed job
+  worker.emit('progress', worker.job(q, 'w1'), 70);
+  // a later write turns the record into the hash first: a redelivered try's dead-lettering wins
+  worker.emit('deadLettered', worker.job(q, 'w3'), { topic: `${q}.dlq`, error: new Error('redelivered and failed') });
+  expect(await store.flush()).toBe(true);
+  expect(await redis.hget(keys.job('w1'), 'progress')).toBeNull();
+  expect(await redis.hexists(keys.completions, 'w3')).toBe(0);
+  expect(await store.getJob(q, 'w3')).toMatchObject({ state: 'dead', data: { to: 'w3' }, opts: { attempts: 2, jobId: 'w3' }, failedReason: 'redelivered and failed' });
+
+  // a finished job's id may be reserved again: its record and hash go
+  expect(await store.reserveJobIds(q, ['w4'])).toEqual([true]);
+  expect(await redis.hexists(keys.completions, 'w4')).toBe(0);
+  expect(await store.getJobCounts(q, 'completed', 'dead')).toEqual({ completed: 3, dead: 1 });
+
+  // clean removes the records with their hashes
+  expect((await store.clean(q, 0, 0, 'completed')).sort()).toEqual(['w1', 'w2', 'w5']);
+  expect(await redis.exists(keys.completions, keys.job('w1'), keys.job('w2'), keys.job('w5'))).toBe(0);
+  expect(await store.getJob(q, 'w2')).toBeUndefined();
+});
+
+test('first tries of waiting jobs in one batch with one that is not waiting: each is applied as its own op', async () => {
+  const q = 'completions-mixed';
+  const keys = store.keys(q);
+  store.recordWaiting(q, ['m1', 'm2'].map((id) => ({ id, name: 'mail', data: { to: id } })));
+  expect(await store.flush()).toBe(true);
+  // m3 has no record (its enqueuer's write is late); m1 and m2 leave the waiting set all the same
+  for (const id of ['m1', 'm3', 'm2']) worker.complete(worker.job(q, id, { name: 'mail' }), `done ${id}`);
+  expect(await store.flush()).toBe(true);
+  expect(await redis.exists(keys.completions)).toBe(0);
+  expect(await store.getJobCounts(q, 'waiting', 'completed')).toEqual({ waiting: 0, completed: 3 });
+  for (const id of ['m1', 'm2']) {
+    expect(await store.getJob(q, id)).toMatchObject({ state: 'completed', data: { to: id }, returnvalue: `done ${id}` });
+  }
+  // the worker-only job gets its data from the worker
+  await waitFor(async () => (await store.getJob(q, 'm3'))?.data !== undefined, { timeoutMs: 5000, message: () => 'data of m3' });
+  expect(await store.getJob(q, 'm3')).toMatchObject({ state: 'completed', data: { n: 'm3' }, returnvalue: 'done m3' });
 });

@@ -24,4 +24,21 @@ describe('jobHashOf', () => {
     expect(jobHashOf({}, record)).toMatchObject({ state: 'completed', run: '[1,1,0,5,0,2,1]' });
     expect(jobHashOf({}, null)).toEqual({});
   });
+
+  test("a completion record lies over the job's own hash: state, run, who and result from it, the rest from the hash", () => {
+    const waiting = { state: 'waiting', seq: '0', name: 'mail', data: '{"json":{"to":"a"}}', opts: '{"json":{"attempts":2}}', timestamp: '40' };
+    const completion = '[50,1,0,5,40,60,1]\n["w","mail","k"]\n\n{"json":"sent"}';
+    expect(jobHashOf(waiting, null, completion)).toEqual({
+      ...waiting,
+      state: 'completed',
+      run: '[50,1,0,5,40,60,1]',
+      who: '["w","mail","k"]',
+      returnvalue: '{"json":"sent"}',
+    });
+    // none, or one that is not a record: the hash as it is
+    expect(jobHashOf(waiting, null, null)).toEqual(waiting);
+    expect(jobHashOf(waiting, null, 'not a record')).toEqual(waiting);
+    // no hash: a completion record alone is nothing (its hash was removed)
+    expect(jobHashOf({}, null, completion)).toEqual({});
+  });
 });

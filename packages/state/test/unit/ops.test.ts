@@ -24,10 +24,10 @@ const active = (id: string, attempt = 1): ActiveOp => ({
 });
 /** The op list as the apply script reads it. */
 const list = (...args: Parameters<typeof encodeOps>) => readOpList(encodeOps(...args)) as string[][];
-/** `code:id` per op; per entry for the B (3 values each) and BW (5 values each) ops. */
+/** `code:id` per op; per entry for the B and BW ops (3 values each). */
 const codes = (ops: string[][]) =>
   ops.flatMap((op) => {
-    const size = op[0] === 'B' ? 3 : op[0] === 'BW' ? 5 : 0;
+    const size = op[0] === 'B' || op[0] === 'BW' ? 3 : 0;
     if (size === 0) return [`${op[0]}:${op[1]}`];
     return op.slice(1).filter((_, i) => i % size === 0).map((id) => `${op[0]}:${id}`);
   });
@@ -87,8 +87,9 @@ describe('encodeOps', () => {
     // the try's numbers packed in run: processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade
     // who: worker id, name, key
     expect(written[0]).toEqual(['AC', 'c', '2', '200', '[100,2,1,7,50,200,2]', '["w","job","k"]', '', '{"json":"ok"}']);
-    // without inline data (jobs most likely waiting), first tries as id, finishedAt, run, who, result
-    expect(written[1]).toEqual(['BW', 'a', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '{"json":"ok"}', 'b', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '{"json":"ok"}']);
+    // without inline data (jobs most likely waiting), first tries as id, finishedAt, record entries,
+    // the records without data
+    expect(written[1]).toEqual(['BW', 'a', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n{"json":"ok"}', 'b', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n{"json":"ok"}']);
     // with the data inline (jobs without records): run, who, data and result joined as one compact
     // record; first tries as id, finishedAt, record entries of one B op at the end
     expect(list([a, b], { inlineData: true })).toEqual([
@@ -154,7 +155,7 @@ describe('encodeOps', () => {
     expect(list([active('a')])).toEqual([['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', '']]);
     const a = active('a');
     joinStart(a, 200, undefined);
-    expect(list([a])[0]).toEqual(['BW', 'a', '200', '[100,1,1,7,50,200,1]', '["w","job","k"]', '']);
+    expect(list([a])[0]).toEqual(['BW', 'a', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n']);
     expect(list([a], { inlineData: true })[0]![3]).toBe('[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n');
   });
 
@@ -274,7 +275,7 @@ describe('encodeOps', () => {
       ['C', 'w', '3', '14', '{"json":null,"meta":{"values":["undefined"]}}', 'h:1'],
       ['A', 'a', '1', '100', '[100,1,1,7,50]', '["w","job","k"]', ''],
       ['AC', 'e', '2', '120', '[100,2,1,7,50,120,2]', '["w","job","k"]', '', '{"json":"ok"}'],
-      ['BW', 'b', '120', '[100,1,1,7,50,120,1]', '["w","job","k"]', '{"json":"ok"}'],
+      ['BW', 'b', '120', '[100,1,1,7,50,120,1]\n["w","job","k"]\n\n{"json":"ok"}'],
     ]);
   });
 });
