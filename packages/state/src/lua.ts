@@ -58,10 +58,16 @@ end
 local compactKey = base .. ':c'
 -- completion records laid over waiting jobs' hashes (see compact-record.ts)
 local completionsKey = base .. ':cw'
+-- removes the ids' fields of a records hash; returns how many there were (none without the hash:
+-- most queues use one kind of record, and its ids were not worth the other's call)
+local function removeRecords(key, ids)
+  if redis.call('EXISTS', key) == 0 then return 0 end
+  return callInParts(500, 'HDEL', key, ids)
+end
 local function removeJobs(ids)
-  callInParts(500, 'HDEL', completionsKey, ids)
+  removeRecords(completionsKey, ids)
   -- compact records first: when all the jobs were, there is no job hash to delete (nor key to build)
-  if callInParts(500, 'HDEL', compactKey, ids) < #ids then
+  if removeRecords(compactKey, ids) < #ids then
     local keys = {}
     for i, id in ipairs(ids) do keys[i] = jobKey(id) end
     callInParts(500, 'DEL', nil, keys)
