@@ -7,7 +7,8 @@ import { FinishWatcher, WaitOptions } from './finish-watcher';
 import { JobRecord, JobRecordSource } from './job-record';
 import { QueueKeys, validateJobId } from './keys';
 import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
-import { encodeOps, StateOp } from './ops';
+import { DataOp, encodeOps, StateOp } from './ops';
+import { PendingData } from './pending-data';
 import { applyCommand, COMMAND_HEADROOM, COMMAND_TAILROOM, isNoScript } from './apply-command';
 import { KEPT_CAPACITY, WRITER_CAPACITY } from './op-list-writer';
 import { endJoin } from './try-join';
@@ -57,11 +58,8 @@ interface EncodedChunk {
   inlineData: boolean;
   /** Its `active` ops that carry data to record (see `learnInlineData`). */
   started: number;
-  /**
-   * Without inline data: the chunk's ops, whose data is sent for the jobs the script created
-   * (looked up then, rarely: a map per chunk cost every chunk).
-   */
-  dataOf: readonly StateOp[] | undefined;
+  /** Without inline data: the data of its started jobs, sent for those the script created. */
+  dataOf: PendingData | undefined;
 }
 
 /** Chunk buffers kept for reuse (two sends of a few chunks in flight, and some to spare). */
@@ -464,7 +462,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
         const created = Array.isArray(reply) ? (reply as string[]) : [];
         const createdCount = typeof reply === 'number' ? reply : created.length;
         this.learnInlineData(chunk.queue, chunk.started, createdCount);
-        if (created.length > 0 && chunk.dataOf) this.sendDataOf(chunk.queue, chunk.dataOf, created);
+        if (created.length > 0 && chunk.dataOf) this.sendData(chunk.dataOf.dataOps(created));
         return;
       }
       const replyError = result.reason instanceof Error ? result.reason : new Error(String(result.reason));
@@ -549,7 +547,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
           endJoin(op);
           if (op.withData) started++;
         }
-        const dataOf = !inlineData && started > 0 ? part : undefined;
+        const dataOf = !inlineData && started > 0 ? PendingData.of(queue, part) : undefined;
         const bytes = encodeOps(part, { inlineData, nextBuffer: this.nextWriterBuffer, headroom: COMMAND_HEADROOM, tailroom: COMMAND_TAILROOM });
         this.buffer.push({ queue, bytes, roomy: true, count: part.length, inlineData, started, dataOf });
       }
@@ -595,12 +593,8 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
    * Queues the data of the jobs the apply script reported as created by a worker, sealed at once
    * so that a `flush()` waiting on this send also waits for them.
    */
-  private sendDataOf(queue: string, ops: readonly StateOp[], created: string[]): void {
-    const wanted = new Set(created);
-    for (const op of ops) {
-      if (op.kind !== 'active' || !op.withData || !wanted.delete(op.id)) continue;
-      this.enqueue({ kind: 'data', queue, id: op.id, data: op.data, envelope: op.envelope });
-    }
+  private sendData(ops: readonly DataOp[]): void {
+    for (const op of ops) this.enqueue(op);
     this.seal();
   }
 
