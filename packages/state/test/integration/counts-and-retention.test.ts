@@ -99,6 +99,34 @@ test('retention keeps the number of Redis keys bounded over 50,000 completed job
   expect(store.droppedWrites).toBe(0);
 });
 
+test('retention keeps jobs an enqueuer recorded bounded too: their hashes and the completion records over them', async () => {
+  const store = storeFor('bounded-enqueued', { removeOnComplete: 300 });
+  const queue = 'invoices';
+  const worker = new FakeWorker();
+  const recorder = attachStateRecorder(worker, store);
+  const keys = store.keys(queue);
+  let maxKeys = 0;
+  let maxRecords = 0;
+  for (let batch = 0; batch < 10; batch++) {
+    const ids = Array.from({ length: 500 }, (_, i) => `inv-${batch * 500 + i}`);
+    store.recordWaiting(queue, ids.map((id) => ({ id, name: 'invoice', data: { id } })));
+    expect(await store.flush(30_000)).toBe(true);
+    for (const id of ids) worker.complete(worker.job(queue, id, { name: 'invoice' }), undefined);
+    expect(await recorder.flush(30_000)).toBe(true);
+    maxKeys = Math.max(maxKeys, (await keysUnder(redis, store.prefix)).length);
+    maxRecords = Math.max(maxRecords, await redis.hlen(keys.completions));
+  }
+  expect(await store.getJobCounts(queue, 'waiting', 'completed')).toEqual({ waiting: 0, completed: 300 });
+  // the first tries of jobs recorded as waiting became completion records, removed with their hashes
+  expect(maxRecords).toBeGreaterThan(0);
+  expect(maxRecords).toBeLessThanOrEqual(300);
+  // 300 job hashes + the completed set + the completion records + the event stream
+  expect(maxKeys).toBeLessThanOrEqual(303);
+  expect(await store.getJob(queue, 'inv-4999')).toMatchObject({ state: 'completed', data: { id: 'inv-4999' } });
+  expect(await store.getJob(queue, 'inv-0')).toBeUndefined();
+  expect(store.droppedWrites).toBe(0);
+});
+
 test('removeOnComplete: true and { age } remove jobs as they finish; removed jobs stay readable a moment', async () => {
   const immediate = storeFor('remove-now', { removeOnComplete: true, removedJobTtlMs: 200 });
   const worker = new FakeWorker();
