@@ -107,10 +107,13 @@ end
  * job nobody recorded yet also gets its data when the op carries it (data '' when not).
  * An AC op of a job nobody recorded yet, with the data inline (ARGV 12) and completed jobs kept,
  * becomes a compact record (see `compact-record.ts`): the batch's compact records are written by
- * one HSET at the end. Any later write to such a job first turns its record into a job hash.
+ * one HSET at the end. A BW op's jobs, when all were waiting, get completion records laid over
+ * their hashes (`:cw`, one HSET). Any later write to such a job first turns its record into (or
+ * into part of) its job hash.
  * Every state change carries an ordering stamp (see `seqOf`: in the `seq` field, or for A and AC
- * in their `run` field) and is skipped when the job already holds a later one. The per-state sorted sets are updated once per batch: each job
- * leaves the set it was in before the batch and joins the set of its last state.
+ * in their `run` field) and is skipped when the job already holds a later one. The per-state
+ * sorted sets are updated once per batch: each job leaves the set it was in before the batch and
+ * joins the set of its last state.
  * The events of the applied ops go to the stream as one entry: a lone event as its fields
  * (`event`, `jobId`, ...), several as `event` = `batch` and `events` = a JSON array of
  * `[event, jobId, field, value, ...]` arrays, in op order, or for a job that started and completed
