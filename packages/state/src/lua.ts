@@ -58,6 +58,13 @@ end
 local compactKey = base .. ':c'
 -- completion records laid over waiting jobs' hashes (see compact-record.ts)
 local completionsKey = base .. ':cw'
+-- where a job's record may lie, by its hash's state: in the compact hash when it has no hash of
+-- its own, or as a completion record over its hash while that says waiting; nil: nowhere
+local function recordsKeyOf(state)
+  if not state then return compactKey end
+  if state == 'waiting' then return completionsKey end
+  return nil
+end
 -- removes the ids' fields of a records hash; returns how many there were (none without the hash:
 -- most queues use one kind of record, and its ids were not worth the other's call)
 local function removeRecords(key, ids)
@@ -302,14 +309,7 @@ local function current(jk, id)
   local packedHere = takeBack(compact, id)
   if packedHere then expandCompact(jk, packedHere) end
   local cur = redis.call('HMGET', jk, 'state', 'seq', 'reservedAt', 'removedAt', 'run')
-  -- the job's record in the compact hash (no hash of its own), or its completion record laid
-  -- over its waiting hash
-  local recordsKey = nil
-  if not cur[1] then
-    recordsKey = compactKey
-  elseif cur[1] == 'waiting' then
-    recordsKey = completionsKey
-  end
+  local recordsKey = recordsKeyOf(cur[1])
   if recordsKey then
     local packed = redis.call('HGET', recordsKey, id)
     if packed then
@@ -511,8 +511,9 @@ local function applyOp(opIndex, op)
     if redis.call('EXISTS', jk) == 1 then redis.call('HSETNX', jk, 'data', op[3]) end
   elseif code == 'P' then
     local old = redis.call('HGET', jk, 'state')
-    -- (a waiting hash with a completion record over it is a completed job)
-    if old == 'waiting' and redis.call('HEXISTS', completionsKey, id) == 1 then old = 'completed' end
+    -- (a job with a record is a completed one)
+    local recordsKey = recordsKeyOf(old)
+    if recordsKey and redis.call('HEXISTS', recordsKey, id) == 1 then old = 'completed' end
     if old and not isFinished(old) then redis.call('HSET', jk, 'progress', op[4]) end
     emit('progress', id, 'data', op[4])
   elseif code == 'L' then
@@ -658,8 +659,8 @@ for i = 4, #ARGV do
   local id = ARGV[i]
   local jk = jobKey(id)
   local st = redis.call('HGET', jk, 'state')
-  if not st and redis.call('HDEL', compactKey, id) == 1 then st = 'completed' end
-  if st == 'waiting' and redis.call('HDEL', completionsKey, id) == 1 then st = 'completed' end
+  local recordsKey = recordsKeyOf(st)
+  if recordsKey and redis.call('HDEL', recordsKey, id) == 1 then st = 'completed' end
   if st and not isFinished(st) then
     result[#result + 1] = 0
   else
