@@ -173,7 +173,7 @@ export function encodeOps(ops: readonly StateOp[], options: EncodeOptions = {}):
     if (done === undefined) {
       out.open().str(CODES.active).str(op.id).num(op.attempt).num(op.at);
       out.numberList(op.at, op.attempt, op.partition, op.offset, op.enqueuedAt).stringList(op.workerId, op.name, op.key);
-      out.str(inlineData && op.withData ? encodeValue(op.data) : '').close();
+      out.str(inlineData && op.withData ? dataField(op.data, op.envelope) : '').close();
       continue;
     }
     if (isMovedFirstTry(op, tied)) {
