@@ -50,9 +50,8 @@ export interface StateStoreEvents {
 /** Ops of one queue encoded for one apply-script call: what the write buffer holds (and retries as it is). */
 interface EncodedChunk {
   queue: string;
+  /** In a Buffer of their own, with the room of a command around them (see `applyCommand`). */
   bytes: Buffer;
-  /** True when `bytes` lie in a Buffer of their own with the room of a command around them (see `applyCommand`). */
-  roomy: boolean;
   /** Ops it holds: its weight in the write buffer. */
   count: number;
   inlineData: boolean;
@@ -475,7 +474,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
       }
       // Retried from a copy: the failed command's bytes may still wait in the socket's queue (a
       // timeout), and the next try writes its head again in place.
-      failed.push({ ...chunk, bytes: copyWithRoom(chunk.bytes), roomy: true });
+      failed.push({ ...chunk, bytes: copyWithRoom(chunk.bytes) });
       error = replyError;
     });
     return { failed, error };
@@ -486,7 +485,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     const head = this.applyHead(keys.base, now);
     const last = chunk.inlineData ? '1' : '0';
     for (let tries = 1; ; tries++) {
-      const command = chunk.roomy ? applyCommand(keys.events, head, chunk.bytes, last) : undefined;
+      const command = applyCommand(keys.events, head, chunk.bytes, last);
       if (command === undefined) return (this.writer as unknown as ApplyScript).partitaApply(keys.events, ...head, chunk.bytes, last);
       try {
         return await this.writer.sendCommand(command);
@@ -549,7 +548,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
         }
         const dataOf = !inlineData && started > 0 ? PendingData.of(queue, part) : undefined;
         const bytes = encodeOps(part, { inlineData, nextBuffer: this.nextWriterBuffer, headroom: COMMAND_HEADROOM, tailroom: COMMAND_TAILROOM });
-        this.buffer.push({ queue, bytes, roomy: true, count: part.length, inlineData, started, dataOf });
+        this.buffer.push({ queue, bytes, count: part.length, inlineData, started, dataOf });
       }
     }
   }
