@@ -1,28 +1,48 @@
-// jobId deduplication: 4 processes reserve the same 2,000 ids at the same time; each id is
-// reserved exactly once over all of them (the decision is one Lua script per call).
+// jobId deduplication across processes: 4 processes add the same 2,000 ids through real Queues
+// with state, in lock step (see fixtures/add-child.js); each id is produced to Kafka exactly once.
 import { Redis } from 'ioredis';
-import { waitFor } from '../../../../test/support/wait';
+import { decodeEnvelope } from '@partita/job';
+import { BROKERS, TestAdmin } from '../../../../test/support/kafka-admin';
+import { readTopic } from '../../../../test/support/raw-kafka';
+import { uniqueName } from '../../../../test/support/wait';
 import { dropPrefix, REDIS_URL, runChild, uniquePrefix } from './helpers';
 
+const admin = new TestAdmin();
 const redis = new Redis(REDIS_URL);
 const prefix = uniquePrefix('dedup');
+const topic = uniqueName('partita-dedup');
+const IDS = 2000;
+const CHILDREN = 4;
+const PARTITIONS = 3;
 
 afterAll(async () => {
+  await admin.deleteTopic(topic).catch(() => undefined);
+  admin.close();
   await dropPrefix(redis, prefix);
   redis.disconnect();
 });
 
-test('4 processes racing to reserve 2,000 ids: each id is won by exactly one', async () => {
-  const children = [0, 1, 2, 3].map(() => runChild('reserve-child.js', [REDIS_URL, prefix, 'orders', '0', '1999']));
-  // Every child has loaded and connected: let them go at once.
-  await waitFor(async () => (await redis.llen(`${prefix}:barrier:ready`)) === 4, { timeoutMs: 30_000, message: '4 children ready' });
-  await redis.rpush(`${prefix}:barrier:go`, 'go', 'go', 'go', 'go');
-  const runs = await Promise.all(children);
+test('4 processes adding the same 2,000 job ids at once: each id is produced once', async () => {
+  await admin.createTopic(topic, PARTITIONS);
+  const runs = await Promise.all(
+    Array.from({ length: CHILDREN }, (_, child) => runChild('add-child.js', [BROKERS, REDIS_URL, prefix, topic, String(child), String(CHILDREN)])),
+  );
   for (const run of runs) expect(run).toMatchObject({ code: 0, stderr: '' });
-  const won = runs.map((run) => JSON.parse(run.stdout) as string[]);
-  const all = won.flat();
-  expect(all).toHaveLength(2000);
-  expect(new Set(all).size).toBe(2000);
-  // They really raced: more than one process won ids.
-  expect(won.filter((ids) => ids.length > 0).length).toBeGreaterThan(1);
+  // Every add answered with the id it asked for, produced or not (BullMQ: a known id is a no-op).
+  const expected = Array.from({ length: IDS }, (_, i) => `job-${i}`).sort();
+  for (const run of runs) expect((JSON.parse(run.stdout) as string[]).sort()).toEqual(expected);
+
+  // The topic holds exactly 2,000 messages (every child closed its Queue: all are delivered).
+  const ends = await admin.endOffsets(topic, PARTITIONS);
+  expect([...ends.values()].reduce((sum, end) => sum + end, 0)).toBe(IDS);
+  const producedBy = new Map<string, number>();
+  for (const message of await readTopic(topic, PARTITIONS, IDS)) {
+    const envelope = decodeEnvelope(message.value);
+    expect(producedBy.has(envelope.id)).toBe(false);
+    producedBy.set(envelope.id, (envelope.data as { child: number }).child);
+  }
+  expect([...producedBy.keys()].sort()).toEqual(expected);
+  // Ids 0–999 were first added by children 0 and 1 racing each other, ids 1000–1999 by children 2
+  // and 3; the other pair's later adds of them were no-ops.
+  for (const [id, child] of producedBy) expect(child >> 1).toBe(Number(id.slice(4)) < IDS / 2 ? 0 : 1);
 });
