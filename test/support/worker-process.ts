@@ -17,6 +17,10 @@ export interface WorkerProcessOptions {
   /** librdkafka properties (`--kafka k=v`). */
   kafka?: Record<string, string | number>;
   env?: Record<string, string>;
+  /** Record job state in this Redis (`--redis`). */
+  redis?: string;
+  /** Key prefix of the job state (`--state-prefix`). */
+  statePrefix?: string;
 }
 
 /** A real `partita worker` process started through the CLI, with its output captured. */
@@ -34,6 +38,8 @@ export class WorkerProcess {
     if (options.longRunning) args.push('--long-running');
     if (options.shutdownTimeoutMs) args.push('--shutdown-timeout', String(options.shutdownTimeoutMs));
     if (options.revokeGraceMs !== undefined) args.push('--revoke-grace', String(options.revokeGraceMs));
+    if (options.redis) args.push('--redis', options.redis);
+    if (options.statePrefix) args.push('--state-prefix', options.statePrefix);
     for (const [k, v] of Object.entries(options.kafka ?? {})) args.push('--kafka', `${k}=${v}`);
     this.child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     // Each stream is split into lines on its own: a chunk may end in the middle of a line.

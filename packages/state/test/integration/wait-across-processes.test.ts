@@ -1,7 +1,16 @@
-// waitUntilFinished in this process while another process runs the jobs and records them.
+// waitUntilFinished in this process while another process runs the jobs and records them: a
+// real `partita worker` on Kafka, and a process that records outcomes straight into the store.
+import path from 'node:path';
 import { Redis } from 'ioredis';
+import { Queue } from '@partita/enqueuer';
 import { createStateStore, JobFailedError, WaitTimeoutError } from '@partita/state';
+import { BROKERS } from '../../../../test/support/kafka-admin';
+import { uniqueName } from '../../../../test/support/wait';
+import { workerTestKit } from '../../../../test/support/worker-test-kit';
 import { dropPrefix, REDIS_URL, runChild, uniquePrefix } from './helpers';
+
+const STATE_JOBS = path.join(__dirname, 'fixtures/state-jobs.js');
+const { admin, spawnWorker } = workerTestKit();
 
 const redis = new Redis(REDIS_URL);
 const prefix = uniquePrefix('wait');
@@ -11,6 +20,39 @@ afterAll(async () => {
   await store.close();
   await dropPrefix(redis, prefix);
   redis.disconnect();
+});
+
+test('a `partita worker` child process runs the jobs from Kafka: waitUntilFinished resolves with its result, rejects for a dead job', async () => {
+  const topic = uniqueName('partita-wait');
+  await admin.createTopic(topic, 2);
+  const queue = new Queue(topic, { connection: { brokers: BROKERS }, state: store });
+  try {
+    const { id: renderId } = await queue.add('Render', { frames: 24 }, { jobId: 'film-1', key: 'studio-a' });
+    const { id: explodeId } = await queue.add('Explode', { frames: -1 }, { jobId: 'film-2', attempts: 2, backoff: 10 });
+    await store.flush();
+    const waiting = await queue.getJob(renderId);
+    expect(waiting?.state).toBe('waiting');
+    const rendered = waiting!.waitUntilFinished({ timeoutMs: 60_000 });
+    const exploded = store.waitUntilFinished(topic, explodeId, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+
+    const worker = spawnWorker({ jobs: STATE_JOBS, queue: topic, group: `${topic}-workers`, env: { QUEUE: topic }, redis: REDIS_URL, statePrefix: prefix });
+    await expect(rendered).resolves.toEqual({ frames: 24, pid: worker.pid, at: new Date(0) });
+    expect(worker.pid).not.toBe(process.pid);
+    const error = await exploded;
+    expect(error).toBeInstanceOf(JobFailedError);
+    expect(error).toMatchObject({ jobId: explodeId, state: 'dead', failedReason: 'cannot render -1 frames', attemptsMade: 2 });
+
+    expect(await queue.getJob(renderId)).toMatchObject({
+      state: 'completed', name: 'Render', key: 'studio-a', attemptsMade: 1, progress: { rendered: 0 }, logs: ['rendering 24 frames'],
+      workerId: expect.stringMatching(new RegExp(`:${worker.pid}$`)),
+    });
+    // Finished jobs settle a new waiter at once, from their record.
+    await expect(store.waitUntilFinished(topic, renderId, { timeoutMs: 2000 })).resolves.toMatchObject({ frames: 24 });
+  } finally {
+    await queue.close();
+    await admin.deleteTopic(topic).catch(() => undefined);
+    await admin.deleteTopic(`${topic}.dlq`).catch(() => undefined);
+  }
 });
 
 test('resolves with the result recorded by another process, rejects for a dead job', async () => {

@@ -38,6 +38,7 @@ interface WorkerFlags {
   shutdownTimeout?: number;
   revokeGrace?: number;
   redis?: string;
+  statePrefix?: string;
   statsInterval: number;
   kafka: Record<string, string>;
 }
@@ -56,6 +57,7 @@ export function workerCommand(): Command {
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running jobs may finish before they are aborted (default: 30000)', parsePositiveInt)
     .option('--revoke-grace <ms>', 'how long running jobs of a revoked partition may finish before it is released (default: 5000)', (v) => parseNonNegativeInt(v))
     .option('--redis <url>', 'record job state in Redis for getJob/waitUntilFinished/QueueEvents (default: $PARTITA_REDIS_URL, else off)')
+    .option('--state-prefix <prefix>', 'what the job-state keys in Redis start with; the same as the Queue\'s `state.prefix` (default: partita)')
     .option('-k, --kafka <property=value>', 'a librdkafka consumer property, e.g. session.timeout.ms=10000; repeat for several', collectProperty, {})
     .option('--stats-interval <ms>', 'how often to log a throughput line; 0 for never', (v) => Number(v), 10000)
     .action(async (flags: WorkerFlags) => {
@@ -75,7 +77,10 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     revokeGraceMs: flags.revokeGrace,
     kafka: flags.kafka,
   };
-  if (flags.redis) options.state = { redis: flags.redis };
+  if (flags.statePrefix !== undefined && !flags.redis && !process.env.PARTITA_REDIS_URL) {
+    throw new InvalidArgumentError('--state-prefix needs job state enabled: give --redis <url> or set $PARTITA_REDIS_URL');
+  }
+  if (flags.redis || flags.statePrefix !== undefined) options.state = { redis: flags.redis, prefix: flags.statePrefix };
   if (flags.maxPartitions !== undefined) options.virtualPartitions = { maxPartitions: flags.maxPartitions };
   const worker = new Worker(queues, registry, options);
   const log = (line: string) => console.log(`[partita] ${line}`);
