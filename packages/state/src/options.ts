@@ -76,7 +76,8 @@ export interface StateStoreOptions {
   maxBatchSize?: number;
   /**
    * Writes buffered at most while Redis is slow or down; past it the oldest are dropped (a
-   * chunk of up to 500 at a time, as they were encoded) and counted in `droppedWrites`.
+   * chunk of up to 500 at a time, as they were encoded) and counted in `droppedWrites`. Writes
+   * already sent and not yet answered (two batches of up to `maxBatchSize`) are held on top.
    * @defaultValue 50000
    */
   maxBufferedWrites?: number;

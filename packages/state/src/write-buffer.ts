@@ -2,7 +2,12 @@ import { TypedEmitter } from '@partita/job';
 
 /** How a {@link WriteBuffer} batches, retries and bounds its items. */
 export interface WriteBufferOptions<T = unknown> {
-  /** Items held at most (waiting and in flight, by weight); past it the oldest waiting ones are dropped. */
+  /**
+   * Items waiting at most (by weight); past it the oldest waiting ones are dropped. Batches in
+   * flight come on top until they are answered (at most `maxInFlight` × `maxBatch`): they cannot be
+   * taken back, and dropping newer items in their place would lose the newest writes. A batch
+   * that fails waits again, at the front, and the bound then drops the oldest.
+   */
   maxBuffered: number;
   /** Items per send (by weight; at least one item). */
   maxBatch: number;
@@ -102,7 +107,7 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
     }
     this.items.push(item);
     this.waitingWeight += this.weigh(item);
-    const over = this.size - this.options.maxBuffered;
+    const over = this.waitingWeight - this.options.maxBuffered;
     if (over > 0) this.dropOldest(over);
     this.schedule();
   }
@@ -265,7 +270,7 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
       this.items = failed.concat(this.items.slice(this.head));
       this.head = 0;
       this.waitingWeight += failedWeight;
-      const over = this.size - this.options.maxBuffered;
+      const over = this.waitingWeight - this.options.maxBuffered;
       if (over > 0) this.dropOldest(over);
     }
     this.markDegraded(this.lastError ?? new Error('state write failed'));

@@ -24,6 +24,11 @@ class FakeRedis {
   }
 }
 
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
+
 describe('WriteBuffer', () => {
   test('sends in batches of at most maxBatch, in push order', async () => {
     const redis = new FakeRedis();
@@ -93,6 +98,44 @@ describe('WriteBuffer', () => {
     expect(await buffer.flush(1000)).toBe(true);
     // The newest survive.
     expect(redis.items).toEqual(Array.from({ length: 20 }, (_, i) => 480 + i));
+  });
+
+  test('a batch in flight does not push the newest items out: the bound is on what waits', async () => {
+    // A sender whose answers the test releases: Redis is back, and a full buffer's backlog is in flight.
+    const answers: Array<() => void> = [];
+    const sent: number[][] = [];
+    const send = (batch: number[]): Promise<SendResult<number>> =>
+      new Promise((resolve) => answers.push(() => { sent.push(batch); resolve({ failed: [] }); }));
+    const buffer = new WriteBuffer(send, { ...OPTIONS, maxBuffered: 10, maxBatch: 10 });
+    for (let i = 0; i < 10; i++) buffer.push(i);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(answers).toHaveLength(1); // items 0–9 in flight
+    for (let i = 10; i < 15; i++) buffer.push(i);
+    expect(buffer.dropped).toBe(0);
+    expect(buffer.size).toBe(15); // 10 in flight + 5 waiting
+    for (let i = 15; i < 25; i++) buffer.push(i);
+    expect(buffer.dropped).toBe(5); // past the bound, the oldest waiting (10–14) go
+    answers.shift()!();
+    await waitUntil(() => answers.length === 1);
+    answers.shift()!();
+    expect(await buffer.flush(1000)).toBe(true);
+    expect(sent.flat()).toEqual([...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 15 + i)]);
+  });
+
+  test('a failed batch in flight waits again at the front; then the bound drops the oldest', async () => {
+    const redis = new FakeRedis();
+    const buffer = new WriteBuffer(redis.send, { ...OPTIONS, maxBuffered: 10, maxBatch: 10, retryMinMs: 1000, retryMaxMs: 1000 });
+    redis.mode = 'down';
+    for (let i = 0; i < 10; i++) buffer.push(i);
+    await new Promise((resolve) => setImmediate(resolve)); // 0–9 in flight
+    for (let i = 10; i < 16; i++) buffer.push(i);
+    await waitUntil(() => buffer.degraded);
+    expect(buffer.size).toBe(10);
+    expect(buffer.dropped).toBe(6); // 0–5, the oldest of the failed batch
+    redis.mode = 'up';
+    buffer.kick();
+    expect(await buffer.flush(1000)).toBe(true);
+    expect(redis.items).toEqual(Array.from({ length: 10 }, (_, i) => 6 + i));
   });
 
   test('weighted items: bounds, batches and drop counts are in weight units', async () => {
