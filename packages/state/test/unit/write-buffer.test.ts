@@ -7,9 +7,13 @@ class FakeRedis {
   sent: number[][] = [];
   mode: 'up' | 'down' | 'half' = 'up';
   calls = 0;
+  /** Sends not yet answered. */
+  inFlight = 0;
   readonly send = async (batch: number[]): Promise<SendResult<number>> => {
     this.calls++;
+    this.inFlight++;
     await new Promise((resolve) => setImmediate(resolve));
+    this.inFlight--;
     if (this.mode === 'down') throw new Error('ECONNREFUSED');
     if (this.mode === 'half') {
       const half = Math.ceil(batch.length / 2);
@@ -46,6 +50,9 @@ describe('WriteBuffer', () => {
     redis.mode = 'down';
     for (let i = 0; i < 30; i++) buffer.push(i);
     await new Promise((resolve) => setTimeout(resolve, 20));
+    // Up between sends: with two in flight, the first failing and the second not would apply
+    // the second batch first (the order holds for failures of whole connections, as here).
+    await waitUntil(() => redis.inFlight === 0);
     redis.mode = 'up';
     expect(await buffer.flush(1000)).toBe(true);
     expect(redis.items).toEqual(Array.from({ length: 30 }, (_, i) => i));
