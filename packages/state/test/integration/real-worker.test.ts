@@ -1,6 +1,6 @@
-// The store wired to a real Queue and a real Worker on the local Kafka, the way the `state`
-// option of Queue and Worker is meant to call it: reserve ids → produce → recordWaiting; the
-// worker's events → attachStateRecorder.
+// The store wired to a real Queue and a real Worker on the local Kafka by hand, the way the
+// `state` option of Queue and Worker calls it (here with a worker id of the test's own): reserve
+// ids → produce → recordWaiting; the worker's events → attachStateRecorder.
 import { Redis } from 'ioredis';
 import { EnqueueOptions } from '@partita/job';
 import { Queue } from '@partita/enqueuer';
@@ -29,7 +29,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** Queue.add with state, as the Queue's `state` option will do it. */
+/** Queue.add with state, as the Queue's `state` option does it. */
 async function add(name: string, data: unknown, opts: EnqueueOptions = {}): Promise<string> {
   const [result] = await addJobsWithState(store, topic, [{ name, data, opts }], (jobs) => queue!.addBulk(jobs));
   return result!.id;
