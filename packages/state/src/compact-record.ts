@@ -16,6 +16,9 @@
  * script likewise writes one into its job's hash before any later write to the job.
  */
 
+import type { ChainableCommander } from 'ioredis';
+import type { QueueKeys } from './keys';
+
 /** A compact record as the job hash it stands for (the form `decodeJobHash` reads). */
 export function expandCompactRecord(text: string | null | undefined): Record<string, string> | undefined {
   if (typeof text !== 'string') return undefined;
@@ -47,4 +50,12 @@ export function jobHashOf(
   if (Object.keys(own).length === 0) return expandCompactRecord(compactText) ?? {};
   const completion = expandCompactRecord(completionText);
   return completion === undefined ? own : { ...own, ...completion };
+}
+
+/**
+ * Adds the reads of a job's compact and completion records to `pipeline`, in the order
+ * {@link jobHashOf} needs them: before the read of the job's own hash, which the caller adds next.
+ */
+export function readRecords(pipeline: ChainableCommander, keys: QueueKeys, id: string): ChainableCommander {
+  return pipeline.hget(keys.compact, id).hget(keys.completions, id);
 }

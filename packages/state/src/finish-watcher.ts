@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { decodeValue } from './codec';
-import { jobHashOf } from './compact-record';
+import { jobHashOf, readRecords } from './compact-record';
 import { JobFailedError, StateStoreClosedError, WaitAbortedError, WaitTimeoutError } from './errors';
 import { parseStreamEntry, QueueEvent } from './events-stream';
 import { QueueKeys } from './keys';
@@ -176,8 +176,7 @@ export class FinishWatcher {
     const keys = this.deps.keys(queue);
     try {
       const pipeline = this.deps.client.pipeline();
-      // the records first (see `jobHashOf`)
-      for (const id of ids) pipeline.hget(keys.compact, id).hget(keys.completions, id).hmget(keys.job(id), ...WATCHED_FIELDS);
+      for (const id of ids) readRecords(pipeline, keys, id).hmget(keys.job(id), ...WATCHED_FIELDS);
       const results = (await pipeline.exec()) ?? [];
       ids.forEach((id, i) => {
         const [compactError, compactValue] = results[3 * i] ?? [];

@@ -388,12 +388,12 @@ local function writeFirstTries(op, records, prev)
 end
 
 -- The entries of a B or BW op (id, finishedAt, record each) as AC ops at the end of the list,
--- applied one by one (each reads its job's state first).
-local function entriesAsOps(op)
+-- applied one by one (each reads its job's state first); \`keys\`: their job keys when built already.
+local function entriesAsOps(op, keys)
   noneExisted = false
   for i = 2, #op, 3 do
     ops[#ops + 1] = { 'AC', op[i], '1', op[i + 1], op[i + 2] }
-    jobKeys[#ops] = jobKey(op[i])
+    jobKeys[#ops] = keys and keys[(i + 1) / 3] or jobKey(op[i])
   end
 end
 
@@ -410,7 +410,7 @@ local function firstTries(op)
     keys[#keys + 1] = jobKey(op[i])
   end
   if not fresh or anyExists(keys) then
-    entriesAsOps(op)
+    entriesAsOps(op, keys)
     return
   end
   -- (a compact record the job may have is replaced: it can only be an earlier first try's)

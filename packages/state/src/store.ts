@@ -1,6 +1,6 @@
 import { ChainableCommander, Redis } from 'ioredis';
 import { decodeJobHash } from './codec';
-import { jobHashOf } from './compact-record';
+import { jobHashOf, readRecords } from './compact-record';
 import { closeConnection, openConnection, RedisTarget, resolveRedisTarget, whenReady } from './connection';
 import { StateConfigError, StateStoreClosedError, StateUnavailableError } from './errors';
 import { FinishWatcher, WaitOptions } from './finish-watcher';
@@ -265,7 +265,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   async getState(queue: string, id: string): Promise<JobState | 'unknown'> {
     const keys = this.keys(queue);
     const [compact, completion, state] = await this.read(() =>
-      exec(this.client.pipeline().hget(keys.compact, id).hget(keys.completions, id).hget(keys.job(id), 'state')),
+      exec(readRecords(this.client.pipeline(), keys, id).hget(keys.job(id), 'state')),
     );
     const hash = jobHashOf(typeof state === 'string' ? { state } : {}, compact as string | null, completion as string | null);
     return isJobState(hash.state) ? hash.state : 'unknown';
@@ -303,8 +303,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     const keys = this.keys(queue);
     const rows = await this.read(() => {
       const pipeline = this.client.pipeline();
-      // in the order `jobHashOf` needs
-      for (const id of ids) pipeline.hget(keys.compact, id).hget(keys.completions, id).hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1);
+      for (const id of ids) readRecords(pipeline, keys, id).hgetall(keys.job(id)).lrange(keys.logs(id), 0, -1);
       return exec(pipeline);
     });
     const jobs: Array<JobRecord<TData, TResult>> = [];
