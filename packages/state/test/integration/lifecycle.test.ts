@@ -404,28 +404,28 @@ test('first tries of waiting jobs written together: their completion records, se
   reader.on('completed', ({ jobId, returnvalue }) => done.set(jobId, returnvalue));
   await reader.waitUntilReady();
   try {
-  store.recordWaiting(q, ['q1', 'q2', 'q3'].map((id, i) => ({ id, name: 'mail', data: { to: id }, opts: { attempts: 2 }, key: `k-${i}`, partition: i, offset: 10 + i })));
-  expect(await store.flush()).toBe(true);
-  expect(await store.getJobCounts(q, 'waiting')).toEqual({ waiting: 3 });
-  worker.complete(worker.job(q, 'q1', { name: 'mail', partition: 0, offset: 10 }), undefined);
-  worker.complete(worker.job(q, 'q2', { name: 'mail', partition: 1, offset: 11 }), { sent: new Date(2) });
-  worker.complete(worker.job(q, 'q3', { name: 'mail', partition: 2, offset: 12 }), undefined);
-  expect(await store.flush()).toBe(true);
-  expect(await store.getJobCounts(q, 'waiting', 'active', 'completed')).toEqual({ waiting: 0, active: 0, completed: 3 });
-  expect(await store.getJob(q, 'q2')).toMatchObject({
-    state: 'completed',
-    data: { to: 'q2' },
-    opts: { attempts: 2 },
-    key: 'k-1',
-    offset: 11,
-    returnvalue: { sent: new Date(2) },
-    attemptsStarted: 1,
-    attemptsMade: 1,
-    workerId: 'w-1',
-  });
-  expect((await store.getJob(q, 'q1'))?.finishedOn).toBeGreaterThan(0);
-  await waitFor(() => done.size === 3, { timeoutMs: 5000, message: () => `completed events (${[...done.keys()].join(', ')})` });
-  expect(Object.fromEntries(done)).toEqual({ q1: undefined, q2: { sent: new Date(2) }, q3: undefined });
+    store.recordWaiting(q, ['q1', 'q2', 'q3'].map((id, i) => ({ id, name: 'mail', data: { to: id }, opts: { attempts: 2 }, key: `k-${i}`, partition: i, offset: 10 + i })));
+    expect(await store.flush()).toBe(true);
+    expect(await store.getJobCounts(q, 'waiting')).toEqual({ waiting: 3 });
+    worker.complete(worker.job(q, 'q1', { name: 'mail', partition: 0, offset: 10 }), undefined);
+    worker.complete(worker.job(q, 'q2', { name: 'mail', partition: 1, offset: 11 }), { sent: new Date(2) });
+    worker.complete(worker.job(q, 'q3', { name: 'mail', partition: 2, offset: 12 }), undefined);
+    expect(await store.flush()).toBe(true);
+    expect(await store.getJobCounts(q, 'waiting', 'active', 'completed')).toEqual({ waiting: 0, active: 0, completed: 3 });
+    expect(await store.getJob(q, 'q2')).toMatchObject({
+      state: 'completed',
+      data: { to: 'q2' },
+      opts: { attempts: 2 },
+      key: 'k-1',
+      offset: 11,
+      returnvalue: { sent: new Date(2) },
+      attemptsStarted: 1,
+      attemptsMade: 1,
+      workerId: 'w-1',
+    });
+    expect((await store.getJob(q, 'q1'))?.finishedOn).toBeGreaterThan(0);
+    await waitFor(() => done.size === 3, { timeoutMs: 5000, message: () => `completed events (${[...done.keys()].join(', ')})` });
+    expect(Object.fromEntries(done)).toEqual({ q1: undefined, q2: { sent: new Date(2) }, q3: undefined });
   } finally {
     await reader.close();
   }

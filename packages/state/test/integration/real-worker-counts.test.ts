@@ -18,6 +18,7 @@ afterAll(async () => {
   admin.close();
   redis.disconnect();
 });
+afterEach(() => jest.restoreAllMocks());
 
 /** A topic, a store under a prefix of its own, and a Queue with that state; removed after the file. */
 async function setUp(name: string, state: Omit<StateStoreOptions, 'redis' | 'prefix'> = {}): Promise<{ topic: string; store: StateStore; queue: Queue }> {
@@ -84,7 +85,6 @@ test('counts match reality after 10,000 jobs with 5% failures, run by a real Wor
   const [failedJob] = await queue.getJobs('failed', 0, 0);
   expect(failedJob).toMatchObject({ state: 'failed', attemptsMade: 2, failedReason: expect.stringMatching(/^card declined for bill \d+$/) });
   expect(failedJob!.stacktrace).toHaveLength(2);
-  jest.restoreAllMocks();
 });
 
 test('retention keeps the number of Redis keys bounded over 50,000 completed jobs, run by a real Worker', async () => {
