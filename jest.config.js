@@ -1,4 +1,5 @@
-// Two projects: `unit` needs nothing running; `integration` talks to the real local Kafka (and Redis).
+// Three projects: `unit` needs nothing running; `integration` and `chaos` talk to the real local Kafka
+// (and Redis); `chaos` also stops brokers and kills processes, so it runs last, on its own.
 const moduleNameMapper = {
   '^@partita/(job|enqueuer|worker|state)$': '<rootDir>/packages/$1/src/index.ts',
 };
@@ -18,5 +19,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{packages,apps}/*/test/integration/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
     },
+    // Faults and hostile input driven from outside: killed brokers and workers, raw bytes, closed pipes.
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] },
   ],
 };
