@@ -22,7 +22,8 @@ export interface OutgoingMessage {
   partition?: number;
   key?: string | Buffer | null;
   value: Buffer | null;
-  headers?: Record<string, string | Buffer>;
+  /** Headers by name, or as a list of `[name, value]` pairs (in order; a name may repeat). */
+  headers?: Record<string, string | Buffer> | ReadonlyArray<readonly [string, string | Buffer]>;
   /** Names the message in errors (partita passes the job id). */
   id?: string;
 }
@@ -330,7 +331,8 @@ class SharedProducer {
     if (message.headers) {
       // The binding takes one single-key object per header.
       headers = [];
-      for (const name in message.headers) headers.push({ [name]: message.headers[name]! });
+      if (isHeaderList(message.headers)) for (const [name, value] of message.headers) headers.push({ [name]: value });
+      else for (const name in message.headers) headers.push({ [name]: message.headers[name]! });
     }
     if (ticket.lane === 'fast') {
       this.fastProduced = ticket.seq;
@@ -512,6 +514,10 @@ class SharedProducer {
     const what = message.id ? `job ${message.id}` : 'message';
     return new DeliveryError(message.id, code, `could not produce ${what} to topic ${message.topic}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+function isHeaderList(headers: NonNullable<OutgoingMessage['headers']>): headers is ReadonlyArray<readonly [string, string | Buffer]> {
+  return Array.isArray(headers);
 }
 
 /** One reference to a {@link SharedProducer}; counts its own in-flight messages for `flush`. */
