@@ -2,11 +2,11 @@ import { GroupId, LaneRouter, PARTITIONER_ERROR_GROUP } from './core/lane-router
 import type { InboundMessage } from './core/inbound-message';
 import { PartitionWork, PauseReason, QueuedJob } from './core/partition-work';
 import { decideAfterFailure } from './core/retry-policy';
-import { decodeFinishedOffsets, encodeFinishedOffsets } from './core/commit-metadata';
+import { decodeCommitMetadata, DEFAULT_METADATA_MAX_CHARS, encodeCommitMetadata } from './core/commit-metadata';
 import { Scheduler } from './core/scheduler';
 import type { ResolvedWorkerConfig } from './config';
 import type { DeadLetterInfo, JobInfo, TopicPartition, TypedEmitter, WorkerEvents } from './events';
-import { Backoff, PartitaError } from '@partita/job';
+import { Backoff, JobTimeoutError, PartitaError, WorkerCrashedError } from '@partita/job';
 
 export interface TopicPartitionOffset extends TopicPartition {
   offset: number;
@@ -34,9 +34,20 @@ export type ExecutionResult =
   | { status: 'completed'; result: unknown }
   | { status: 'failed'; error: Error; attempts: number; backoff?: Backoff };
 
+/** What bounds a job's tries, as its envelope, its class and the worker's options say. */
+export interface JobLimits {
+  /** Total tries. */
+  attempts: number;
+  backoff?: Backoff;
+  /** How long one try may run, in milliseconds; undefined for no limit. */
+  timeoutMs?: number;
+}
+
 /** Runs one try of a job. Never rejects: failures are results. */
 export interface JobExecutor {
   execute(job: QueuedJob, handle: RunHandle): Promise<ExecutionResult>;
+  /** The job's limits, read before a try starts; never throws (a poison message gets one try). */
+  limits(job: QueuedJob): JobLimits;
   /** The job as events show it. */
   describe(job: QueuedJob): JobInfo;
 }
@@ -48,8 +59,14 @@ export interface DeadLetterSink {
 
 class Run implements RunHandle {
   private controller?: AbortController;
-  private aborted: unknown;
+  aborted: unknown;
   private revoked = false;
+  /** The try's timeout timer, while it runs. */
+  timer?: NodeJS.Timeout;
+  /** The try timed out and was settled as failed; its `perform` may still be running. */
+  timedOut = false;
+
+  constructor(readonly job: QueuedJob) {}
 
   get signal(): AbortSignal {
     // Created lazily: most jobs never look at their signal, and an AbortController per job costs.
@@ -64,6 +81,11 @@ class Run implements RunHandle {
     return this.revoked;
   }
 
+  /** The reason the try was aborted with, once it was. */
+  get abortReason(): Error {
+    return this.aborted as Error;
+  }
+
   abort(reason: Error, revoked: boolean): void {
     if (this.aborted !== undefined) return;
     this.revoked ||= revoked;
@@ -76,6 +98,14 @@ const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 
 /** Delay before retrying a dead-letter write that failed. */
 const DEAD_LETTER_RETRY_MS = 1000;
+
+/**
+ * Commit metadata this long (of its limit) stops a partition from starting anything but the job at
+ * its commit point, until it shrinks below the low mark: finished offsets that no longer fit would
+ * run again after a restart (Parallel Consumer back-pressures at 75% too).
+ */
+const METADATA_HIGH_MARK = 0.75 * DEFAULT_METADATA_MAX_CHARS;
+const METADATA_LOW_MARK = 0.5 * DEFAULT_METADATA_MAX_CHARS;
 
 /**
  * The processing engine: buffers received jobs per partition, starts them under the concurrency
@@ -129,8 +159,8 @@ export class Engine {
     for (const entry of committed) {
       const work = this.partitions.get(key(entry));
       if (!work || work.isRestored) continue;
-      const done = entry.offset >= 0 ? decodeFinishedOffsets(entry.offset, entry.metadata) : new Set<number>();
-      const held = work.restore(done);
+      const progress = decodeCommitMetadata(entry.offset, entry.offset >= 0 ? entry.metadata : undefined);
+      const held = work.restore(progress);
       if (held.length > 0) this.enqueueAll(held);
     }
     this.pump();
@@ -270,19 +300,73 @@ export class Engine {
   }
 
   private start(work: PartitionWork, job: QueuedJob): void {
-    const run = new Run();
+    const run = new Run(job);
     this.runs.get(work)?.add(run);
     if (job.deadLetterError) {
       this.deadLetter(work, job, run, job.deadLetterError);
       return;
     }
+    const limits = this.executor.limits(job);
+    if (this.config.attempts !== undefined) limits.attempts = this.config.attempts;
+    limits.timeoutMs ??= this.config.jobTimeoutMs;
+    if (job.attempt > limits.attempts) {
+      // Restored from the commit metadata: its tries ended with the worker's death as often as allowed.
+      const error = new WorkerCrashedError(`job ${this.executor.describe(job).id} was running when its worker died on each of its ${limits.attempts} tries`);
+      this.events.emit('failed', this.executor.describe(job), error, { attempt: job.attempt - 1, willRetry: false });
+      work.clearSuspect(job);
+      job.deadLetterError = error;
+      this.deadLetter(work, job, run, error);
+      return;
+    }
+    if (!job.suspect) {
+      job.running = 'shared';
+      this.execute(work, job, run, limits);
+      return;
+    }
+    // Nothing else of the partition runs now: record the try as running alone before it starts, so
+    // that if it kills this worker too, the next owner blames it.
+    job.running = 'alone';
+    const offset = this.commitOffsetOf(work);
+    const recorded = offset ? this.commitOffsets([offset]) : Promise.resolve();
+    void recorded.then(() => {
+      if (run.aborted) this.settle(work, job, run, { status: 'failed', error: run.abortReason, attempts: limits.attempts });
+      else this.execute(work, job, run, limits);
+    });
+  }
+
+  private execute(work: PartitionWork, job: QueuedJob, run: Run, limits: JobLimits): void {
+    if (limits.timeoutMs !== undefined) run.timer = setTimeout(() => this.timeOut(work, job, run, limits), limits.timeoutMs);
     this.executor.execute(job, run).then(
-      (result) => this.settle(work, job, run, result),
-      (error: unknown) => this.settle(work, job, run, { status: 'failed', error: asError(error), attempts: 1 }),
+      (result) => this.tryEnded(work, job, run, result),
+      (error: unknown) => this.tryEnded(work, job, run, { status: 'failed', error: asError(error), attempts: 1 }),
     );
   }
 
+  private tryEnded(work: PartitionWork, job: QueuedJob, run: Run, result: ExecutionResult): void {
+    if (run.timedOut) {
+      // Settled as failed when it timed out; now its key may go on.
+      work.unhang(job.group);
+      this.pump();
+      return;
+    }
+    if (run.timer) clearTimeout(run.timer);
+    this.settle(work, job, run, result);
+  }
+
+  /** A try ran past its timeout: its signal aborts, and it fails now, though its `perform` may go on. */
+  private timeOut(work: PartitionWork, job: QueuedJob, run: Run, limits: JobLimits): void {
+    const ms = limits.timeoutMs as number;
+    const info = this.executor.describe(job);
+    const error = new JobTimeoutError(ms, `job ${info.name} ${info.id} timed out after ${ms} ms (try ${job.attempt})`);
+    run.timedOut = true;
+    run.abort(error, false);
+    work.hang(job);
+    this.settle(work, job, run, { status: 'failed', error, attempts: limits.attempts, backoff: limits.backoff });
+  }
+
   private settle(work: PartitionWork, job: QueuedJob, run: Run, result: ExecutionResult): void {
+    job.running = undefined;
+    work.clearSuspect(job);
     if (result.status === 'completed') {
       this.endRun(work, run);
       this.events.emit('completed', this.executor.describe(job), result.result);
@@ -294,7 +378,7 @@ export class Engine {
     job.firstFailedAt ??= now;
     job.lastFailedAt = now;
     const info = this.executor.describe(job);
-    if (work.revoked) {
+    if (work.revoked && !run.timedOut) {
       // The partition is going away: the next owner runs the job again; neither retry nor dead-letter
       // here, and no `failed` event, which would read as a final failure.
       this.endRun(work, run);
@@ -401,11 +485,16 @@ export class Engine {
   private async commitNow(works: PartitionWork[]): Promise<void> {
     const offsets: TopicPartitionOffset[] = [];
     for (const work of works) {
-      const offset = this.commitOffsetOf(work);
+      // A handover: tries still running were aborted, and do not count as used.
+      const offset = this.commitOffsetOf(work, true);
       if (offset) offsets.push(offset);
       this.dirty.delete(work);
     }
     if (offsets.length === 0) return;
+    await this.commitOffsets(offsets);
+  }
+
+  private async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
     try {
       // Store first: librdkafka's auto-commit (and its commit on unassign) writes the stored offsets,
       // and a stale stored offset would otherwise overwrite this commit.
@@ -416,13 +505,58 @@ export class Engine {
     }
   }
 
-  /** The commit point with the finished offsets above it as metadata. */
-  private commitOffsetOf(work: PartitionWork): TopicPartitionOffset | undefined {
+  /**
+   * The process is exiting without a shutdown (`process.exit` or an uncaught error, most likely
+   * from a job): commits, synchronously, every partition's progress with its running tries marked
+   * as running, so that the next owner runs them alone and a job that kills its worker ends in the
+   * dead letter queue. When a single try runs in the whole process, it is the one blamed at once.
+   */
+  commitOnExit(): void {
+    if (this.committedOnClose) return;
+    const running = [...this.runs.values()].flatMap((runs) => [...runs]).filter((run) => run.job.running !== undefined);
+    if (running.length === 1) running[0]!.job.running = 'alone';
+    const offsets: TopicPartitionOffset[] = [];
+    for (const work of this.partitions.values()) {
+      if (work.revoked) continue;
+      const offset = this.commitOffsetOf(work);
+      if (offset) offsets.push(offset);
+    }
+    if (offsets.length === 0) return;
+    try {
+      this.control.storeOffsets(offsets);
+      this.control.commit(offsets).catch(() => undefined);
+    } catch {
+      // Exiting: nothing left to tell.
+    }
+  }
+
+  /** The commit point with the finished offsets and the tries of unfinished jobs above it as metadata. */
+  private commitOffsetOf(work: PartitionWork, handover = false): TopicPartitionOffset | undefined {
     const offset = work.tracker.commitPoint;
     if (offset === undefined) return undefined;
     // Offsets a previous owner finished that were not fetched again yet stay recorded too.
-    const finished = [...work.tracker.finishedAbove(), ...work.pendingSkips(offset)].sort((a, b) => a - b);
-    return { topic: work.topic, partition: work.partition, offset, metadata: encodeFinishedOffsets(offset, finished) };
+    const skips = work.pendingSkips(offset);
+    const above = work.tracker.finishedAbove();
+    const finished = skips.length > 0 ? [...above, ...skips].sort((a, b) => a - b) : above;
+    const metadata = encodeCommitMetadata(offset, finished, work.triesToRecord(handover));
+    this.applyMetadataPressure(work, metadata.length);
+    return { topic: work.topic, partition: work.partition, offset, metadata };
+  }
+
+  /**
+   * Near its size limit, the metadata would soon drop finished offsets (which would then run again
+   * after a restart): until it shrinks, fetching pauses and only the job at the commit point starts.
+   */
+  private applyMetadataPressure(work: PartitionWork, length: number): void {
+    if (!work.onlyCommitPoint && length >= METADATA_HIGH_MARK) {
+      work.onlyCommitPoint = true;
+      this.addPause(work, 'metadata');
+    } else if (work.onlyCommitPoint && length < METADATA_LOW_MARK) {
+      work.onlyCommitPoint = false;
+      this.removePause(work, 'metadata');
+      // Deferred: this runs inside offset bookkeeping; starting jobs here would re-enter it.
+      setImmediate(() => this.pump());
+    }
   }
 
   private addPause(work: PartitionWork, reason: PauseReason): void {

@@ -10,9 +10,10 @@ import {
   JobRegistry,
   PoisonMessageError,
   resolveJobOptions,
+  WireJobOptions,
 } from '@partita/job';
 import type { QueuedJob } from './core/partition-work';
-import type { ExecutionResult, JobExecutor, RunHandle } from './engine';
+import type { ExecutionResult, JobExecutor, JobLimits, RunHandle } from './engine';
 import type { JobInfo, TypedEmitter, WorkerEvents } from './events';
 
 /** A BullMQ-style processor: receives the job and its context, returns the job's result. */
@@ -26,6 +27,33 @@ export class JobRunner implements JobExecutor {
     private readonly handler: JobRegistry | Processor,
     private readonly events: TypedEmitter<WorkerEvents>,
   ) {}
+
+  limits(job: QueuedJob): JobLimits {
+    const envelope = this.envelopeOf(job);
+    if (!envelope) return { attempts: 1 };
+    const own = envelope.opts as WireJobOptions & { timeout?: number };
+    let { attempts, backoff, timeout } = own;
+    if (this.handler instanceof JobRegistry) {
+      const jobClass = this.handler.get(envelope.name);
+      if (!jobClass) return { attempts: 1 };
+      const classOptions = this.optionsOf(jobClass) as JobOptions<unknown> & { timeout?: number };
+      attempts ??= classOptions.attempts;
+      backoff ??= classOptions.backoff;
+      timeout ??= classOptions.timeout;
+    }
+    return { attempts: attempts ?? DEFAULT_ATTEMPTS, backoff, timeoutMs: timeout };
+  }
+
+  /** The job's envelope, decoded once; undefined for a message that is not one. */
+  private envelopeOf(job: QueuedJob): Envelope | undefined {
+    if (job.decoded !== undefined) return job.decoded as Envelope;
+    try {
+      job.decoded = decodeEnvelope(job.message.value);
+    } catch {
+      return undefined;
+    }
+    return job.decoded as Envelope;
+  }
 
   async execute(job: QueuedJob, handle: RunHandle): Promise<ExecutionResult> {
     let envelope: Envelope;

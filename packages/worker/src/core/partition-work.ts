@@ -3,6 +3,7 @@ import type { InboundMessage } from './inbound-message';
 import type { JobInfo } from '@partita/job';
 import type { GroupId } from './lane-router';
 import { OffsetTracker } from './offset-tracker';
+import type { CommittedProgress, JobTries } from './commit-metadata';
 
 /** A received job waiting for, or going through, its runs. */
 export interface QueuedJob {
@@ -20,17 +21,30 @@ export interface QueuedJob {
   decoded?: unknown;
   /** What the runner made of it for the current try, cached for the try's events. */
   described?: JobInfo;
+  /**
+   * A try of it was running when a previous owner of the partition died: it runs alone in its
+   * partition, and its try is committed as running before it starts, so that a death during it is
+   * blamed on it (see commit-metadata.ts).
+   */
+  suspect?: boolean;
+  /** Set while a try runs: `alone` when nothing else of its partition may run meanwhile (a suspect). */
+  running?: 'shared' | 'alone';
 }
 
 /** Why fetching from a partition is paused; it resumes when no reason is left. */
-export type PauseReason = 'backpressure' | 'longRunning' | 'user';
+export type PauseReason = 'backpressure' | 'longRunning' | 'user' | 'metadata';
 
-type GroupState = 'ready' | 'running' | 'waiting';
+/** `idle`: neither ready nor running (waiting for a retry, or for a timed-out try to settle). */
+type GroupState = 'ready' | 'running' | 'idle';
 
 interface OrderingGroup {
   readonly key: GroupId;
   readonly jobs: Fifo<QueuedJob>;
   state: GroupState;
+  /** The head job waits for its retry timer. */
+  retryWaiting: boolean;
+  /** Tries of this group that timed out and whose `perform` has not settled: nothing of it may start. */
+  hung: number;
 }
 
 /**
@@ -51,6 +65,17 @@ export class PartitionWork {
   private restored = false;
   /** Offsets a previous owner finished above its commit point: skipped, never run again. */
   private alreadyDone = new Set<number>();
+  /** Tries a previous owner used on jobs it did not finish, by offset. */
+  private restoredTries = new Map<number, JobTries>();
+  /** Offsets of suspects (see {@link QueuedJob.suspect}) not received or not run alone yet, ascending. */
+  private suspects: number[] = [];
+  /**
+   * Set while the commit metadata nears its size limit: only the job at the commit point may start,
+   * since any other finish would add an offset to record (see the engine's metadata back-pressure).
+   */
+  onlyCommitPoint = false;
+  /** Unfinished jobs that are running or used tries: what the commit metadata records of tries. */
+  private readonly tried = new Set<QueuedJob>();
 
   constructor(
     readonly topic: string,
@@ -62,9 +87,12 @@ export class PartitionWork {
    * Takes the previous owner's finished offsets (from the commit metadata) and returns the messages
    * held back until now, to be enqueued. Until this is called, nothing of the partition starts.
    */
-  restore(alreadyDone: Set<number>): InboundMessage[] {
+  restore(progress: CommittedProgress): InboundMessage[] {
     this.restored = true;
-    this.alreadyDone = alreadyDone;
+    this.alreadyDone = progress.finished;
+    this.restoredTries = progress.tries;
+    for (const [offset, entry] of progress.tries) if (entry.running) this.suspects.push(offset);
+    this.suspects.sort((a, b) => a - b);
     const held = this.held;
     this.held = [];
     return held;
@@ -102,27 +130,75 @@ export class PartitionWork {
       this.tracker.finish(message.offset);
       return 'skipped';
     }
+    const job: QueuedJob = { message, group, attempt: 1 };
+    if (this.restoredTries.size > 0) this.applyRestoredTries(job);
     let g = this.groups.get(group);
     if (!g) {
-      g = { key: group, jobs: new Fifo<QueuedJob>(), state: 'ready' };
+      g = { key: group, jobs: new Fifo<QueuedJob>(), state: 'ready', retryWaiting: false, hung: 0 };
       this.groups.set(group, g);
       this.ready.push(g);
     }
-    g.jobs.push({ message, group, attempt: 1 });
+    g.jobs.push(job);
     return true;
+  }
+
+  /** A job a previous owner tried: its tries go on from there; a suspect runs alone. */
+  private applyRestoredTries(job: QueuedJob): void {
+    const { offset } = job.message;
+    const entry = this.restoredTries.get(offset);
+    // Suspects that were never received (e.g. deleted by retention) no longer hold the partition back.
+    while (this.suspects.length > 0 && this.suspects[0]! < offset) this.suspects.shift();
+    if (!entry) return;
+    this.restoredTries.delete(offset);
+    this.tried.add(job);
+    // A try that was running alone when the worker died used its attempt: it killed the worker.
+    job.attempt = entry.tries + (entry.isolated ? 1 : 0) + 1;
+    job.suspect = entry.running;
+  }
+
+  /** Most jobs of this partition that may run at once: one while suspects wait to run alone. */
+  private get laneLimit(): number {
+    return this.suspects.length > 0 ? 1 : this.maxLanes;
   }
 
   /** True when a job of this partition may start now. */
   get canStart(): boolean {
-    return !this.revoked && this.runningCount < this.maxLanes && this.ready.length > 0;
+    if (this.revoked || this.runningCount >= this.laneLimit || this.ready.length === 0) return false;
+    return !this.onlyCommitPoint || this.commitPointGroup() !== undefined;
   }
 
   /** Takes the head job of the group that has been ready longest. Call only when `canStart`. */
   startNext(): QueuedJob {
-    const g = this.ready.shift() as OrderingGroup;
+    let g: OrderingGroup;
+    if (this.onlyCommitPoint) {
+      g = this.commitPointGroup() as OrderingGroup;
+      // Rare (metadata back-pressure only): rebuild the ready line without it.
+      for (const other of this.ready.clear()) if (other !== g) this.ready.push(other);
+    } else {
+      g = this.ready.shift() as OrderingGroup;
+    }
     g.state = 'running';
     this.runningCount++;
-    return g.jobs.peek() as QueuedJob;
+    const job = g.jobs.peek() as QueuedJob;
+    this.tried.add(job);
+    return job;
+  }
+
+  /** The ready group whose head job is at the commit point, if any. */
+  private commitPointGroup(): OrderingGroup | undefined {
+    const offset = this.tracker.commitPoint;
+    for (const g of this.groups.values()) {
+      if (g.state === 'ready' && g.jobs.peek()?.message.offset === offset) return g;
+    }
+    return undefined;
+  }
+
+  /** A suspect's try is over (or it was dead-lettered): the partition may run in parallel again. */
+  clearSuspect(job: QueuedJob): void {
+    if (!job.suspect) return;
+    job.suspect = false;
+    const index = this.suspects.indexOf(job.message.offset);
+    if (index >= 0) this.suspects.splice(index, 1);
   }
 
   /** The job is done (succeeded or dead-lettered). Returns true when the commit point moved. */
@@ -131,13 +207,10 @@ export class PartitionWork {
     if (g) {
       g.jobs.shift();
       this.runningCount--;
-      if (g.jobs.length === 0) {
-        this.groups.delete(g.key);
-      } else if (!this.revoked) {
-        g.state = 'ready';
-        this.ready.push(g);
-      }
+      g.state = 'idle';
+      this.readyOrForget(g);
     }
+    this.tried.delete(job);
     return this.tracker.finish(job.message.offset);
   }
 
@@ -145,16 +218,64 @@ export class PartitionWork {
   deferRetry(job: QueuedJob): void {
     const g = this.groupOf(job);
     if (!g) return;
-    g.state = 'waiting';
+    g.state = 'idle';
+    g.retryWaiting = true;
     this.runningCount--;
   }
 
-  /** The retry wait is over: the job is first in line of its group again. */
+  /** The retry wait is over: the job is first in line of its group again (once nothing of it hangs). */
   retryDue(job: QueuedJob): void {
     const g = this.groupOf(job);
-    if (!g || g.state !== 'waiting' || this.revoked) return;
-    g.state = 'ready';
-    this.ready.push(g);
+    if (!g || !g.retryWaiting) return;
+    g.retryWaiting = false;
+    this.readyOrForget(g);
+  }
+
+  /**
+   * A try of the job timed out and its `perform` has not settled: until {@link unhang}, nothing of
+   * its group starts, so a key's jobs never overlap, while the job itself may still be retried or
+   * dead-lettered (and so no longer hold the commit point).
+   */
+  hang(job: QueuedJob): void {
+    const g = this.groups.get(job.group);
+    if (g) g.hung++;
+  }
+
+  /** A timed-out try's `perform` settled at last. */
+  unhang(group: GroupId): void {
+    const g = this.groups.get(group);
+    if (!g || g.hung === 0) return;
+    g.hung--;
+    this.readyOrForget(g);
+  }
+
+  /** Puts an idle group back in line when nothing holds it, or forgets it once it has nothing left. */
+  private readyOrForget(g: OrderingGroup): void {
+    if (g.state !== 'idle' || g.retryWaiting || g.hung > 0) return;
+    if (g.jobs.length === 0) {
+      this.groups.delete(g.key);
+    } else if (!this.revoked) {
+      g.state = 'ready';
+      this.ready.push(g);
+    }
+  }
+
+  /**
+   * Tries used by jobs of this partition that were tried and did not finish, for the commit
+   * metadata. At a `handover` (revocation, shutdown) running tries were aborted and are not marked.
+   */
+  triesToRecord(handover = false): Map<number, JobTries> {
+    const tries = new Map<number, JobTries>();
+    for (const job of this.tried) {
+      const used = job.attempt - 1;
+      if (job.running !== undefined && !handover) tries.set(job.message.offset, { tries: used, running: true, isolated: job.running === 'alone' });
+      // A suspect that has not run alone yet stays one for the next owner.
+      else if (job.suspect) tries.set(job.message.offset, { tries: used, running: true, isolated: false });
+      else if (used > 0) tries.set(job.message.offset, { tries: used, running: false, isolated: false });
+    }
+    // Tries restored for jobs not received yet stay recorded.
+    for (const [offset, entry] of this.restoredTries) tries.set(offset, entry);
+    return tries;
   }
 
   /**

@@ -7,7 +7,7 @@ describe('commit metadata (finished offsets above the commit point)', () => {
   });
 
   it('encodes base-36 deltas from the commit point, then from the previous offset', () => {
-    expect(encodeFinishedOffsets(10, [11, 13, 50])).toBe('pt1:1.2.11');
+    expect(encodeFinishedOffsets(10, [11, 13, 50])).toBe('pt2:1.2.11');
     expect(decodeFinishedOffsets(10, 'pt1:1.2.11')).toEqual(new Set([11, 13, 50]));
   });
 
@@ -37,7 +37,7 @@ describe('commit metadata (finished offsets above the commit point)', () => {
   });
 
   it('trusts nothing that partita did not write, or that is damaged', () => {
-    for (const metadata of [null, undefined, '', 'hello', 'pt2:1.2', 'pt1:', 'pt1:1..2', 'pt1:-1', 'pt1:1.%']) {
+    for (const metadata of [null, undefined, '', 'hello', 'pt3:1.2', 'pt1:', 'pt1:1..2', 'pt1:-1', 'pt1:1.%']) {
       expect(decodeFinishedOffsets(10, metadata)).toEqual(new Set());
     }
   });

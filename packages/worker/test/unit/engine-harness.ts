@@ -1,7 +1,7 @@
 import { resolveWorkerConfig, WorkerOptions } from '../../src/config';
 import type { QueuedJob } from '../../src/core/partition-work';
 import type { GroupId } from '../../src/core/lane-router';
-import { ConsumerControl, DeadLetterSink, Engine, ExecutionResult, JobExecutor, RunHandle, TopicPartitionOffset } from '../../src/engine';
+import { ConsumerControl, DeadLetterSink, Engine, ExecutionResult, JobExecutor, JobLimits, RunHandle, TopicPartitionOffset } from '../../src/engine';
 import { DeadLetterInfo, JobInfo, TopicPartition, TypedEmitter, WorkerEvents } from '../../src/events';
 import type { Backoff } from '@partita/job';
 import { decodeFinishedOffsets } from '../../src/core/commit-metadata';
@@ -86,7 +86,13 @@ export interface FakeRun {
 export class FakeExecutor implements JobExecutor {
   readonly runs: FakeRun[] = [];
   readonly violations: string[] = [];
+  /** What `limits` answers for every job. */
+  jobLimits: JobLimits = { attempts: 4 };
   private readonly lastStarted = new Map<string, number>();
+
+  limits(): JobLimits {
+    return { ...this.jobLimits };
+  }
 
   execute(job: QueuedJob, handle: RunHandle): Promise<ExecutionResult> {
     const { partition, offset } = job.message;

@@ -209,7 +209,7 @@ describe('PartitionWork', () => {
       work.hold(msg(0, 6, 'b'));
       expect(work.heldCount).toBe(2);
       expect(work.canStart).toBe(false);
-      const held = work.restore(new Set());
+      const held = work.restore({ finished: new Set(), tries: new Map() });
       expect(work.isRestored).toBe(true);
       expect(held.map((m) => m.offset)).toEqual([5, 6]);
       expect(work.heldCount).toBe(0);
@@ -217,7 +217,7 @@ describe('PartitionWork', () => {
 
     it('skips offsets the previous owner finished: tracked and finished at once, never started', () => {
       const work = new PartitionWork('q', 0, 4);
-      work.restore(new Set([6, 8]));
+      work.restore({ finished: new Set([6, 8]), tries: new Map() });
       expect(work.enqueue(msg(0, 5, 'a'), 'a')).toBe(true);
       expect(work.enqueue(msg(0, 6, 'a'), 'a')).toBe('skipped');
       expect(work.enqueue(msg(0, 7, 'b'), 'b')).toBe(true);
