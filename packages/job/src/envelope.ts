@@ -2,7 +2,7 @@ import SuperJSON from 'superjson';
 import { PoisonMessageError } from './errors';
 import { utf8Bytes } from './utf8-slab';
 import { toSuperJsonText } from './wire-json';
-import { WireJobOptions } from './options';
+import { WireJobOptions, wireOptionsProblem } from './options';
 import { parseJsonArray } from './json-array';
 
 /** The current wire format version. A worker treats any other version as a poison message. */
@@ -91,7 +91,17 @@ export function peekEnvelopeId(value: Buffer | null | undefined): string | undef
 /** `encodeEnvelope` writes the version and then the id first (an object's keys keep their order). */
 const ENVELOPE_ID_AT_START = /^\{"json":\{"v":\d+,"id":("(?:[^"\\]|\\.)*")/;
 
-/** Parses a message value into an envelope; throws {@link PoisonMessageError} when it is not one. */
+/**
+ * Parses a message value into an envelope and checks it as the API checks its input; throws
+ * {@link PoisonMessageError} when it is not a job this worker may run as it says: not an envelope
+ * (`undecodable`), another format version (`unknown-version`), or options the API would refuse
+ * (`invalid-options`, e.g. `attempts: 1e9`, `backoff: 'x'`, a dead letter topic that is no topic
+ * name). The message is input from whoever can write to the topic, never configuration.
+ *
+ * An own `__proto__` key anywhere in it is refused (`undecodable`): `JSON.parse` keeps it as a
+ * plain key, while superjson's copy (taken when the envelope has `meta`) makes it the object's
+ * prototype, so the two would read the same bytes as different jobs.
+ */
 export function decodeEnvelope(value: Buffer | string | null | undefined): Envelope {
   if (value === null || value === undefined || value.length === 0) {
     throw new PoisonMessageError('undecodable', 'message has no value');
@@ -99,7 +109,13 @@ export function decodeEnvelope(value: Buffer | string | null | undefined): Envel
   let parsed: unknown;
   try {
     // toString() without arguments is Buffer's UTF-8 fast path.
-    const raw: unknown = JSON.parse(typeof value === 'string' ? value : value.toString());
+    const text = typeof value === 'string' ? value : value.toString();
+    const raw: unknown = JSON.parse(text);
+    // A key spelled `__proto__`, or escaped to read so: two substring searches on the common path,
+    // the walk only for the rare text that has either.
+    if ((text.includes('__proto__') || text.includes('\\u')) && hasProtoKey(raw)) {
+      throw new PoisonMessageError('undecodable', "message value has a '__proto__' key, which partita never writes: refused as a prototype-pollution attempt");
+    }
     // Most jobs carry plain JSON data, with no superjson `meta`: then the envelope is `json` as it is,
     // and superjson's deep copy (a large share of a no-op job's cost) can be skipped.
     parsed =
@@ -107,19 +123,58 @@ export function decodeEnvelope(value: Buffer | string | null | undefined): Envel
         ? (raw as { json: unknown }).json
         : SuperJSON.deserialize(raw as Parameters<typeof SuperJSON.deserialize>[0]);
   } catch (error) {
+    if (error instanceof PoisonMessageError) throw error;
     throw new PoisonMessageError('undecodable', `message value is not a partita envelope: ${(error as Error).message}`, { cause: error });
   }
-  if (typeof parsed !== 'object' || parsed === null) {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new PoisonMessageError('undecodable', 'message value is not a partita envelope (not an object)');
   }
   const e = parsed as Partial<Envelope> & { v?: unknown };
   if (e.v !== ENVELOPE_VERSION) {
-    throw new PoisonMessageError('unknown-version', `unknown envelope version ${JSON.stringify(e.v)}; this worker reads version ${ENVELOPE_VERSION}`);
+    throw new PoisonMessageError('unknown-version', `unknown envelope version ${describe(e.v)}; this worker reads version ${ENVELOPE_VERSION}`);
   }
-  if (typeof e.id !== 'string' || typeof e.name !== 'string' || typeof e.enqueuedAt !== 'number') {
-    throw new PoisonMessageError('undecodable', 'envelope lacks id, name or enqueuedAt');
+  if (typeof e.id !== 'string' || e.id === '') throw new PoisonMessageError('undecodable', `envelope id must be a non-empty string, got ${describe(e.id)}`);
+  if (typeof e.name !== 'string' || e.name === '') throw new PoisonMessageError('undecodable', `envelope name must be a non-empty string, got ${describe(e.name)}`);
+  if (typeof e.enqueuedAt !== 'number' || !Number.isFinite(e.enqueuedAt)) {
+    throw new PoisonMessageError('undecodable', `envelope enqueuedAt must be a number (epoch ms), got ${describe(e.enqueuedAt)}`);
   }
   // The parsed object itself (no copy per job); only a missing `opts` is filled in.
-  if (typeof e.opts !== 'object' || e.opts === null) e.opts = {};
+  const opts = e.opts as unknown;
+  if (opts === undefined) {
+    e.opts = {};
+  } else {
+    if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+      throw new PoisonMessageError('invalid-options', `envelope opts must be an object, got ${describe(opts)}`);
+    }
+    const problem = wireOptionsProblem(opts);
+    if (problem !== undefined) throw new PoisonMessageError('invalid-options', problem);
+  }
   return e as Envelope;
+}
+
+/** Whether a parsed JSON value has an own `__proto__` key at any depth (a loop: nesting may be deep). */
+function hasProtoKey(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+      continue;
+    }
+    if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
+    for (const key in value) pending.push((value as Record<string, unknown>)[key]);
+  }
+  return false;
+}
+
+/** A value as an error quotes it: JSON where possible, cut short (a message may carry anything). */
+function describe(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = typeof value;
+  }
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }

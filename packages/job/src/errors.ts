@@ -27,8 +27,13 @@ export class SerializationError extends PartitaError {}
  */
 export class UnrecoverableError extends PartitaError {}
 
-/** Why a message on the wire cannot be run as a job. */
-export type PoisonReason = 'undecodable' | 'unknown-version' | 'unknown-job';
+/**
+ * Why a message on the wire cannot be run as a job: `undecodable` (not a partita envelope, or one
+ * lacking or mistyping id, name or enqueuedAt, or with a `__proto__` key), `unknown-version`,
+ * `invalid-options` (its `opts` break the rules the API enforces, e.g. `attempts: 1e9`),
+ * `unknown-job` (no job of that name is registered with the worker).
+ */
+export type PoisonReason = 'undecodable' | 'unknown-version' | 'invalid-options' | 'unknown-job';
 
 /** A message on a queue topic that is not a job this worker can run. It goes to the DLQ, no retries. */
 export class PoisonMessageError extends PartitaError {

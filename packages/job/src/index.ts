@@ -4,14 +4,18 @@ export type { JobContext } from './context';
 export { isJobClass, JobRegistry, jobClassesIn } from './registry';
 export {
   DEFAULT_ATTEMPTS,
+  MAX_ATTEMPTS,
   mergeJobOptions,
   validateAttempts,
+  validateDeadLetter,
   validateJobOptions,
   validatePartition,
+  wireOptionsProblem,
 } from './options';
+export { isTopicName, MAX_TOPIC_NAME_LENGTH, topicNameProblem } from './topic-name';
 export type { DispatchMethod, JobDescriptor, JobOptions, PartitionKeyType, WireJobOptions } from './options';
-export { backoffDelay, validateBackoff } from './backoff';
-export type { Backoff, BackoffOptions } from './backoff';
+export { backoffDelay, backoffProblem, clampDelay, MAX_DELAY_MS, validateBackoff } from './backoff';
+export type { Backoff, BackoffOptions, BackoffProblem } from './backoff';
 export { decodeEnvelope, encodeEnvelope, envelopeHeaders, ENVELOPE_VERSION, JOB_HEADER, jobHeaderValue, peekEnvelopeId, readJobHeader } from './envelope';
 export type { JobHeader } from './envelope';
 export type { Envelope, JobHeaders } from './envelope';

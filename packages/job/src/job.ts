@@ -1,7 +1,8 @@
 import type { JobContext } from './context';
 import { EnqueueOptions, EnqueueResult, getJobDispatcher, JobRequest } from './dispatcher';
 import { JobValidationError } from './errors';
-import { JobOptions, mergeJobOptions, validateJobOptions } from './options';
+import { isTopicName, topicNameProblem } from './topic-name';
+import { JobOptions, mergeJobOptions, validateDeadLetter, validateJobOptions } from './options';
 
 /**
  * Base class of application jobs. Subclass it, set `static queue` (the Kafka topic) and optional
@@ -72,6 +73,7 @@ export function queueOf(jobClass: JobClass): string {
   if (typeof queue !== 'string' || queue.length === 0) {
     throw new JobValidationError('queue', `job class ${jobClass.name} has no queue: set static queue = '<topic>'`);
   }
+  if (!isTopicName(queue)) throw new JobValidationError('queue', `${jobClass.name}.queue ${topicNameProblem(queue)}`);
   return queue;
 }
 
@@ -83,6 +85,9 @@ export function resolveJobOptions(jobClass: JobClass): JobOptions<unknown> {
   }
   const merged = mergeJobOptions(...chain);
   validateJobOptions(merged, `${jobClass.name}.options`);
+  if (merged.deadLetter !== undefined && typeof jobClass.queue === 'string') {
+    validateDeadLetter(merged.deadLetter, `${jobClass.name}.options.deadLetter`, jobClass.queue);
+  }
   return merged;
 }
 

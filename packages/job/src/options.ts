@@ -1,5 +1,6 @@
-import { Backoff, validateBackoff } from './backoff';
+import { Backoff, backoffProblem, validateBackoff } from './backoff';
 import { JobValidationError } from './errors';
+import { isTopicName, topicNameProblem } from './topic-name';
 
 /** What a partitioner sees of a job about to be enqueued. */
 export interface JobDescriptor<TData = unknown> {
@@ -49,23 +50,30 @@ export interface JobOptions<TData = unknown> {
    */
   dispatch?: DispatchMethod;
   /**
-   * Total tries of the job, the first included, before it goes to the dead letter queue.
+   * Total tries of the job, the first included, before it goes to the dead letter queue:
+   * an integer from 1 to {@link MAX_ATTEMPTS}.
    * @defaultValue 4 (three retries, as Karafka)
    */
   attempts?: number;
   /**
-   * Wait between tries: a number of milliseconds, or `{ type, delay, jitter }`.
+   * Wait between tries: a number of milliseconds, or `{ type, delay, jitter }`; at most
+   * `MAX_DELAY_MS` (2^31-1 ms, about 24.8 days), which also caps exponential growth.
    * @defaultValue 0 (retry at once)
    */
   backoff?: Backoff;
   /**
    * The dead letter topic of this job, or `false` to drop it (with a log line) after its last attempt.
+   * Never the job's own queue. A worker writes to it only if it allows it: the topic declared on the
+   * job class the worker runs, its own dead letter topic, or one listed in its `deadLetterTopics`.
    * @defaultValue `<queue>.dlq`
    */
   deadLetter?: string | false;
 }
 
-/** Options that travel with each job on the wire (the worker reads them). */
+/**
+ * Options that travel with each job on the wire (the worker reads them). A worker checks them
+ * with the rules of the API ({@link wireOptionsProblem}): the message is input, not configuration.
+ */
 export interface WireJobOptions {
   attempts?: number;
   backoff?: Backoff;
@@ -74,6 +82,12 @@ export interface WireJobOptions {
 
 /** Default total tries: the first run plus Karafka's default of three retries. */
 export const DEFAULT_ATTEMPTS = 4;
+
+/**
+ * The most tries a job may have. High enough for any real retry policy, low enough that a job
+ * that always fails reaches its dead letter queue (a message asking for 1e9 tries would never).
+ */
+export const MAX_ATTEMPTS = 1000;
 
 const JOB_OPTION_KEYS = ['partitioner', 'partitionKeyType', 'partition', 'dispatch', 'attempts', 'backoff', 'deadLetter'] as const;
 
@@ -100,15 +114,70 @@ export function validateJobOptions(options: unknown, where = 'options'): asserts
   }
   if (o.attempts !== undefined) validateAttempts(o.attempts, `${where}.attempts`);
   if (o.backoff !== undefined) validateBackoff(o.backoff, `${where}.backoff`);
-  if (o.deadLetter !== undefined && o.deadLetter !== false && (typeof o.deadLetter !== 'string' || o.deadLetter === '')) {
-    throw new JobValidationError('deadLetter', `${where}.deadLetter must be a topic name or false`);
-  }
+  if (o.deadLetter !== undefined) validateDeadLetter(o.deadLetter, `${where}.deadLetter`);
 }
 
 export function validateAttempts(attempts: unknown, field = 'attempts'): asserts attempts is number {
-  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1) {
-    throw new JobValidationError(field, `${field} must be an integer >= 1 (total tries), got ${String(attempts)}`);
+  if (!isAttempts(attempts)) {
+    throw new JobValidationError(field, `${field} must be an integer >= 1 and <= ${MAX_ATTEMPTS} (total tries), got ${String(attempts)}`);
   }
+}
+
+function isAttempts(attempts: unknown): attempts is number {
+  return typeof attempts === 'number' && Number.isInteger(attempts) && attempts >= 1 && attempts <= MAX_ATTEMPTS;
+}
+
+/**
+ * A `deadLetter` option: `false` or a topic name (see `topicNameProblem`). With `queue`, also
+ * refuses the job's own queue: its dead jobs would run again, fail again, and loop for ever.
+ */
+export function validateDeadLetter(deadLetter: unknown, field = 'deadLetter', queue?: string): asserts deadLetter is string | false {
+  if (deadLetter === false) return;
+  const problem = topicNameProblem(deadLetter);
+  if (problem !== undefined) {
+    // `field` stays the option's name ('deadLetter'), as for the other options of validateJobOptions.
+    throw new JobValidationError('deadLetter', `${field} must be a topic name or false (a topic name ${problem})`);
+  }
+  if (queue !== undefined && deadLetter === queue) {
+    throw new JobValidationError(
+      'deadLetter',
+      `${field} is '${queue}', the job's own queue: its dead jobs would run again and loop for ever; use another topic (the default is '${queue}.dlq') or false`,
+    );
+  }
+}
+
+/**
+ * What is wrong with a message's `opts`, naming the option; undefined when nothing is. The rules of
+ * the API ({@link validateJobOptions}), checked without allocating for a valid object: the worker
+ * checks every job's. Keys it does not know are ignored (a newer partita may have written them).
+ */
+export function wireOptionsProblem(opts: object): string | undefined {
+  const o = opts as WireJobOptions & Record<string, unknown>;
+  const attempts = o.attempts;
+  if (attempts !== undefined && !isAttempts(attempts)) {
+    return `opts.attempts must be an integer >= 1 and <= ${MAX_ATTEMPTS}, got ${describeValue(attempts)}`;
+  }
+  const backoff = o.backoff;
+  if (backoff !== undefined) {
+    const problem = backoffProblem(backoff, 'opts.backoff', true);
+    if (problem) return problem.message;
+  }
+  const deadLetter = o.deadLetter;
+  if (deadLetter !== undefined && deadLetter !== false && !isTopicName(deadLetter)) {
+    return `opts.deadLetter must be a topic name or false (a topic name ${topicNameProblem(deadLetter) ?? 'is invalid'})`;
+  }
+  return undefined;
+}
+
+/** A value as an error quotes it: JSON where possible, cut short. */
+function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = typeof value;
+  }
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 export function validatePartition(partition: unknown, field = 'partition'): asserts partition is number {

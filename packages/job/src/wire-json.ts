@@ -15,7 +15,7 @@ import { SerializationError } from './errors';
  *
  * Supported: null, booleans, strings, numbers (NaN, ±Infinity and -0 included), undefined, BigInt,
  * Date, RegExp, Error (name and message), Map, Set, arrays and plain objects. Anything else
- * (functions, symbols, class instances, circular references, invalid Dates) is a
+ * (functions, symbols, class instances, circular references, invalid Dates, own `__proto__` keys) is a
  * {@link SerializationError} naming where it is. An object reachable twice (not circularly) is
  * written twice and comes back as two equal objects.
  */
@@ -148,6 +148,7 @@ class Walk {
       // for-in with an own-property check: the keys JSON.stringify writes, without a keys array
       for (const key in object) {
         if (!hasOwn.call(object, key)) continue;
+        if (key === '__proto__') throw this.protoKeyError(key);
         this.segments.push(key);
         const native = this.scan((object as Record<string, unknown>)[key]);
         this.segments.pop();
@@ -230,6 +231,7 @@ class Walk {
       const json: Record<string, unknown> = {};
       let tree: AnnotationTree | undefined;
       for (const key of Object.keys(object)) {
+        if (key === '__proto__') throw this.protoKeyError(key);
         this.segments.push(key);
         const child = this.encode((object as Record<string, unknown>)[key]);
         json[key] = child.json;
@@ -290,6 +292,15 @@ class Walk {
       const kind = (object as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
       throw this.error(`is a ${kind} instance; only plain objects, arrays, Date, Map, Set, BigInt, RegExp and Error are supported`);
     }
+  }
+
+  /**
+   * An own `__proto__` key: a worker refuses it (superjson's reader would make it the prototype,
+   * JSON.parse a plain key), so it is refused here rather than enqueued as a poison message.
+   */
+  private protoKeyError(key: string): SerializationError {
+    this.segments.push(key);
+    return this.error("is an own '__proto__' key, which a worker refuses as a prototype-pollution attempt; rename the key");
   }
 
   private error(what: string): SerializationError {

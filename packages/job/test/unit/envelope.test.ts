@@ -183,3 +183,126 @@ describe('peekEnvelopeId', () => {
     expect(peekEnvelopeId(value)).toBeUndefined();
   });
 });
+
+/** The reason and message of the PoisonMessageError decoding `value` throws. */
+function poisonOf(value: Buffer | string): { reason: string; message: string } {
+  try {
+    decodeEnvelope(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PoisonMessageError);
+    return { reason: (error as PoisonMessageError).reason, message: (error as Error).message };
+  }
+  throw new Error(`decoded without error: ${String(value)}`);
+}
+
+/** An envelope's text as the enqueuer writes it, with `opts` forged; `withMeta` takes superjson's path. */
+function forged(opts: unknown, withMeta = false): string {
+  const json = { v: 1, id: 'j1', name: 'SendWelcome', data: { at: withMeta ? '1970-01-01T00:00:00.000Z' : 0 }, enqueuedAt: 1, opts };
+  return JSON.stringify(withMeta ? { json, meta: { values: { 'data.at': ['Date'] } } } : { json });
+}
+
+describe('decodeEnvelope checks what a message says like API input', () => {
+  it.each([false, true])('accepts the options the API accepts (superjson path: %s), unknown keys ignored', (withMeta) => {
+    const opts = { attempts: 1000, backoff: { type: 'exponential', delay: 10, jitter: 0.5 }, deadLetter: 'other.dlq', fromANewerVersion: 1 };
+    expect(decodeEnvelope(forged(opts, withMeta)).opts).toEqual(opts);
+    expect(decodeEnvelope(forged({ deadLetter: false, backoff: 0 }, withMeta)).opts).toEqual({ deadLetter: false, backoff: 0 });
+  });
+
+  it('fills in a missing opts', () => {
+    expect(decodeEnvelope(JSON.stringify({ json: { v: 1, id: 'j', name: 'N', enqueuedAt: 1 } })).opts).toEqual({});
+  });
+
+  it.each([
+    [{ attempts: 'abc' }, 'opts.attempts'],
+    [{ attempts: 1e9 }, 'opts.attempts'],
+    [{ attempts: -1 }, 'opts.attempts'],
+    [{ backoff: 'x' }, 'opts.backoff'],
+    [{ backoff: 3e9 }, 'opts.backoff'],
+    [{ backoff: { type: 'fixed', delay: 3e9 } }, 'opts.backoff.delay'],
+    [{ deadLetter: 7 }, 'opts.deadLetter'],
+    [{ deadLetter: '__consumer_offsets' }, 'opts.deadLetter'],
+    [{ deadLetter: 'a b' }, 'opts.deadLetter'],
+    ['fast', 'opts must be an object'],
+    [[1], 'opts must be an object'],
+    [null, 'opts must be an object'],
+  ])('opts %j → poison (invalid-options) naming %s, on both paths', (opts, field) => {
+    for (const withMeta of [false, true]) {
+      const { reason, message } = poisonOf(forged(opts, withMeta));
+      expect(reason).toBe('invalid-options');
+      expect(message).toContain(field);
+    }
+  });
+
+  it.each([
+    ['an empty id', { v: 1, id: '', name: 'N', enqueuedAt: 1 }, /envelope id must be a non-empty string, got ""/],
+    ['a numeric id', { v: 1, id: 7, name: 'N', enqueuedAt: 1 }, /envelope id .* got 7/],
+    ['no name', { v: 1, id: 'j', enqueuedAt: 1 }, /envelope name .* got undefined/],
+    ['an empty name', { v: 1, id: 'j', name: '', enqueuedAt: 1 }, /envelope name/],
+    ['a string enqueuedAt', { v: 1, id: 'j', name: 'N', enqueuedAt: 'now' }, /envelope enqueuedAt must be a number \(epoch ms\), got "now"/],
+    ['an array', [1, 2], /not an object/],
+  ])('%s → poison (undecodable) naming the field', (_what, json, message) => {
+    const { reason, message: text } = poisonOf(JSON.stringify({ json }));
+    expect(reason).toBe('undecodable');
+    expect(text).toMatch(message);
+  });
+
+  it('quotes a forged value cut short, without raw newlines', () => {
+    const { message } = poisonOf(forged({ attempts: `x\n[partita] forged log line ${'y'.repeat(500)}` }));
+    expect(message).not.toContain('\n');
+    expect(message.length).toBeLessThan(200);
+  });
+});
+
+describe("an own '__proto__' key: the same verdict on JSON.parse's path and superjson's", () => {
+  const job = { v: 1, id: 'j1', name: 'SendWelcome', enqueuedAt: 1, opts: {} };
+  /** superjson's path (a `meta`) makes an own `__proto__` the prototype: these would read as valid jobs there. */
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['the whole envelope under __proto__', { __proto__: job, data: null }],
+    ['opts under __proto__', { ...job, data: null, opts: { __proto__: { deadLetter: 'victim', attempts: 1 } } }],
+    ['data with a __proto__ key', { ...job, data: { user: { __proto__: { isAdmin: true } } } }],
+    ['a __proto__ key in an array item', { ...job, data: [{ a: 1 }, { __proto__: { x: 1 } }] }],
+  ];
+
+  // Written as text: an object literal's `__proto__:` sets the prototype instead of a key.
+  const text = (json: Record<string, unknown>, withMeta: boolean) =>
+    JSON.stringify({ json: withProtoKeys(json), ...(withMeta ? { meta: { values: { enqueuedAt: ['number'] } } } : {}) }).replace(/"\$proto\$"/g, '"__proto__"');
+
+  it.each(cases)('%s → undecodable on both paths', (_what, json) => {
+    for (const withMeta of [false, true]) {
+      const { reason, message } = poisonOf(text(json, withMeta));
+      expect(reason).toBe('undecodable');
+      expect(message).toMatch(/'__proto__' key/);
+    }
+  });
+
+  it('sees a __proto__ key spelled with JSON escapes', () => {
+    const escaped = JSON.stringify({ json: { ...job, data: { '\u0001': 1 } }, meta: { values: { enqueuedAt: ['number'] } } }).replace('"opts"', '"\\u005f_proto__":{"v":1},"opts"');
+    expect(JSON.parse(escaped).json).toHaveProperty(['__proto__']);
+    expect(poisonOf(escaped).reason).toBe('undecodable');
+  });
+
+  it('does not mistake a __proto__ string value, or escapes, for the key', () => {
+    const value = JSON.stringify({ json: { ...job, data: { field: '__proto__', control: '\u0001' } } });
+    expect(decodeEnvelope(value).data).toEqual({ field: '__proto__', control: '\u0001' });
+  });
+
+  it('is refused when enqueued (SerializationError naming the path), on the native and the copying walk', () => {
+    const parsed = JSON.parse('{"user":{"__proto__":{"isAdmin":true}}}') as unknown;
+    expect(() => encodeEnvelope(envelope(parsed))).toThrow(SerializationError);
+    expect(() => encodeEnvelope(envelope(parsed))).toThrow(/data\.user\.__proto__ is an own '__proto__' key/);
+    const withMap = JSON.parse('{"m":1,"user":{"__proto__":{"isAdmin":true}}}') as Record<string, unknown>;
+    withMap.m = new Map([['k', 1n]]);
+    expect(() => encodeEnvelope(envelope(withMap))).toThrow(/data\.user\.__proto__ is an own '__proto__' key/);
+  });
+});
+
+/** Turns `__proto__` members of object literals into own keys (JSON.stringify then writes them). */
+function withProtoKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withProtoKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto !== Object.prototype && proto !== null) out.$proto$ = withProtoKeys({ ...proto });
+  for (const [k, v] of Object.entries(value)) out[k] = withProtoKeys(v);
+  return out;
+}

@@ -1,12 +1,16 @@
 import {
   Job,
   JobOptions,
+  JobRegistry,
   JobValidationError,
+  MAX_ATTEMPTS,
   mergeJobOptions,
   resolveJobOptions,
   validateAttempts,
+  validateDeadLetter,
   validateJobOptions,
   validatePartition,
+  wireOptionsProblem,
 } from '@partita/job';
 
 function fieldOf(fn: () => unknown): string | undefined {
@@ -126,5 +130,72 @@ describe('resolveJobOptions across a class hierarchy', () => {
       perform(): void {}
     }
     expect(() => resolveJobOptions(Broken)).toThrow(/Broken\.options\.attempts must be an integer >= 1/);
+  });
+});
+
+describe('limits that keep a job from looping', () => {
+  it(`attempts: at most MAX_ATTEMPTS (${MAX_ATTEMPTS})`, () => {
+    expect(() => validateAttempts(MAX_ATTEMPTS)).not.toThrow();
+    expect(() => validateAttempts(MAX_ATTEMPTS + 1, 'opts.attempts')).toThrow(/opts\.attempts must be an integer >= 1 and <= 1000 \(total tries\), got 1001/);
+    expect(() => validateJobOptions({ attempts: 1e9 })).toThrow(/<= 1000/);
+    expect(() => validateJobOptions({ attempts: Infinity })).toThrow(JobValidationError);
+  });
+
+  it.each(['__consumer_offsets', 'with space', '.', 'x'.repeat(250)])('deadLetter %j: a topic name is required', (deadLetter) => {
+    expect(fieldOf(() => validateJobOptions({ deadLetter }))).toBe('deadLetter');
+    expect(() => validateJobOptions({ deadLetter })).toThrow(/options\.deadLetter must be a topic name or false \(a topic name must/);
+  });
+
+  it("validateDeadLetter with the queue refuses the job's own queue, naming the loop and the default", () => {
+    expect(() => validateDeadLetter('emails.dlq', 'opts.deadLetter', 'emails')).not.toThrow();
+    expect(() => validateDeadLetter(false, 'opts.deadLetter', 'emails')).not.toThrow();
+    expect(fieldOf(() => validateDeadLetter('emails', 'opts.deadLetter', 'emails'))).toBe('deadLetter');
+    expect(() => validateDeadLetter('emails', 'opts.deadLetter', 'emails')).toThrow(
+      /opts\.deadLetter is 'emails', the job's own queue: its dead jobs would run again and loop for ever; use another topic \(the default is 'emails\.dlq'\) or false/,
+    );
+  });
+
+  it("a job class whose deadLetter is its own queue is refused (registry and performLater resolve options this way)", () => {
+    class Loops extends Job {
+      static queue = 'emails';
+      static options: JobOptions = { deadLetter: 'emails' };
+      perform(): void {}
+    }
+    expect(() => resolveJobOptions(Loops)).toThrow(/Loops\.options\.deadLetter is 'emails', the job's own queue/);
+    expect(() => new JobRegistry([Loops])).toThrow(JobValidationError);
+  });
+});
+
+describe('wireOptionsProblem: the options a message carries, checked like the API', () => {
+  it.each([{}, { attempts: 1 }, { attempts: 1000, backoff: 0, deadLetter: false }, { backoff: { type: 'exponential', delay: 5, jitter: 1 }, deadLetter: 'a.dlq' }])(
+    'accepts %j',
+    (opts) => expect(wireOptionsProblem(opts)).toBeUndefined(),
+  );
+
+  it('ignores keys it does not know (a newer partita may write them), in opts and in backoff', () => {
+    expect(wireOptionsProblem({ priority: 3, attempts: 2 })).toBeUndefined();
+    expect(wireOptionsProblem({ backoff: { type: 'fixed', delay: 1, maxDelay: 9 } })).toBeUndefined();
+  });
+
+  it.each([
+    [{ attempts: 'abc' }, /opts\.attempts must be an integer >= 1 and <= 1000, got "abc"/],
+    [{ attempts: 1e9 }, /opts\.attempts .* got 1000000000/],
+    [{ attempts: -1 }, /opts\.attempts .* got -1/],
+    [{ attempts: 0 }, /opts\.attempts/],
+    [{ attempts: 2.5 }, /opts\.attempts/],
+    [{ attempts: null }, /opts\.attempts .* got null/],
+    [{ backoff: 'x' }, /opts\.backoff must be a number or \{ type, delay, jitter\? \}, got string/],
+    [{ backoff: 3e9 }, /opts\.backoff must be a non-negative number of milliseconds, at most 2147483647/],
+    [{ backoff: -1 }, /opts\.backoff must be a non-negative/],
+    [{ backoff: { type: 'exponential', delay: 'soon' } }, /opts\.backoff\.delay/],
+    [{ backoff: { type: 'linear', delay: 1 } }, /opts\.backoff\.type/],
+    [{ backoff: { type: 'fixed', delay: 1, jitter: 5 } }, /opts\.backoff\.jitter/],
+    [{ backoff: [] }, /got an array/],
+    [{ deadLetter: true }, /opts\.deadLetter must be a topic name or false/],
+    [{ deadLetter: '' }, /opts\.deadLetter/],
+    [{ deadLetter: '__consumer_offsets' }, /opts\.deadLetter .* must not start with '__'/],
+    [{ deadLetter: 'a\nb' }, /opts\.deadLetter .*"a\\nb"/],
+  ])('%j → names the option', (opts, message) => {
+    expect(wireOptionsProblem(opts)).toMatch(message);
   });
 });
