@@ -9,8 +9,8 @@
  *
  * Format: `pt2:` then the finished offsets as base-36 deltas (from the commit point, then from the
  * previous offset) joined by `.`; then, when any job has tries to record, `;` and entries
- * `<delta from the commit point>-<tries used>[r|i]` joined by `.` (base 36): `r` = the try was
- * running at the time of the commit, `i` = running alone in its partition (see {@link JobTries}).
+ * `<delta from the commit point>-<tries used>[R|I]` joined by `.` (base 36): `R` = the try was
+ * running at the time of the commit, `I` = running alone in its partition (see {@link JobTries}).
  * `pt1:` (finished offsets only) is still read. Bounded to `maxChars`; finished offsets that do not
  * fit would run again, which is why the engine applies back-pressure before that happens.
  */
@@ -67,7 +67,7 @@ function encodeTries(commitPoint: number, tries: ReadonlyMap<number, JobTries>):
   let text = '';
   for (const [offset, entry] of tries) {
     if (offset < commitPoint || (entry.tries === 0 && !entry.running)) continue;
-    const flag = entry.isolated ? 'i' : entry.running ? 'r' : '';
+    const flag = entry.isolated ? 'I' : entry.running ? 'R' : '';
     const part = `${text ? '.' : ''}${(offset - commitPoint).toString(36)}-${entry.tries.toString(36)}${flag}`;
     if (text.length + part.length > MAX_TRIES_CHARS) break;
     text += part;
@@ -101,11 +101,11 @@ export function decodeCommitMetadata(commitPoint: number, metadata: string | nul
   }
   if (semicolon >= 0) {
     for (const part of body.slice(semicolon + 1).split('.')) {
-      const match = /^([0-9a-z]+)-([0-9a-z]+)([ri]?)$/.exec(part);
+      const match = /^([0-9a-z]+)-([0-9a-z]+)([RI]?)$/.exec(part);
       const delta = match ? parseBase36(match[1]!) : undefined;
       const tries = match ? parseBase36(match[2]!) : undefined;
       if (!match || delta === undefined || tries === undefined) return empty();
-      progress.tries.set(commitPoint + delta, { tries, running: match[3] !== '', isolated: match[3] === 'i' });
+      progress.tries.set(commitPoint + delta, { tries, running: match[3] !== '', isolated: match[3] === 'I' });
     }
   }
   return progress;
