@@ -48,3 +48,26 @@ export class PoisonMessageError extends PartitaError {
 
 /** `performLater` was called but no enqueuer is available. */
 export class EnqueuerMissingError extends PartitaError {}
+
+/**
+ * A try ran longer than its `timeout`: it is the reason `ctx.signal` aborts with, and the try fails
+ * with it (retried or dead-lettered like any failure).
+ */
+export class JobTimeoutError extends PartitaError {
+  constructor(
+    /** The timeout that passed, in milliseconds. */
+    readonly timeoutMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A job's tries ended with the death of the worker running them (e.g. `process.exit` or a crash in
+ * its `perform`) as often as its `attempts` allow: it goes to the dead letter queue with reason
+ * `worker-crashed` instead of crash-looping the group.
+ */
+export class WorkerCrashedError extends PartitaError {
+  readonly reason = 'worker-crashed';
+}

@@ -23,11 +23,13 @@ export { getJobDispatcher, setJobDispatcher } from './dispatcher';
 export type { EnqueueOptions, EnqueueResult, JobDispatcher, JobRequest } from './dispatcher';
 export {
   EnqueuerMissingError,
+  JobTimeoutError,
   JobValidationError,
   PartitaError,
   PoisonMessageError,
   SerializationError,
   UnrecoverableError,
+  WorkerCrashedError,
 } from './errors';
 export type { PoisonReason } from './errors';
 export { TypedEmitter } from './typed-emitter';

@@ -1,4 +1,4 @@
-import { Backoff, DEFAULT_ATTEMPTS, PartitaError, validateAttempts, validateBackoff } from '@partita/job';
+import { Backoff, DEFAULT_ATTEMPTS, MAX_DELAY_MS, PartitaError, validateAttempts, validateBackoff } from '@partita/job';
 import type { BackoffStrategy } from './core/retry-policy';
 import { byMessageKey, LaneDistribution, VirtualPartitioner } from './core/lane-router';
 import { ConnectionOptions, resolveBrokers } from '@partita/enqueuer';
@@ -51,6 +51,14 @@ export interface WorkerOptions {
   attempts?: number;
   /** Wait between tries, overriding the job's own. @defaultValue the job's `backoff`, else 0 */
   backoff?: Backoff;
+  /**
+   * How long one try of a job may run (ms) when the job sets no `timeout` of its own. When it
+   * passes, `ctx.signal` aborts with a `JobTimeoutError` and the try fails (retried or dead-lettered
+   * as usual); the key's next job still waits until that `perform` settles, but the commit point no
+   * longer waits for it.
+   * @defaultValue undefined (no limit)
+   */
+  jobTimeoutMs?: number;
   /** Custom backoff: (attempt, error, job) → ms, or -1 to stop retrying. Overrides `backoff`. @defaultValue undefined */
   backoffStrategy?: BackoffStrategy;
   /**
@@ -103,6 +111,7 @@ export interface ResolvedWorkerConfig {
   attempts?: number;
   backoff?: Backoff;
   backoffStrategy?: BackoffStrategy;
+  jobTimeoutMs?: number;
   deadLetter: (queue: string) => string | false;
   commitIntervalMs: number;
   batchSize: number;
@@ -113,7 +122,7 @@ export interface ResolvedWorkerConfig {
 
 const WORKER_OPTION_KEYS = [
   'connection', 'groupId', 'concurrency', 'virtualPartitions', 'longRunning', 'shutdownTimeoutMs', 'revokeGraceMs',
-  'highWatermark', 'lowWatermark', 'attempts', 'backoff', 'backoffStrategy', 'deadLetter', 'commitIntervalMs',
+  'highWatermark', 'lowWatermark', 'attempts', 'backoff', 'backoffStrategy', 'jobTimeoutMs', 'deadLetter', 'commitIntervalMs',
   'batchSize', 'kafka', 'state',
 ];
 
@@ -138,6 +147,14 @@ function positiveInt(option: string, value: unknown, fallback: number, min = 1):
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new WorkerConfigError(option, `must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A try's timeout: whole milliseconds that a timer can hold. */
+function timeoutOption(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_DELAY_MS) {
+    throw new WorkerConfigError('jobTimeoutMs', `must be an integer number of milliseconds between 1 and ${MAX_DELAY_MS}, got ${String(value)}`);
   }
   return value;
 }
@@ -275,6 +292,7 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
     attempts: options.attempts,
     backoff: options.backoff,
     backoffStrategy: options.backoffStrategy,
+    jobTimeoutMs: options.jobTimeoutMs === undefined ? undefined : timeoutOption(options.jobTimeoutMs),
     deadLetter,
     commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 1000, 1),
     batchSize,
