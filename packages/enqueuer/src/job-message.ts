@@ -16,6 +16,7 @@ import {
   validateAttempts,
   validateBackoff,
   validatePartition,
+  validateTimeout,
   WireJobOptions,
 } from '@partita/job';
 import { partitionForKey } from './murmur2';
@@ -62,7 +63,7 @@ export interface PrepareJobDeps {
   newId?: () => string;
 }
 
-const ENQUEUE_OPTION_KEYS = ['key', 'partition', 'jobId', 'attempts', 'backoff', 'dispatch', 'deadLetter'] as const;
+const ENQUEUE_OPTION_KEYS = ['key', 'partition', 'jobId', 'attempts', 'backoff', 'dispatch', 'deadLetter', 'timeout'] as const;
 
 /** Throws a {@link JobValidationError} naming the first invalid per-call option. */
 export function validateEnqueueOptions(opts: unknown, where = 'opts'): asserts opts is EnqueueOptions | undefined {
@@ -84,6 +85,7 @@ export function validateEnqueueOptions(opts: unknown, where = 'opts'): asserts o
     throw new JobValidationError('jobId', `${where}.jobId must be a non-empty string, got ${describe(o.jobId)}`);
   }
   if (o.attempts !== undefined) validateAttempts(o.attempts, `${where}.attempts`);
+  if (o.timeout !== undefined) validateTimeout(o.timeout, `${where}.timeout`);
   if (o.backoff !== undefined) validateBackoff(o.backoff, `${where}.backoff`);
   if (o.dispatch !== undefined && o.dispatch !== 'async' && o.dispatch !== 'sync') {
     throw new JobValidationError('dispatch', `${where}.dispatch must be 'async' or 'sync', got ${describe(o.dispatch)}`);
@@ -118,6 +120,8 @@ export function prepareJob(request: JobRequest, defaults?: JobOptions, deps: Pre
   if (backoff !== undefined) wireOptions.backoff = backoff;
   const deadLetter = opts?.deadLetter ?? options.deadLetter;
   if (deadLetter !== undefined) wireOptions.deadLetter = deadLetter;
+  const timeout = opts?.timeout ?? options.timeout;
+  if (timeout !== undefined) wireOptions.timeout = timeout;
 
   const envelope: Envelope = {
     v: ENVELOPE_VERSION,

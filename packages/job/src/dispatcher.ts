@@ -18,6 +18,8 @@ export interface EnqueueOptions {
   dispatch?: 'async' | 'sync';
   /** Dead letter topic or false. @defaultValue the class's, else `<queue>.dlq` */
   deadLetter?: string | false;
+  /** How long one try may run (ms), see `JobOptions.timeout`. @defaultValue the class's, else the worker's */
+  timeout?: number;
 }
 
 /** What enqueueing a job returns. */

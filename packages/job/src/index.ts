@@ -10,6 +10,7 @@ export {
   validateDeadLetter,
   validateJobOptions,
   validatePartition,
+  validateTimeout,
   wireOptionsProblem,
 } from './options';
 export { isTopicName, MAX_TOPIC_NAME_LENGTH, topicNameProblem } from './topic-name';

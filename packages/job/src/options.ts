@@ -1,4 +1,4 @@
-import { Backoff, backoffProblem, validateBackoff } from './backoff';
+import { Backoff, backoffProblem, MAX_DELAY_MS, validateBackoff } from './backoff';
 import { JobValidationError } from './errors';
 import { isTopicName, topicNameProblem } from './topic-name';
 
@@ -68,6 +68,13 @@ export interface JobOptions<TData = unknown> {
    * @defaultValue `<queue>.dlq`
    */
   deadLetter?: string | false;
+  /**
+   * How long one try may run, in milliseconds. When it passes, `ctx.signal` aborts with a
+   * `JobTimeoutError` and the try fails (retried or dead-lettered as usual); the key's next job
+   * still waits until `perform` settles, but the partition's commit point no longer waits for it.
+   * @defaultValue the worker's `jobTimeoutMs`, else no limit
+   */
+  timeout?: number;
 }
 
 /**
@@ -78,6 +85,7 @@ export interface WireJobOptions {
   attempts?: number;
   backoff?: Backoff;
   deadLetter?: string | false;
+  timeout?: number;
 }
 
 /** Default total tries: the first run plus Karafka's default of three retries. */
@@ -89,7 +97,7 @@ export const DEFAULT_ATTEMPTS = 4;
  */
 export const MAX_ATTEMPTS = 1000;
 
-const JOB_OPTION_KEYS = ['partitioner', 'partitionKeyType', 'partition', 'dispatch', 'attempts', 'backoff', 'deadLetter'] as const;
+const JOB_OPTION_KEYS = ['partitioner', 'partitionKeyType', 'partition', 'dispatch', 'attempts', 'backoff', 'deadLetter', 'timeout'] as const;
 
 /** Throws a {@link JobValidationError} naming the first invalid job option. */
 export function validateJobOptions(options: unknown, where = 'options'): asserts options is JobOptions {
@@ -115,6 +123,18 @@ export function validateJobOptions(options: unknown, where = 'options'): asserts
   if (o.attempts !== undefined) validateAttempts(o.attempts, `${where}.attempts`);
   if (o.backoff !== undefined) validateBackoff(o.backoff, `${where}.backoff`);
   if (o.deadLetter !== undefined) validateDeadLetter(o.deadLetter, `${where}.deadLetter`);
+  if (o.timeout !== undefined) validateTimeout(o.timeout, `${where}.timeout`);
+}
+
+/** A try's `timeout`: whole milliseconds, at most what a timer can hold ({@link MAX_DELAY_MS}). */
+export function validateTimeout(timeout: unknown, field = 'timeout'): asserts timeout is number {
+  if (!isTimeout(timeout)) {
+    throw new JobValidationError('timeout', `${field} must be an integer number of milliseconds between 1 and ${MAX_DELAY_MS}, got ${describeValue(timeout)}`);
+  }
+}
+
+function isTimeout(timeout: unknown): timeout is number {
+  return typeof timeout === 'number' && Number.isInteger(timeout) && timeout >= 1 && timeout <= MAX_DELAY_MS;
 }
 
 export function validateAttempts(attempts: unknown, field = 'attempts'): asserts attempts is number {
@@ -165,6 +185,10 @@ export function wireOptionsProblem(opts: object): string | undefined {
   const deadLetter = o.deadLetter;
   if (deadLetter !== undefined && deadLetter !== false && !isTopicName(deadLetter)) {
     return `opts.deadLetter must be a topic name or false (a topic name ${topicNameProblem(deadLetter) ?? 'is invalid'})`;
+  }
+  const timeout = o.timeout;
+  if (timeout !== undefined && !isTimeout(timeout)) {
+    return `opts.timeout must be an integer number of milliseconds between 1 and ${MAX_DELAY_MS}, got ${describeValue(timeout)}`;
   }
   return undefined;
 }
