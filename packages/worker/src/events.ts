@@ -25,6 +25,12 @@ export interface DeadLetterInfo {
   partition?: number;
   offset?: number;
   error: Error;
+  /**
+   * Set when the topic refused the full record for good (too large for its `max.message.bytes`, or
+   * invalid) and a smaller form was written: `reduced` keeps the first bytes of the value, `minimal`
+   * only partita's headers. `why` is the refusal; the original stays in its queue until retention.
+   */
+  reduced?: { form: 'reduced' | 'minimal'; originalBytes: number; keptBytes: number; why: string };
 }
 
 /** The worker's events and their arguments. */
@@ -40,6 +46,13 @@ export interface WorkerEvents {
   log: [job: JobInfo, line: string];
   assigned: [partitions: TopicPartition[]];
   revoked: [partitions: TopicPartition[]];
+  /**
+   * No broker can be reached (librdkafka's all-brokers-down): fetching and committing wait, running
+   * jobs go on, and the consumer reconnects by itself. Emitted once until `brokerUp`.
+   */
+  brokerDown: [error: Error];
+  /** A broker answers again after `brokerDown`; `downMs` is how long none did. */
+  brokerUp: [downMs: number];
   /** Every received job has finished; nothing is buffered or running. */
   drained: [];
   error: [error: Error];
