@@ -1,4 +1,4 @@
-export { ListenerError, Worker } from './worker';
+export { ListenerError, ShutdownTimeoutError, shutdownBudget, Worker } from './worker';
 export type { WorkerHandler } from './worker';
 export { resolveWorkerConfig, WorkerConfigError } from './config';
 export type { ResolvedWorkerConfig, VirtualPartitionOptions, WorkerOptions } from './config';

@@ -36,7 +36,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   constructor(queues: string | string[], handler: WorkerHandler, options: WorkerOptions = {}) {
     super();
     const queueList = Array.isArray(queues) ? queues : [queues];
-    this.config = resolveWorkerConfig(queueList, options);
+    this.config = resolveWorkerConfig(queueList, options, handler);
     const resolvedHandler = Array.isArray(handler) ? new JobRegistry(handler) : handler;
     if (!(resolvedHandler instanceof JobRegistry) && typeof resolvedHandler !== 'function') {
       throw new TypeError('the worker needs Job classes, a JobRegistry or a processor function (job, ctx) => result');
@@ -49,34 +49,40 @@ export class Worker extends TypedEmitter<WorkerEvents> {
       onMessages: (messages) => this.engine.push(messages),
       afterPoll: () => this.engine.flushOffsets(),
       onError: (error) => this.reportError(error),
+      onBrokerDown: (error) => this.emit('brokerDown', error),
+      onBrokerUp: (downMs) => this.emit('brokerUp', downMs),
     });
     this.engine = new Engine(this.config, this.shell, new JobRunner(resolvedHandler, this), this.deadLetters, this);
     this.jobState = openWorkerState(this, options.state);
   }
 
   /** Connects to Kafka, joins the consumer group and starts processing. Resolves once polling. */
-  async run(): Promise<void> {
-    if (this.state !== 'idle') throw new Error(`worker.run() called twice (state: ${this.state})`);
+  run(): Promise<void> {
+    if (this.state !== 'idle') return Promise.reject(new Error(`worker.run() called twice (state: ${this.state})`));
     this.state = 'starting';
-    try {
-      for (const warning of await prepareQueueTopics(this.config)) this.reportError(new Error(warning));
-      await this.shell.start();
-      this.state = 'running';
-    } catch (error) {
-      this.state = 'closed';
-      await this.deadLetters.close();
-      throw error;
-    }
+    return this.start();
   }
 
   /**
-   * Graceful shutdown: stops fetching, lets running jobs finish within `timeoutMs`
-   * (default `shutdownTimeoutMs`), commits, leaves the group. Safe to call more than once.
+   * Graceful shutdown: stops fetching, lets running jobs finish, commits, leaves the group, closes
+   * the dead-letter producer and flushes job state, all within `timeoutMs` (default
+   * `shutdownTimeoutMs`): running jobs get it less the part kept for committing and leaving
+   * (`shutdownBudget`). A step still unfinished at the deadline is abandoned: `close()` resolves
+   * anyway and emits a `ShutdownTimeoutError` naming it. Safe to call more than once.
    */
   close({ timeoutMs }: { timeoutMs?: number } = {}): Promise<void> {
     this.closing ??= this.shutdown(timeoutMs ?? this.config.shutdownTimeoutMs);
     return this.closing;
   }
+
+  /**
+   * The process exits without a shutdown, most likely because a job called `process.exit` or threw
+   * where nothing caught it: the running tries are committed as such, synchronously (nothing
+   * asynchronous runs any more), so that their jobs' attempts count the crash.
+   */
+  private readonly onProcessExit = (): void => {
+    if (this.state === 'running') this.engine.commitOnExit();
+  };
 
   /** Aborts every running job's signal at once (a second SIGTERM). `close()` then finishes quickly. */
   forceClose(): void {
@@ -102,19 +108,52 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     return this.engine.assignment();
   }
 
+  private async start(): Promise<void> {
+    try {
+      for (const warning of await prepareQueueTopics(this.config)) this.reportError(new Error(warning));
+      await this.shell.start();
+      if (this.state === 'starting') this.state = 'running';
+      process.on('exit', this.onProcessExit);
+    } catch (error) {
+      // A close() during the start cleans up itself.
+      if (this.state === 'starting') {
+        this.state = 'closed';
+        await this.deadLetters.close();
+      }
+      throw error;
+    }
+  }
+
   private async shutdown(timeoutMs: number): Promise<void> {
-    const wasRunning = this.state === 'running';
+    const deadline = Date.now() + timeoutMs;
+    const budget = shutdownBudget(timeoutMs);
+    const unfinished: string[] = [];
+    let failure: unknown;
+    // Each step gets what is left of the deadline; one that overruns is left behind, not waited on.
+    const step = async (name: string, work: () => Promise<unknown>): Promise<void> => {
+      const running = work().catch((error: unknown) => {
+        failure ??= error;
+      });
+      if (!(await settlesWithin(running, deadline - Date.now()))) unfinished.push(name);
+    };
+    // A close() before run() finished is fine: the shell stops a connect in flight and skips one not begun.
     this.state = 'closing';
-    if (wasRunning) await this.engine.close(timeoutMs);
-    await this.shell.stop();
-    await this.deadLetters.close();
-    if (this.jobState) {
-      await this.jobState.recorder.flush(2000);
-      this.jobState.recorder.detach();
-      if (this.jobState.owned) await this.jobState.store.close();
+    process.off('exit', this.onProcessExit);
+    await step('draining running jobs and committing', () => this.engine.close(budget.jobsMs));
+    await step('leaving the consumer group', () => this.shell.stop());
+    await step('closing the dead-letter producer', () => this.deadLetters.close());
+    const jobState = this.jobState;
+    if (jobState) {
+      await step('flushing job state', async () => {
+        await jobState.recorder.flush(Math.max(0, Math.min(2000, deadline - Date.now())));
+        jobState.recorder.detach();
+        if (jobState.owned) await jobState.store.close();
+      });
     }
     this.state = 'closed';
+    if (unfinished.length > 0) this.reportError(new ShutdownTimeoutError(timeoutMs, unfinished));
     this.emit('closed');
+    if (failure !== undefined) throw failure;
   }
 
   /**
@@ -144,5 +183,46 @@ export class ListenerError extends PartitaError {
     cause: Error,
   ) {
     super(`a '${event}' listener threw: ${cause.message}`, { cause });
+  }
+}
+
+/**
+ * How a shutdown of `totalMs` is spent: running jobs get `jobsMs` to finish; then up to 1 s for
+ * aborted jobs to settle; the rest (a quarter of the total, at most 5 s) is kept for committing,
+ * leaving the group, closing the dead-letter producer and flushing job state.
+ */
+export function shutdownBudget(totalMs: number): { jobsMs: number; reserveMs: number } {
+  const reserveMs = Math.min(CLOSE_RESERVE_MAX_MS, Math.floor(totalMs / 4));
+  return { jobsMs: Math.max(0, totalMs - reserveMs - ABORT_SETTLE_MS), reserveMs };
+}
+
+/** The most of a shutdown kept for committing and leaving the group. */
+const CLOSE_RESERVE_MAX_MS = 5000;
+
+/** How long the engine waits for aborted jobs to settle after the drain time ran out. */
+const ABORT_SETTLE_MS = 1000;
+
+/** Resolves true if `work` (which never rejects) settles within `ms`, false otherwise. */
+function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = work.then(() => true);
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  return Promise.race([settled, timedOut]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The shutdown reached its deadline (`shutdownTimeoutMs`) with steps unfinished; `close()` resolved
+ * anyway. A process should exit now; when `steps` includes leaving the consumer group, the group
+ * gives its partitions to others only after `session.timeout.ms`.
+ */
+export class ShutdownTimeoutError extends PartitaError {
+  constructor(
+    readonly timeoutMs: number,
+    /** The steps that had not finished, in order. */
+    readonly steps: string[],
+  ) {
+    super(`shutdown did not finish within ${timeoutMs} ms (shutdownTimeoutMs); unfinished: ${steps.join(', ')}`);
   }
 }

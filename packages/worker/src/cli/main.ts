@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { dlqCommand } from './dlq-command';
 import { topicCommand } from './topic-command';
+import { logError } from './log-line';
 import { workerCommand } from './worker-command';
 
 const program = new Command('partita')
@@ -10,7 +11,8 @@ const program = new Command('partita')
   .addCommand(topicCommand())
   .addCommand(dlqCommand());
 
-program.parseAsync(process.argv).catch((error: Error) => {
-  console.error(`partita: ${error.message}`);
+program.parseAsync(process.argv).catch((error: unknown) => {
+  // Startup errors explain themselves at length; still one line.
+  console.error(`partita: ${logError(error, 2000)}`);
   process.exit(1);
 });

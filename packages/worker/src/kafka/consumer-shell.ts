@@ -16,6 +16,10 @@ export interface ConsumerShellHandlers {
   /** Called after each poll, a good moment to store moved commit points. */
   afterPoll(): void;
   onError(error: Error): void;
+  /** Every broker connection is down (reported once until they are back). */
+  onBrokerDown(error: Error): void;
+  /** A broker answers again after `onBrokerDown`; `downMs` is how long none did. */
+  onBrokerUp(downMs: number): void;
 }
 
 /** Cooperative-rebalance methods the client has but its type declarations lack. */
@@ -43,6 +47,12 @@ const COMMITTED_TIMEOUT_MS = 10000;
 /** How long a poll waits for the first message; short, so the loop stays responsive. */
 const POLL_TIMEOUT_MS = 100;
 
+/** While the brokers are down, how often to ask one for metadata to notice that they are back. */
+const BROKER_PROBE_MS = 1000;
+
+/** librdkafka's errors that mean no broker can be reached now (it reconnects by itself). */
+const BROKERS_DOWN = new Set<number>([CODES.ERRORS.ERR__ALL_BROKERS_DOWN]);
+
 /**
  * The thin Kafka shell: owns the librdkafka consumer (callback API), the poll loop, the rebalance
  * callback, pause/resume and offsets. The poll loop never waits on a job.
@@ -53,6 +63,12 @@ export class ConsumerShell implements ConsumerControl {
   private closing = false;
   private loopStopped: Promise<void> = Promise.resolve();
   private revocations: Promise<void> = Promise.resolve();
+  private connecting?: Promise<void>;
+  private disconnecting?: Promise<void>;
+  /** When the brokers went down (epoch ms), while they are; the probe that looks for them. */
+  private brokersDownSince?: number;
+  private brokerProbe?: NodeJS.Timeout;
+  private probing = false;
 
   constructor(
     private readonly config: ResolvedWorkerConfig,
@@ -80,15 +96,24 @@ export class ConsumerShell implements ConsumerControl {
       { 'auto.offset.reset': 'earliest' },
     );
     this.consumer.on('event.error', (error: LibrdKafkaError) => {
-      if (error.isFatal) this.handlers.onError(kafkaError(error));
+      try {
+        if (error.isFatal) this.handlers.onError(kafkaError(error));
+        else if (BROKERS_DOWN.has(error.code)) this.brokersDown(error);
+      } catch {
+        // A throw here would surface in librdkafka's callback dispatch; handlers report their own errors.
+      }
     });
   }
 
-  /** Connects, subscribes and starts the poll loop. */
+  /** Connects, subscribes and starts the poll loop; does nothing once `stop()` was called. */
   async start(connectTimeoutMs = 30000): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
+    if (this.closing) return;
+    this.connecting = new Promise<void>((resolve, reject) => {
       this.consumer.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(new KafkaConnectError(this.config.brokers, kafkaError(err))) : resolve()));
     });
+    await this.connecting;
+    // Stopped while connecting: stop() disconnects; nothing to subscribe.
+    if (this.closing) return;
     this.consumer.setDefaultConsumeTimeout(POLL_TIMEOUT_MS);
     // Return a batch as soon as librdkafka's queue is empty instead of waiting for it to fill up.
     (this.consumer as CooperativeConsumer & { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
@@ -97,14 +122,22 @@ export class ConsumerShell implements ConsumerControl {
     this.loopStopped = new Promise((resolve) => this.poll(resolve));
   }
 
-  /** Stops polling and leaves the group (after the owner drained and committed). */
+  /**
+   * Stops polling and leaves the group (after the owner drained and committed). The owner bounds
+   * the wait: a close that librdkafka cannot finish (a rebalance waiting on a dead member) goes on
+   * in the background; the process exits anyway.
+   */
   async stop(): Promise<void> {
     this.closing = true;
     this.polling = false;
+    this.stopBrokerProbe();
     await this.loopStopped;
     await this.revocations;
+    // A connect in flight: wait for it, then close what it opened.
+    await this.connecting?.catch(() => undefined);
     if (!this.consumer.isConnected()) return;
-    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+    this.disconnecting ??= new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+    await this.disconnecting;
   }
 
   pause(partitions: TopicPartition[]): void {
@@ -153,6 +186,16 @@ export class ConsumerShell implements ConsumerControl {
   }
 
   private onRebalance(err: LibrdKafkaError, assignment: RdTopicPartition[]): void {
+    try {
+      this.rebalance(err, assignment);
+    } catch (error) {
+      // An exception escaping into librdkafka's callback dispatch ends the process while the consumer
+      // may be closing on a libuv thread, and the exit then waits for that close for ever.
+      this.guard(() => this.handlers.onError(error as Error));
+    }
+  }
+
+  private rebalance(err: LibrdKafkaError, assignment: RdTopicPartition[]): void {
     const partitions = assignment.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
     if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       this.guard(() => this.consumer.incrementalAssign(assignment));
@@ -171,6 +214,39 @@ export class ConsumerShell implements ConsumerControl {
       return;
     }
     this.handlers.onError(kafkaError(err));
+  }
+
+  /** Every broker is down: report it once, then probe for their return. */
+  private brokersDown(error: LibrdKafkaError): void {
+    if (this.brokersDownSince !== undefined || this.closing) return;
+    this.brokersDownSince = Date.now();
+    this.handlers.onBrokerDown(kafkaError(error));
+    this.brokerProbe = setInterval(() => this.probeBrokers(), BROKER_PROBE_MS);
+    this.brokerProbe.unref();
+  }
+
+  /** A metadata request succeeds only when a broker answers: that is the sign they are back. */
+  private probeBrokers(): void {
+    if (this.probing || this.brokersDownSince === undefined) return;
+    this.probing = true;
+    try {
+      this.consumer.getMetadata({ topic: this.config.queues[0], timeout: BROKER_PROBE_MS }, (err) => {
+        this.probing = false;
+        if (err || this.brokersDownSince === undefined || this.closing) return;
+        const downMs = Date.now() - this.brokersDownSince;
+        this.stopBrokerProbe();
+        this.handlers.onBrokerUp(downMs);
+      });
+    } catch {
+      // Disconnected meanwhile (closing): the probe ends with the consumer.
+      this.probing = false;
+    }
+  }
+
+  private stopBrokerProbe(): void {
+    if (this.brokerProbe) clearInterval(this.brokerProbe);
+    this.brokerProbe = undefined;
+    this.brokersDownSince = undefined;
   }
 
   /** Reads the group's committed offsets and metadata of new partitions (what a previous owner finished). */
