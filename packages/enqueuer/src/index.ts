@@ -41,6 +41,8 @@ export type {
 } from './producer';
 export { createTopicAdmin, ensureTopic, provisionTopic, TopicAdmin, validateTopicName } from './topic-admin';
 export type { PartitionWatermarks, ProvisionTopicOptions, TopicInfo, TopicSpec } from './topic-admin';
+export { TopicConfigUnavailableError } from './topic-config';
+export type { TopicConfigs } from './topic-config';
 export { murmur2, partitionForKey } from './murmur2';
 export {
   assertMessageSize,

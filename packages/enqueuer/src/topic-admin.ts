@@ -1,6 +1,8 @@
 import { AdminClient, CODES, IAdminClient, LibrdKafkaError, OffsetSpec, TopicDescription } from '@confluentinc/kafka-javascript';
-import { baseClientConfig, ConnectionOptions, resolveConnection } from './connection';
+import { baseClientConfig, ConnectionOptions, ResolvedConnection, resolveConnection } from './connection';
 import { BrokerUnavailableError, ConfigurationError, TopicAdminError, TopicMismatchError, TopicNotFoundError } from './errors';
+import { describeTopicConfigs, TopicConfigs } from './topic-config';
+import { topicNameProblem } from '@partita/job';
 
 /** What a queue topic should look like. */
 export interface TopicSpec {
@@ -59,7 +61,18 @@ export class TopicAdmin {
     private readonly timeoutMs: number,
     private readonly ownsClient: boolean,
     private readonly brokers = 'the configured brokers',
+    private readonly connection?: ResolvedConnection,
   ) {}
+
+  /**
+   * Configuration values of topics (e.g. `max.message.bytes`), as the broker applies them (a topic
+   * without an override gets the broker's default). Topics that do not exist are absent. Rejects with
+   * `TopicConfigUnavailableError` when it cannot be read: the librdkafka binding has no
+   * DescribeConfigs, so this sends that request itself, which needs a PLAINTEXT listener.
+   */
+  describeConfigs(topics: string[], keys: string[]): Promise<TopicConfigs> {
+    return describeTopicConfigs(this.connection ?? resolveConnection({ brokers: this.brokers, connectTimeoutMs: this.timeoutMs }), topics, keys);
+  }
 
   /** The partition count of `topic`, or undefined when it does not exist. Not cached. */
   async describe(topic: string): Promise<number | undefined> {
@@ -223,7 +236,7 @@ export class TopicAdmin {
 export function createTopicAdmin(connection?: ConnectionOptions): TopicAdmin {
   const resolved = resolveConnection(connection);
   const client = AdminClient.create(baseClientConfig(resolved));
-  return new TopicAdmin(client, resolved.connectTimeoutMs, true, resolved.brokers);
+  return new TopicAdmin(client, resolved.connectTimeoutMs, true, resolved.brokers, resolved);
 }
 
 /** Creates `topic` unless it exists (see {@link TopicAdmin.ensureTopic}) over a short-lived admin client. */
@@ -266,14 +279,11 @@ export async function provisionTopic(topic: string, options: ProvisionTopicOptio
   return info;
 }
 
-/** Kafka's topic name rules: 1..249 characters of `[a-zA-Z0-9._-]`, not `.` or `..`. */
+/** Kafka's topic name rules (1..249 characters of `[a-zA-Z0-9._-]`, not `.` or `..`) and no leading `__` (Kafka's internal topics). */
 export function validateTopicName(topic: unknown, option = 'topic'): asserts topic is string {
-  if (typeof topic !== 'string' || !/^[a-zA-Z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
-    throw new ConfigurationError(
-      option,
-      `${option} must be a Kafka topic name (1-249 characters of letters, digits, '.', '_', '-'), got ${JSON.stringify(topic)}`,
-    );
-  }
+  // One rule for queues everywhere (Worker, Queue, job classes), internal '__' topics included.
+  const problem = topicNameProblem(topic);
+  if (problem !== undefined) throw new ConfigurationError(option, `${option} ${problem}`);
 }
 
 function validateTopicSpec(spec: unknown): asserts spec is TopicSpec {
