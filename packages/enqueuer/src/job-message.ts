@@ -15,6 +15,7 @@ import {
   PartitionKeyType,
   validateAttempts,
   validateBackoff,
+  validateDeadLetter,
   validatePartition,
   validateTimeout,
   WireJobOptions,
@@ -90,9 +91,7 @@ export function validateEnqueueOptions(opts: unknown, where = 'opts'): asserts o
   if (o.dispatch !== undefined && o.dispatch !== 'async' && o.dispatch !== 'sync') {
     throw new JobValidationError('dispatch', `${where}.dispatch must be 'async' or 'sync', got ${describe(o.dispatch)}`);
   }
-  if (o.deadLetter !== undefined && o.deadLetter !== false && (typeof o.deadLetter !== 'string' || o.deadLetter === '')) {
-    throw new JobValidationError('deadLetter', `${where}.deadLetter must be a topic name or false, got ${describe(o.deadLetter)}`);
-  }
+  if (o.deadLetter !== undefined) validateDeadLetter(o.deadLetter, `${where}.deadLetter`);
 }
 
 /**
@@ -119,6 +118,8 @@ export function prepareJob(request: JobRequest, defaults?: JobOptions, deps: Pre
   const backoff = opts?.backoff ?? options.backoff;
   if (backoff !== undefined) wireOptions.backoff = backoff;
   const deadLetter = opts?.deadLetter ?? options.deadLetter;
+  // Never the job's own queue: its dead jobs would run again, for ever (the Worker refuses it too).
+  if (deadLetter === request.queue) validateDeadLetter(deadLetter, opts?.deadLetter !== undefined ? 'opts.deadLetter' : 'deadLetter', request.queue);
   if (deadLetter !== undefined) wireOptions.deadLetter = deadLetter;
   const timeout = opts?.timeout ?? options.timeout;
   if (timeout !== undefined) wireOptions.timeout = timeout;

@@ -1,4 +1,16 @@
-import { Backoff, DEFAULT_ATTEMPTS, MAX_DELAY_MS, PartitaError, validateAttempts, validateBackoff } from '@partita/job';
+import {
+  Backoff,
+  DEFAULT_ATTEMPTS,
+  isTopicName,
+  JobClass,
+  JobRegistry,
+  MAX_DELAY_MS,
+  PartitaError,
+  resolveJobOptions,
+  topicNameProblem,
+  validateAttempts,
+  validateBackoff,
+} from '@partita/job';
 import type { BackoffStrategy } from './core/retry-policy';
 import { byMessageKey, LaneDistribution, VirtualPartitioner } from './core/lane-router';
 import { ConnectionOptions, resolveBrokers } from '@partita/enqueuer';
@@ -63,10 +75,21 @@ export interface WorkerOptions {
   backoffStrategy?: BackoffStrategy;
   /**
    * Dead letter topic for the jobs of this worker: a name, a function of the source queue, or `false`
-   * to drop dead jobs with a log line. A job's own `deadLetter` option wins.
+   * to drop dead jobs with a log line. Never a queue this worker consumes. A job's own `deadLetter`
+   * option wins if this worker allows it (see `deadLetterTopics`).
    * @defaultValue `<queue>.dlq`
    */
   deadLetter?: string | false | ((queue: string) => string);
+  /**
+   * Further dead letter topics a job may choose with its own `deadLetter` option (given at enqueue
+   * time, so carried in the message). Always allowed besides these: this worker's dead letter topic
+   * of the job's queue and the `deadLetter` declared on the job's registered class. A job asking for
+   * any other topic goes to the default instead, with a warning naming the topic: whoever can write
+   * to a queue must not choose where the worker writes (e.g. into another queue). A queue this
+   * worker consumes is never allowed.
+   * @defaultValue []
+   */
+  deadLetterTopics?: string[];
   /** How often stored offsets are committed in the background (ms). @defaultValue 1000 */
   commitIntervalMs?: number;
   /** Messages taken per poll; below `highWatermark`. @defaultValue 500, or `highWatermark - 1` when that is smaller */
@@ -113,6 +136,13 @@ export interface ResolvedWorkerConfig {
   backoffStrategy?: BackoffStrategy;
   jobTimeoutMs?: number;
   deadLetter: (queue: string) => string | false;
+  /** The `deadLetterTopics` option. */
+  deadLetterTopics: ReadonlySet<string>;
+  /**
+   * The `deadLetter` declared on the registered job class of this name (its options merged down its
+   * hierarchy); undefined without one, or for a processor function.
+   */
+  declaredDeadLetter: (jobName: string) => string | false | undefined;
   commitIntervalMs: number;
   batchSize: number;
   maxPollIntervalMs: number;
@@ -122,7 +152,7 @@ export interface ResolvedWorkerConfig {
 
 const WORKER_OPTION_KEYS = [
   'connection', 'groupId', 'concurrency', 'virtualPartitions', 'longRunning', 'shutdownTimeoutMs', 'revokeGraceMs',
-  'highWatermark', 'lowWatermark', 'attempts', 'backoff', 'backoffStrategy', 'jobTimeoutMs', 'deadLetter', 'commitIntervalMs',
+  'highWatermark', 'lowWatermark', 'attempts', 'backoff', 'backoffStrategy', 'jobTimeoutMs', 'deadLetter', 'deadLetterTopics', 'commitIntervalMs',
   'batchSize', 'kafka', 'state',
 ];
 
@@ -163,9 +193,17 @@ function timeoutOption(value: unknown): number {
 /** Messages taken per poll unless `batchSize` (or a small `highWatermark`) says otherwise. */
 export const DEFAULT_BATCH_SIZE = 500;
 
-export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {}): ResolvedWorkerConfig {
-  if (queues.length === 0 || queues.some((q) => typeof q !== 'string' || q.length === 0)) {
+/**
+ * `jobs` is the worker's handler (job classes, a registry or a processor function): job classes must
+ * not be an empty list, and the `deadLetter` each declares is allowed to their jobs.
+ */
+export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {}, jobs?: JobRegistry | JobClass[] | ((...args: never[]) => unknown)): ResolvedWorkerConfig {
+  if (!Array.isArray(queues) || queues.length === 0) {
     throw new WorkerConfigError('queue', 'give at least one queue name (a Kafka topic)');
+  }
+  for (const queue of queues) {
+    const problem = topicNameProblem(queue);
+    if (problem !== undefined) throw new WorkerConfigError('queue', `a queue name ${problem}`);
   }
   for (const key of Object.keys(options)) {
     if (!WORKER_OPTION_KEYS.includes(key)) {
@@ -262,7 +300,15 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
   for (const queue of queues) {
     const dlq = deadLetter(queue);
     if (dlq === queue) throw new WorkerConfigError('deadLetter', `the dead letter topic of ${queue} is ${queue} itself; dead jobs would run again forever`);
+    if (dlq !== false && queues.includes(dlq)) {
+      throw new WorkerConfigError('deadLetter', `the dead letter topic of ${queue} is ${dlq}, a queue this worker consumes: dead jobs would run again; use another topic`);
+    }
+    if (dlq !== false && !isTopicName(dlq)) {
+      throw new WorkerConfigError('deadLetter', `the dead letter topic of ${queue} is no topic name: a topic name ${topicNameProblem(dlq)}; set the deadLetter option`);
+    }
   }
+  const deadLetterTopics = resolveDeadLetterTopics(options.deadLetterTopics, queues);
+  const declaredDeadLetter = resolveDeclaredDeadLetters(jobs, queues);
 
   const uniqueQueues = [...new Set(queues)];
   const groupId = options.groupId ?? `partita.${uniqueQueues.join('+')}`;
@@ -294,6 +340,8 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
     backoffStrategy: options.backoffStrategy,
     jobTimeoutMs: options.jobTimeoutMs === undefined ? undefined : timeoutOption(options.jobTimeoutMs),
     deadLetter,
+    deadLetterTopics,
+    declaredDeadLetter,
     commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 1000, 1),
     batchSize,
     maxPollIntervalMs,
@@ -310,6 +358,56 @@ function numericProperty(kafka: Record<string, string | number | boolean>, prope
     throw new WorkerConfigError(`kafka['${property}']`, `must be a positive number of milliseconds, got ${String(raw)}`);
   }
   return value;
+}
+
+function resolveDeadLetterTopics(option: unknown, queues: string[]): ReadonlySet<string> {
+  if (option === undefined) return new Set();
+  if (!Array.isArray(option)) throw new WorkerConfigError('deadLetterTopics', `must be an array of topic names, got ${typeof option}`);
+  for (const topic of option) {
+    const problem = topicNameProblem(topic);
+    if (problem !== undefined) throw new WorkerConfigError('deadLetterTopics', `each entry must be a topic name, and a topic name ${problem}`);
+    if (queues.includes(topic)) {
+      throw new WorkerConfigError('deadLetterTopics', `${topic} is a queue this worker consumes: a job dead-lettered there would run again; remove it`);
+    }
+  }
+  return new Set(option as string[]);
+}
+
+/**
+ * The `deadLetter` declared on each registered job class, looked up when a job dies (classes may be
+ * registered after the worker is made). The handler's classes are checked now: none may name a
+ * queue the worker consumes, and a list or registry of classes may not be empty.
+ */
+function resolveDeclaredDeadLetters(jobs: unknown, queues: string[]): (jobName: string) => string | false | undefined {
+  const none = () => undefined;
+  if (jobs === undefined || typeof jobs === 'function') return none;
+  let registry: JobRegistry;
+  if (jobs instanceof JobRegistry) registry = jobs;
+  else if (Array.isArray(jobs)) registry = new JobRegistry(jobs as JobClass[]);
+  else return none; // not a handler at all: the Worker says so
+  if (registry.size === 0) {
+    throw new WorkerConfigError(
+      'jobs',
+      `no job classes given for ${queues.join(', ')}: a worker without jobs runs nothing and dead-letters every message as an unknown job; pass the Job classes (new Worker(queue, [SendWelcome])), a JobRegistry holding them, or a processor function`,
+    );
+  }
+  const declared = new Map<JobClass, string | false | undefined>();
+  const lookup = (jobName: string): string | false | undefined => {
+    const jobClass = registry.get(jobName);
+    if (!jobClass) return undefined;
+    if (!declared.has(jobClass)) declared.set(jobClass, resolveJobOptions(jobClass).deadLetter);
+    return declared.get(jobClass);
+  };
+  for (const name of registry.names()) {
+    const topic = lookup(name);
+    if (topic !== undefined && topic !== false && queues.includes(topic)) {
+      throw new WorkerConfigError(
+        'jobs',
+        `job ${name} declares deadLetter ${topic}, a queue this worker consumes: its dead jobs would run again; declare another topic`,
+      );
+    }
+  }
+  return lookup;
 }
 
 function resolveDeadLetter(option: WorkerOptions['deadLetter']): (queue: string) => string | false {

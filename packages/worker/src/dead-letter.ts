@@ -1,4 +1,5 @@
 import type { ResolvedWorkerConfig } from './config';
+import { deadLetterTarget, refusedDeadLetterWarning } from './dead-letter-target';
 import type { QueuedJob } from './core/partition-work';
 import { DeadLetterForm, DeadLetterRecord, deadLetterRecord, minimalDeadLetterRecord, reducedDeadLetterRecord } from './dead-letter-record';
 import { toError } from './core/thrown-value';
@@ -111,9 +112,13 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
 
   /** The job's own `deadLetter` option wins over the worker's. */
   private topicFor(job: QueuedJob): string | false {
-    const own = (job.decoded as Envelope | undefined)?.opts?.deadLetter;
-    if (own !== undefined) return own;
-    return this.config.deadLetter(job.message.topic);
+    // The job's own `deadLetter` comes from its message: honoured only where this worker allows it.
+    const envelope = job.decoded as Envelope | undefined;
+    const queue = job.message.topic;
+    const target = deadLetterTarget(this.config, queue, envelope?.name, envelope?.opts?.deadLetter);
+    const warning = refusedDeadLetterWarning(this.config, queue, target);
+    if (warning !== undefined) console.warn(warning);
+    return target.topic;
   }
 }
 

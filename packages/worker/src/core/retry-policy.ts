@@ -1,6 +1,6 @@
-import { Backoff, backoffDelay, PoisonMessageError, UnrecoverableError } from '@partita/job';
+import { Backoff, backoffDelay, clampDelay, PoisonMessageError, UnrecoverableError } from '@partita/job';
 
-/** A custom backoff: milliseconds until the next try, or -1 to stop retrying. */
+/** A custom backoff: milliseconds until the next try (at most 2^31-1, more is waited as that), or -1 to stop retrying. */
 export type BackoffStrategy = (attempt: number, error: Error, job: { id: string; name: string; data: unknown }) => number;
 
 export type FailureDecision = { action: 'retry'; delayMs: number } | { action: 'dead-letter' };
@@ -36,7 +36,8 @@ export function decideAfterFailure(ctx: FailureContext, random: () => number = M
   if (ctx.strategy) {
     const ms = ctx.strategy(ctx.attempt, ctx.error, ctx.job);
     if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) return { action: 'dead-letter' };
-    return { action: 'retry', delayMs: ms };
+    // Past 2^31-1 ms setTimeout fires after 1 ms: a strategy's huge (or infinite) wait would become a hot loop.
+    return { action: 'retry', delayMs: clampDelay(ms) };
   }
   return { action: 'retry', delayMs: backoffDelay(ctx.backoff, ctx.attempt, random) };
 }

@@ -1,4 +1,4 @@
-import { PoisonMessageError, UnrecoverableError } from '@partita/job';
+import { MAX_DELAY_MS, PoisonMessageError, UnrecoverableError } from '@partita/job';
 import { BackoffStrategy, decideAfterFailure, FailureContext } from '../../src/core/retry-policy';
 
 const job = { id: 'j1', name: 'SendEmail', data: { to: 'a@b' } };
@@ -39,7 +39,7 @@ describe('decideAfterFailure', () => {
       expect(decideAfterFailure(ctx({ attempts: 10, error: foreign }))).toEqual({ action: 'dead-letter' });
     });
 
-    it.each(['undecodable', 'unknown-version', 'unknown-job'] as const)('dead-letters a poison message (%s) at once', (reason) => {
+    it.each(['undecodable', 'unknown-version', 'invalid-options', 'unknown-job'] as const)('dead-letters a poison message (%s) at once', (reason) => {
       const error = new PoisonMessageError(reason, 'poison');
       expect(decideAfterFailure(ctx({ attempts: 10, error, backoff: 100 }))).toEqual({ action: 'dead-letter' });
     });
@@ -118,5 +118,19 @@ describe('decideAfterFailure', () => {
       expect(decideAfterFailure(ctx({ attempt: 4, attempts: 4, strategy }))).toEqual({ action: 'dead-letter' });
       expect(strategy).not.toHaveBeenCalled();
     });
+  });
+});
+
+describe('decideAfterFailure never asks for a wait setTimeout cannot hold (2^31-1 ms)', () => {
+  it('caps a numeric backoff and exponential growth', () => {
+    expect(decideAfterFailure(ctx({ attempts: 10, backoff: 3e9 }))).toEqual({ action: 'retry', delayMs: MAX_DELAY_MS });
+    expect(decideAfterFailure(ctx({ attempt: 40, attempts: 1000, backoff: { type: 'exponential', delay: 1000 } }), () => 0)).toEqual({
+      action: 'retry',
+      delayMs: MAX_DELAY_MS,
+    });
+  });
+
+  it.each([3e9, Infinity])("caps a custom strategy's %d ms", (ms) => {
+    expect(decideAfterFailure(ctx({ attempts: 10, strategy: () => ms }))).toEqual({ action: 'retry', delayMs: MAX_DELAY_MS });
   });
 });
