@@ -2,7 +2,7 @@ import { EnqueueResult, JobDispatcher, JobOptions, JobRequest, validateJobOption
 import { ConnectionOptions } from './connection';
 import { EnqueuerClosedError } from './errors';
 import { assertMessageSize, DEFAULT_MAX_MESSAGE_BYTES, JobMessage, placeJob, PreparedJob, prepareJob } from './job-message';
-import { getProducer, ProducerHandle, ProducerOptions } from './producer';
+import { DeliveryFailureListener, getProducer, ProducerHandle, ProducerOptions } from './producer';
 import { TopicInfo, TopicSpec } from './topic-admin';
 
 /** Options of an {@link Enqueuer} (and of `Queue` and `configure`). */
@@ -82,6 +82,14 @@ export class Enqueuer implements JobDispatcher {
   partitionCount(topic: string): Promise<number> {
     this.assertOpen();
     return this.partitionCountOf(topic);
+  }
+
+  /**
+   * Calls `listener` with the id of every async job that could not be delivered (see
+   * `ProducerHandle.onDeliveryFailed` for which jobs a handle hears of). Returns a remover.
+   */
+  onDeliveryFailed(listener: DeliveryFailureListener): () => void {
+    return this.producer.onDeliveryFailed(listener);
   }
 
   /** Waits until every job enqueued here is acknowledged by the broker (or reports why not). */

@@ -26,7 +26,8 @@ export class BrokerUnavailableError extends PartitaError {
 
 /**
  * A job was handed to the producer but the broker did not acknowledge it within the delivery
- * timeout (`deliveryTimeoutMs`). The job was not written (librdkafka gives up on it at that time).
+ * timeout (`deliveryTimeoutMs`), so partita gave up on it (and on every job the producer still
+ * held). The job may still have been written if it was in flight: re-adding it can run it twice.
  */
 export class EnqueueTimeoutError extends PartitaError {
   constructor(
@@ -41,17 +42,27 @@ export class EnqueueTimeoutError extends PartitaError {
   }
 }
 
-/** The broker (or librdkafka) refused a job for a reason other than a timeout. */
+/**
+ * Jobs were not delivered: the broker (or librdkafka) refused a job, or, from `flush()`/`close()`,
+ * async jobs failed (for any reason, timeouts included). `jobIds` names every one of them.
+ */
 export class DeliveryError extends PartitaError {
+  /**
+   * The ids of every job this error is about (all of them, not a sample), in the order their
+   * failures were reported. Empty when no job id was known.
+   */
+  readonly jobIds: readonly string[];
+
   constructor(
-    /** The job's id, when known. */
+    /** The job's id (the first one's, when the error is about several), when known. */
     readonly jobId: string | undefined,
-    /** The librdkafka error code (see `CODES.ERRORS` of @confluentinc/kafka-javascript). */
+    /** The librdkafka error code (see `CODES.ERRORS` of @confluentinc/kafka-javascript); -1 when none. */
     readonly code: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; jobIds?: readonly string[] },
   ) {
     super(message, options);
+    this.jobIds = options?.jobIds ?? (jobId === undefined ? [] : [jobId]);
   }
 }
 

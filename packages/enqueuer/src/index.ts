@@ -7,7 +7,7 @@
 export { Queue } from './queue';
 export { StateNotEnabledError } from './queue-state';
 export type { QueueStateOption } from './queue-state';
-export type { BulkJob, QueueOptions } from './queue';
+export type { BulkJob, QueueEvents, QueueOptions } from './queue';
 export { Enqueuer } from './enqueuer';
 export type { EnqueuerOptions } from './enqueuer';
 export { closeDefaultEnqueuer, configure, getDefaultEnqueuer } from './default-enqueuer';
@@ -32,6 +32,7 @@ export {
   resolveProducerOptions,
 } from './producer';
 export type {
+  DeliveryFailureListener,
   DeliveryResult,
   OutgoingMessage,
   ProduceOptions,

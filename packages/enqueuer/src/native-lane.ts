@@ -9,13 +9,17 @@ export interface NativeLaneEvents {
   onReport(error: LibrdKafkaError | null | undefined, report: DeliveryReport): void;
   /** A client error; kept to explain timeouts. */
   onError(error: LibrdKafkaError): void;
-  /** The lane's producer was replaced after a fatal error: whatever cached it must drop it. */
-  onRetired(): void;
+  /**
+   * The lane's producer was dropped, after a fatal error or by {@link NativeLane.abandon}: whatever
+   * cached it must drop it.
+   */
+  onRetired(reason: 'fatal' | 'abandoned'): void;
 }
 
 /**
  * One librdkafka producer of a connection: connects lazily (the first caller connects, a failed
- * connect lets the next call try again), is replaced after a fatal error, and flushes on close.
+ * connect lets the next call try again), is replaced after a fatal error or when its owner gives up
+ * on it ({@link NativeLane.abandon}), and flushes on close.
  */
 export class NativeLane {
   private native: Producer | undefined;
@@ -61,24 +65,39 @@ export class NativeLane {
 
   /**
    * Waits until everything produced so far is acknowledged or failed (librdkafka's flush), also
-   * on producers retired after a fatal error. Resolves false on timeout. Nothing connected: true.
+   * on producers retired after a fatal error. Resolves false on timeout. Nothing connected, or the
+   * producer abandoned meanwhile (its messages were given up on): true.
    */
   async flush(timeoutMs: number): Promise<boolean> {
     const retiring = [...this.retiring];
     const native = this.native;
     let flushed = true;
     if (native) {
-      flushed = await new Promise<boolean>((resolve) => {
-        try {
-          native.flush(timeoutMs, (error) => resolve(!error));
-        } catch {
-          // Disconnected under us (fatal error): the retiring producer is awaited below.
-          resolve(true);
+      // In slices: the binding holds a lock for the whole of a flush that abandon() must take to
+      // tear the producer down, so a long flush would delay giving up.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const slice = Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now()));
+        const done = await flushOnce(native, slice);
+        if (done || this.native !== native) break;
+        if (Date.now() >= deadline) {
+          flushed = false;
+          break;
         }
-      });
+      }
     }
     if (retiring.length > 0) await Promise.all(retiring);
     return flushed;
+  }
+
+  /**
+   * True when librdkafka holds nothing of the current producer at this moment (every message
+   * produced before the call is acknowledged or reported failed); false otherwise. Sends what
+   * lingers in batches now, as a side effect.
+   */
+  async isIdle(): Promise<boolean> {
+    const native = this.native;
+    return native ? flushOnce(native, 0) : true;
   }
 
   /** Sends what lingers in librdkafka's batches now, without waiting for the result. */
@@ -100,17 +119,40 @@ export class NativeLane {
     if (this.retiring.size > 0) await Promise.all([...this.retiring]);
   }
 
+  /**
+   * Drops the current producer at once: librdkafka stops sending and forgets what it holds, without
+   * reporting it (the caller gives up on those messages itself). The next connect() opens a fresh
+   * producer once this one is gone, so nothing it held can be written after what follows.
+   */
+  abandon(): void {
+    const native = this.native;
+    if (!native) return;
+    this.native = undefined;
+    this.events.onRetired('abandoned');
+    this.track(disconnect(native, 0));
+  }
+
   private retire(native: Producer): void {
     if (this.native !== native) return;
     this.native = undefined;
-    this.events.onRetired();
-    // Give librdkafka time to report (fail) what it still holds before tearing it down.
-    const done = disconnect(native, this.options.deliveryTimeoutMs);
+    this.events.onRetired('fatal');
+    // Give librdkafka time to report what it still holds (a fatal error fails the queued messages,
+    // in-flight ones get their results) before tearing it down.
+    this.track(disconnect(native, this.options.deliveryTimeoutMs));
+  }
+
+  private track(done: Promise<void>): void {
     this.retiring.add(done);
     void done.then(() => this.retiring.delete(done));
   }
 
-  private open(): Promise<Producer> {
+  private async open(): Promise<Producer> {
+    // A producer being torn down may still be sending: a new one must not overtake it.
+    while (this.retiring.size > 0) await Promise.all([...this.retiring]);
+    return this.openNow();
+  }
+
+  private openNow(): Promise<Producer> {
     const timeoutMs = this.connection.connectTimeoutMs;
     const brokers = this.connection.brokers;
     return new Promise<Producer>((resolve, reject) => {
@@ -161,6 +203,20 @@ export class NativeLane {
       });
     });
   }
+}
+
+/** librdkafka flush slices, so that abandon() never waits long for the binding's lock. */
+const FLUSH_SLICE_MS = 200;
+
+function flushOnce(native: Producer, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    try {
+      native.flush(timeoutMs, (error) => resolve(!error));
+    } catch {
+      // Disconnected under us: what it held is the retiring or abandoning code's business.
+      resolve(true);
+    }
+  });
 }
 
 function disconnect(native: Producer, flushTimeoutMs: number): Promise<void> {

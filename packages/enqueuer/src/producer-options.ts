@@ -4,10 +4,15 @@ import { ConfigurationError } from './errors';
 /** How the enqueuer's Kafka producer batches and how long it tries. */
 export interface ProducerOptions {
   /**
-   * How long a job may wait for the broker's acknowledgement, retries included (librdkafka's
-   * `message.timeout.ms`). Sync dispatch fails with an `EnqueueTimeoutError` after this; an async job
-   * that is not acknowledged by then is reported as failed. `close()` waits at most this long.
-   * @defaultValue 30000
+   * How long a job may wait for the broker's acknowledgement, retries included. A broker outage
+   * shorter than this loses nothing: librdkafka keeps retrying and the jobs are written in order
+   * once it is back. When a job is still not acknowledged after this long, partita gives up on
+   * every job the producer still holds (and every job waiting to be handed to it), so that no later
+   * job of a key can be written after one that failed: a sync `add` rejects with an
+   * `EnqueueTimeoutError`, an async job is reported by id (`deliveryFailed` event, `flush()`/`close()`
+   * reject with a `DeliveryError` listing every id). A job given up on may still have been written
+   * (it was in flight); the next `add` gets a fresh producer. `close()` waits at most about this long.
+   * @defaultValue 120000
    */
   deliveryTimeoutMs?: number;
   /**
@@ -39,7 +44,7 @@ export interface ResolvedProducerOptions {
   compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 }
 
-export const DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
 export const DEFAULT_LINGER_MS = 1;
 export const DEFAULT_MAX_QUEUED_MESSAGES = 100_000;
 
@@ -87,6 +92,9 @@ export function producerConfig(
   return {
     // Exactly once per partition and in order, even when librdkafka retries a batch.
     'enable.idempotence': true,
+    // A produce error that would leave a gap in a partition stops the producer instead (a fatal
+    // error: librdkafka fails what it holds and partita replaces the producer).
+    'enable.gapless.guarantee': true,
     acks: 'all',
     // The Java client's default partitioner: a key goes where any Java or librdkafka client puts it.
     partitioner: 'murmur2_random',
@@ -94,7 +102,10 @@ export function producerConfig(
     'batch.num.messages': 10_000,
     'queue.buffering.max.messages': options.maxQueuedMessages,
     'compression.codec': options.compression,
-    'message.timeout.ms': Math.round(options.deliveryTimeoutMs),
+    // Never time out inside librdkafka: a timed-out message leaves a gap that later messages of
+    // its partition are written across. partita enforces deliveryTimeoutMs itself, by giving up on
+    // the whole producer (see SharedProducer in producer.ts).
+    'message.timeout.ms': 0,
     ...reports,
     ...baseClientConfig(connection),
   };

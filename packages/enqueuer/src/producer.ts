@@ -35,6 +35,12 @@ export interface DeliveryResult {
   offset: number;
 }
 
+/**
+ * Hears of an async job that could not be delivered: `jobId` (undefined for a message without one)
+ * and why (an `EnqueueTimeoutError` or a `DeliveryError`).
+ */
+export type DeliveryFailureListener = (jobId: string | undefined, error: Error) => void;
+
 /** Options of one {@link ProducerHandle.produce} call. */
 export interface ProduceOptions {
   /**
@@ -71,13 +77,20 @@ export interface ProducerHandle {
   admin(): Promise<TopicAdmin>;
   /**
    * Waits until every message of this handle is acknowledged or failed; rejects with
-   * `EnqueueTimeoutError` after `timeoutMs`, or with `DeliveryError` when async messages failed.
+   * `EnqueueTimeoutError` after `timeoutMs`, or with a `DeliveryError` naming every async message
+   * that failed since the last flush (`jobIds`).
    * Async messages are waited for with everything the process produced async before the call
    * (their lane reports failures only), while later messages wait in line for a few ms.
    */
   flush(timeoutMs?: number): Promise<void>;
   /** Flushes, then releases this reference. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Calls `listener` once for every async message of this handle (and, since the fast lane does
+   * not know whose message failed, of other handles with async messages outstanding at the time)
+   * that could not be delivered, as soon as that is known. Returns a function that removes it.
+   */
+  onDeliveryFailed(listener: DeliveryFailureListener): () => void;
 }
 
 /** Obtains a handle on the process-wide producer for `connection` (created on first use). */
@@ -138,6 +151,8 @@ interface Ticket {
   ack?: { resolve(result: DeliveryResult): void; reject(error: Error): void; timer: NodeJS.Timeout };
   /** Set while the ticket waits in the backlog: settles once librdkafka took the message (or refused it). */
   taken?: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
+  /** Acked lane: when librdkafka took the message (for the delivery timeout). */
+  producedAt?: number;
 }
 
 /**
@@ -157,6 +172,69 @@ interface Barrier {
 type BacklogEntry = Ticket | Barrier;
 
 const { ERR__QUEUE_FULL, ERR__MSG_TIMED_OUT } = CODES.ERRORS;
+
+/** How often the delivery timeout is checked and the fast lane's ledger pruned. */
+const WATCH_INTERVAL_MS = 500;
+
+/**
+ * The ids of the fast-lane messages librdkafka may still hold, oldest first. That lane reports
+ * failures only, so when partita gives up on its producer these are the jobs it names. Pruned when
+ * the lane is seen idle or a barrier settles (memory: one reference per unsettled message).
+ */
+class FastLedger {
+  /** A message's id, or (for a message produced without one) its value, to read the id from if need be. */
+  private ids: Array<string | Buffer | null> = [];
+  /** How many messages were pruned from the front (or given up on) so far. */
+  private dropped = 0;
+  /** [accepted count, time] every watch tick: messages up to that count were produced by then. */
+  private marks: Array<{ count: number; at: number }> = [];
+  /** Failures librdkafka reported for messages still in the ledger: not reported twice on give-up. */
+  readonly reported = new Set<string>();
+
+  /** Messages handed to librdkafka since the producer lane started. */
+  get accepted(): number {
+    return this.dropped + this.ids.length;
+  }
+
+  get unsettled(): number {
+    return this.ids.length;
+  }
+
+  push(idOrValue: string | Buffer | null): void {
+    this.ids.push(idOrValue);
+  }
+
+  /** Every message up to the `count`-th accepted one is acknowledged or reported failed. */
+  settle(count: number): void {
+    const n = count - this.dropped;
+    if (n <= 0) return;
+    this.ids = n >= this.ids.length ? [] : this.ids.slice(n);
+    this.dropped += n;
+    while (this.marks.length > 0 && this.marks[0]!.count <= this.dropped) this.marks.shift();
+    if (this.ids.length === 0) this.reported.clear();
+  }
+
+  mark(now: number): void {
+    const last = this.marks[this.marks.length - 1];
+    if (this.ids.length > 0 && (last === undefined || last.count < this.accepted)) this.marks.push({ count: this.accepted, at: now });
+  }
+
+  /** The latest time the oldest unsettled message can have been produced at (now when unknown). */
+  oldestProducedBy(now: number): number {
+    return this.marks[0]?.at ?? now;
+  }
+
+  /** Takes every unsettled id out (they are being given up on), minus those already reported. */
+  takeAll(): Array<string | undefined> {
+    const ids: Array<string | undefined> = [];
+    for (const entry of this.ids) {
+      const id = typeof entry === 'string' ? entry : entry === null ? undefined : peekEnvelopeId(entry);
+      if (id === undefined || !this.reported.has(id)) ids.push(id);
+    }
+    this.settle(this.accepted);
+    return ids;
+  }
+}
 
 /**
  * The process-wide producer of one connection. Hands messages to librdkafka in call order through
@@ -193,6 +271,11 @@ class SharedProducer {
   fastSettled = 0;
   /** Failure reports of the fast lane received so far. */
   private fastReports = 0;
+  private readonly ledger = new FastLedger();
+  /** Acked-lane messages librdkafka holds, oldest first (a Set keeps insertion order). */
+  private readonly ackedOutstanding = new Set<Ticket>();
+  private probing = false;
+  private readonly watchdog: NodeJS.Timeout;
 
   constructor(
     readonly connection: ResolvedConnection,
@@ -207,11 +290,20 @@ class SharedProducer {
       fast: new NativeLane('fast', connection, options, {
         onReport: this.onFastReport,
         onError,
-        // The admin client rides on the fast lane's producer.
-        onRetired: () => (this.topicAdmin = undefined),
+        onRetired: (reason) => {
+          // The admin client rides on the fast lane's producer.
+          this.topicAdmin = undefined;
+          if (reason === 'fatal') this.onFatal('fast');
+        },
       }),
-      acked: new NativeLane('acked', connection, options, { onReport: this.onAckedReport, onError, onRetired: () => undefined }),
+      acked: new NativeLane('acked', connection, options, {
+        onReport: this.onAckedReport,
+        onError,
+        onRetired: (reason) => reason === 'fatal' && this.onFatal('acked'),
+      }),
     };
+    this.watchdog = setInterval(this.watch, WATCH_INTERVAL_MS);
+    this.watchdog.unref();
   }
 
   acquire(): Handle {
@@ -226,6 +318,7 @@ class SharedProducer {
     this.refs -= 1;
     if (this.refs > 0) return;
     this.closing = true;
+    clearInterval(this.watchdog);
     this.onClosed();
     this.topicAdmin = undefined;
     await Promise.all([this.lanes.fast.close(), this.lanes.acked.close()]);
@@ -338,12 +431,19 @@ class SharedProducer {
       this.fastProduced = ticket.seq;
       // No opaque: the binding would hold a reference for a report that never comes on success.
       native.produce(message.topic, message.partition ?? null, message.value, message.key ?? null, null, undefined, headers);
+      this.ledger.push(message.id ?? message.value);
     } else {
       native.produce(message.topic, message.partition ?? null, message.value, message.key ?? null, null, ticket, headers);
+      ticket.producedAt = Date.now();
+      this.ackedOutstanding.add(ticket);
     }
   }
 
-  /** Works through the backlog in order: barriers, lane changes, and messages as room frees up. */
+  /**
+   * Works through the backlog in order: barriers, lane changes, and messages as room frees up.
+   * Giving up (see {@link giveUp}) may empty the backlog while this awaits: after every await the
+   * entry is looked up again.
+   */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
@@ -357,19 +457,20 @@ class SharedProducer {
           entry.started = true;
           const settled = await this.settleFastLane(entry.timeoutMs);
           if (settled) this.fastSettled = Math.max(this.fastSettled, entry.seq);
-          this.shiftBacklog();
+          if (this.backlog[this.backlogHead] === entry) this.shiftBacklog();
           entry.resolve(settled);
           continue;
         }
         if (entry.lane !== this.active) {
-          // Flushing waits for librdkafka's delivery timeout at most, so by its end every message of
-          // the old lane is written or failed, and none can land after what follows.
+          // Waits until every message of the old lane is written, reported failed or given up on
+          // (within the delivery timeout), so none can land after what follows.
           if (this.active === 'fast') {
             const produced = this.fastProduced;
             if (await this.settleFastLane(drainTimeoutMs)) this.fastSettled = Math.max(this.fastSettled, produced);
           } else {
             await this.lanes.acked.flush(drainTimeoutMs);
           }
+          if (this.backlog[this.backlogHead] !== entry) continue;
           this.active = entry.lane;
         }
         let native = this.lanes[entry.lane].connected;
@@ -380,6 +481,7 @@ class SharedProducer {
             this.failBacklog(error as Error);
             return;
           }
+          if (this.backlog[this.backlogHead] !== entry) continue;
         }
         try {
           this.produceNative(native, entry);
@@ -419,7 +521,10 @@ class SharedProducer {
    * brings none. True when the flush finished within `timeoutMs`.
    */
   private async settleFastLane(timeoutMs: number): Promise<boolean> {
+    // Everything before this point has been handed to librdkafka.
+    const accepted = this.ledger.accepted;
     const flushed = await this.lanes.fast.flush(timeoutMs);
+    if (flushed) this.ledger.settle(accepted);
     let seen: number;
     do {
       seen = this.fastReports;
@@ -461,15 +566,98 @@ class SharedProducer {
     }
   }
 
+  /**
+   * Every WATCH_INTERVAL_MS: gives up when a message has waited longer than the delivery timeout,
+   * and prunes the fast lane's ledger (seen idle: all of it; grown large: a barrier settles it).
+   */
+  private readonly watch = (): void => {
+    const now = Date.now();
+    const limit = this.options.deliveryTimeoutMs;
+    const oldestAcked = this.ackedOutstanding.values().next().value as Ticket | undefined;
+    if (oldestAcked && now - oldestAcked.producedAt! > limit) {
+      this.giveUp();
+      return;
+    }
+    if (this.ledger.unsettled === 0) return;
+    this.ledger.mark(now);
+    if (now - this.ledger.oldestProducedBy(now) > limit) {
+      this.giveUp();
+      return;
+    }
+    if (!this.probing) {
+      this.probing = true;
+      const accepted = this.ledger.accepted;
+      void this.lanes.fast.isIdle().then((idle) => {
+        this.probing = false;
+        if (idle) this.ledger.settle(accepted);
+      });
+    }
+    // Under steady load the lane is never idle: a barrier (a short pause) bounds the ledger.
+    const tail = this.backlog.length > this.backlogHead ? this.backlog[this.backlog.length - 1] : undefined;
+    if (this.ledger.unsettled > 2 * this.options.maxQueuedMessages && !(tail !== undefined && 'barrier' in tail)) {
+      void this.fastBarrier(limit + 5_000);
+    }
+  };
+
+  /**
+   * The delivery timeout passed for a message librdkafka still holds: gives up on everything not
+   * yet acknowledged, so that no later message of its partition (or of any other) can be written
+   * after it. Both producers are dropped at once (nothing they held is sent afterwards), every
+   * message they held is reported failed by id (it may have been written if it was in flight), and
+   * every message waiting in the backlog fails too. The next message opens fresh producers.
+   */
+  private giveUp(): void {
+    const limit = this.options.deliveryTimeoutMs;
+    const why = `was not acknowledged by Kafka at ${this.connection.brokers} within ${limit} ms, so the producer gave up on it and on every job it still held (a job that was in flight may still have been written)${this.lastErrorText()}`;
+    this.lanes.fast.abandon();
+    this.lanes.acked.abandon();
+
+    const fastIds = this.ledger.takeAll();
+    const owners = [...this.handles].filter((handle) => handle.lastFastSeq > this.fastSettled);
+    for (const id of fastIds) {
+      const failure = new EnqueueTimeoutError(id, limit, `${id === undefined ? 'a message' : `job ${id}`} ${why}`);
+      for (const handle of owners) handle.recordAsyncFailure(failure, id);
+      if (owners.length === 0) process.emitWarning(`partita: ${failure.message}`, { code: 'PARTITA_ASYNC_DELIVERY_FAILED' });
+    }
+    this.fastSettled = Math.max(this.fastSettled, this.fastProduced);
+
+    const tickets = [...this.ackedOutstanding];
+    this.ackedOutstanding.clear();
+    for (const ticket of tickets) {
+      const id = ticket.message.id;
+      const failure = new EnqueueTimeoutError(id, limit, `${id === undefined ? 'a message' : `job ${id}`} for topic ${ticket.message.topic} ${why}`);
+      ticket.owner.settleOne();
+      if (ticket.ack) {
+        clearTimeout(ticket.ack.timer);
+        ticket.ack.reject(failure);
+      } else {
+        ticket.owner.recordAsyncFailure(failure, id);
+      }
+    }
+    this.failBacklog(new EnqueueTimeoutError(undefined, limit, `the job was not produced: jobs handed to the producer before it ${why}`));
+  }
+
+  /**
+   * A lane's producer hit a fatal error: librdkafka fails what it queued (reported by id) and the
+   * lane is replaced. What waits in the backlog was submitted before that was reported, so it fails
+   * too rather than being written after a failed job of its key.
+   */
+  private onFatal(lane: ProducerLane): void {
+    this.failBacklog(
+      new DeliveryError(undefined, -1, `the job was not produced: the ${lane} producer of Kafka at ${this.connection.brokers} hit a fatal error${this.lastErrorText()}`),
+    );
+  }
+
   private readonly onAckedReport = (error: LibrdKafkaError | null | undefined, report: DeliveryReport): void => {
     const ticket = report.opaque as Ticket | undefined;
-    if (!ticket) return;
+    // Not outstanding: given up on already (and reported then).
+    if (!ticket || !this.ackedOutstanding.delete(ticket)) return;
     ticket.owner.settleOne();
     if (ticket.ack) clearTimeout(ticket.ack.timer);
     if (error) {
       const failure = this.deliveryError(error, ticket.message.topic, ticket.message.id);
       if (ticket.ack) ticket.ack.reject(failure);
-      else ticket.owner.recordAsyncFailure(failure);
+      else ticket.owner.recordAsyncFailure(failure, ticket.message.id);
       return;
     }
     ticket.ack?.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
@@ -479,12 +667,14 @@ class SharedProducer {
   private readonly onFastReport = (error: LibrdKafkaError | null | undefined, report: DeliveryReport): void => {
     this.fastReports += 1;
     if (!error) return;
-    const failure = this.deliveryError(error, report.topic, peekEnvelopeId(report.value));
+    const id = peekEnvelopeId(report.value);
+    if (id !== undefined && this.ledger.unsettled > 0) this.ledger.reported.add(id);
+    const failure = this.deliveryError(error, report.topic, id);
     // Which handle produced it is not known: every handle with fast messages outstanding hears of it.
     let told = false;
     for (const handle of this.handles) {
       if (handle.lastFastSeq > this.fastSettled) {
-        handle.recordAsyncFailure(failure);
+        handle.recordAsyncFailure(failure, id);
         told = true;
       }
     }
@@ -527,8 +717,12 @@ class Handle implements ProducerHandle {
   /** The seq of this handle's last fast-lane message. */
   lastFastSeq = 0;
   private idleWaiters: Array<() => void> = [];
+  /** The first few async failures, for the error's message and cause. */
   private asyncFailures: Error[] = [];
   private asyncFailureCount = 0;
+  /** The id of every async failure since the last flush (ids are short strings: all are kept). */
+  private failedIds: string[] = [];
+  private readonly failureListeners = new Set<DeliveryFailureListener>();
   private closed: Promise<void> | undefined;
 
   constructor(private readonly shared: SharedProducer) {}
@@ -611,15 +805,24 @@ class Handle implements ProducerHandle {
     if (this.asyncFailureCount > 0) {
       const [first] = this.asyncFailures;
       const count = this.asyncFailureCount;
+      const jobIds = this.failedIds;
       this.asyncFailures = [];
       this.asyncFailureCount = 0;
+      this.failedIds = [];
+      const named = jobIds.length === 0 ? '' : ` (${jobIds.slice(0, FAILED_IDS_IN_MESSAGE).join(', ')}${jobIds.length > FAILED_IDS_IN_MESSAGE ? `, and ${jobIds.length - FAILED_IDS_IN_MESSAGE} more: see error.jobIds` : ''})`;
       throw new DeliveryError(
-        (first as DeliveryError | EnqueueTimeoutError | undefined)?.jobId,
+        jobIds[0],
         (first as DeliveryError | undefined)?.code ?? -1,
-        `${count} job(s) dispatched async were not delivered; the first: ${first?.message}`,
-        { cause: first },
+        `${count} job(s) dispatched async were not delivered${named}; the first: ${first?.message}`,
+        { cause: first, jobIds },
       );
     }
+  }
+
+  /** Calls `listener` with the id of every async job of this handle that could not be delivered. */
+  onDeliveryFailed(listener: DeliveryFailureListener): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   close(): Promise<void> {
@@ -645,13 +848,22 @@ class Handle implements ProducerHandle {
     }
   }
 
-  recordAsyncFailure(error: Error): void {
+  recordAsyncFailure(error: Error, jobId: string | undefined): void {
     this.asyncFailureCount += 1;
-    // Keep a few for the report; a dead broker can fail a hundred thousand jobs at once.
+    // Keep a few errors for the report; a dead broker can fail a hundred thousand jobs at once.
     if (this.asyncFailures.length < 10) this.asyncFailures.push(error);
+    if (jobId !== undefined) this.failedIds.push(jobId);
     if (this.asyncFailureCount === 1) {
       // Never silent: the caller's add() already returned, so tell the process.
       process.emitWarning(`partita: ${error.message}`, { code: 'PARTITA_ASYNC_DELIVERY_FAILED' });
+    }
+    for (const listener of this.failureListeners) {
+      try {
+        listener(jobId, error);
+      } catch (thrown) {
+        // A listener's bug must not stop the others from hearing of the failure.
+        process.emitWarning(`partita: a deliveryFailed listener threw: ${(thrown as Error)?.message ?? String(thrown)}`, { code: 'PARTITA_LISTENER_THREW' });
+      }
     }
   }
 
@@ -693,6 +905,9 @@ class Handle implements ProducerHandle {
     if (this.closed) throw new EnqueuerClosedError('this producer handle was closed; create a new queue/enqueuer');
   }
 }
+
+/** How many failed job ids a DeliveryError's message names (error.jobIds has all of them). */
+const FAILED_IDS_IN_MESSAGE = 5;
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

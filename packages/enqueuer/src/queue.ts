@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { EnqueueOptions, EnqueueResult, JobRequest, JobValidationError } from '@partita/job';
 import type { JobRecord, JobState, StateStore } from '@partita/state';
 import { Enqueuer, EnqueuerOptions } from './enqueuer';
@@ -12,6 +13,20 @@ export interface QueueOptions extends EnqueuerOptions {
    * @defaultValue enabled with `{ redis: PARTITA_REDIS_URL }` when that env is set, else off
    */
   state?: QueueStateOption;
+}
+
+/** The events of a {@link Queue}, with their listeners' signatures. */
+export interface QueueEvents {
+  /**
+   * An async job (its `add` had resolved) could not be delivered: the broker refused it, or it was
+   * not acknowledged within `deliveryTimeoutMs` (then it may still have been written if it was in
+   * flight). Emitted once per job, as soon as that is known; `flush()`/`close()` also reject with
+   * a `DeliveryError` whose `jobIds` lists them. The producer is shared per process and connection,
+   * and its async lane does not know which queue a failed job came from: a queue hears of every
+   * job that failed while it had async jobs outstanding. Sync jobs are not reported here: their
+   * `add` rejects.
+   */
+  deliveryFailed: (jobId: string, error: Error) => void;
 }
 
 /** One job of {@link Queue.addBulk}. */
@@ -39,6 +54,7 @@ export class Queue<TData = unknown> {
   private readonly enqueuer: Enqueuer;
   private readonly options: QueueOptions;
   private readonly state?: { store: StateStore; owned: boolean };
+  private readonly events = new EventEmitter();
 
   constructor(
     /** The queue's name, which is its Kafka topic. */
@@ -50,6 +66,27 @@ export class Queue<TData = unknown> {
     const { state, ...enqueuerOptions } = options;
     this.enqueuer = new Enqueuer(enqueuerOptions);
     this.state = openQueueState(state);
+    this.enqueuer.onDeliveryFailed((jobId, error) => {
+      if (jobId !== undefined) this.events.emit('deliveryFailed', jobId, error);
+    });
+  }
+
+  /** Listens to an event of this queue (see {@link QueueEvents}). */
+  on<E extends keyof QueueEvents>(event: E, listener: QueueEvents[E]): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  /** Listens to the next occurrence of an event of this queue. */
+  once<E extends keyof QueueEvents>(event: E, listener: QueueEvents[E]): this {
+    this.events.once(event, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link Queue.on} or {@link Queue.once}. */
+  off<E extends keyof QueueEvents>(event: E, listener: QueueEvents[E]): this {
+    this.events.off(event, listener);
+    return this;
   }
 
   /** The job options every job of this queue starts from. */

@@ -74,12 +74,13 @@ describe('a broker that is down or a job that cannot be delivered', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(DeliveryError);
-      expect((error as Error).message).toMatch(/^3 job\(s\) dispatched async were not delivered; the first: job async-0/);
+      expect((error as DeliveryError).jobIds).toEqual(['async-0', 'async-1', 'async-2']);
+      expect((error as Error).message).toMatch(/^3 job\(s\) dispatched async were not delivered \(async-0, async-1, async-2\); the first: job async-0/);
       // Reported once: a second flush has nothing left to report.
       await expect(producer.flush(1_000)).resolves.toBeUndefined();
       // The first failure is also a process warning, in case nobody flushes.
       expect(emitWarning).toHaveBeenCalledTimes(1);
-      expect(emitWarning.mock.calls[0]![0]).toMatch(/partita: job async-0 for topic partita-test-missing/);
+      expect(emitWarning.mock.calls[0]![0]).toMatch(/partita: job async-0 was not acknowledged by Kafka at .* within 1500 ms/);
     } finally {
       emitWarning.mockRestore();
     }
@@ -98,7 +99,7 @@ describe('a broker that is down or a job that cannot be delivered', () => {
       expect(await topics.count(topic)).toBe(1);
 
       await failing.produce({ topic: uniqueTopic('missing'), key: 'k', value: envelopeOf('lost-1') });
-      await expect(failing.flush(10_000)).rejects.toThrow(/^1 job\(s\) dispatched async were not delivered; the first: job lost-1/);
+      await expect(failing.flush(10_000)).rejects.toThrow(/^1 job\(s\) dispatched async were not delivered \(lost-1\); the first: job lost-1/);
       await expect(settled.flush(1_000)).resolves.toBeUndefined();
       await settled.close();
       await failing.close();

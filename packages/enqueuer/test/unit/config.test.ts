@@ -53,7 +53,7 @@ describe('resolveConnection', () => {
 });
 
 describe('producer configuration', () => {
-  it('is idempotent, acks all, murmur2_random, with the delivery timeout and passthrough last', () => {
+  it('is idempotent and gapless, acks all, murmur2_random, never times out inside librdkafka, passthrough last', () => {
     const config = producerConfig(
       resolveConnection({ brokers: 'k:9092', kafka: { 'security.protocol': 'sasl_ssl', 'linger.ms': 20 } }, {}),
       resolveProducerOptions({ deliveryTimeoutMs: 3000 }),
@@ -61,9 +61,11 @@ describe('producer configuration', () => {
     expect(config).toMatchObject({
       'bootstrap.servers': 'k:9092',
       'enable.idempotence': true,
+      'enable.gapless.guarantee': true,
       acks: 'all',
       partitioner: 'murmur2_random',
-      'message.timeout.ms': 3000,
+      // partita enforces deliveryTimeoutMs itself: a librdkafka timeout would leave a gap.
+      'message.timeout.ms': 0,
       'security.protocol': 'sasl_ssl',
       // connection.kafka overrides partita's own settings.
       'linger.ms': 20,
@@ -79,6 +81,10 @@ describe('producer configuration', () => {
     const fast = producerConfig(connection, options, 'fast');
     expect(fast).toMatchObject({ 'delivery.report.only.error': true, dr_msg_cb: true, 'enable.idempotence': true, acks: 'all' });
     expect(fast).not.toHaveProperty('dr_cb');
+  });
+
+  it('waits 120 s for an acknowledgement by default, like the Java client', () => {
+    expect(resolveProducerOptions().deliveryTimeoutMs).toBe(120_000);
   });
 
   it.each([
