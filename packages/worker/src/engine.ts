@@ -5,6 +5,7 @@ import { decideAfterFailure } from './core/retry-policy';
 import { decodeCommitMetadata, DEFAULT_METADATA_MAX_CHARS, encodeCommitMetadata } from './core/commit-metadata';
 import { Scheduler } from './core/scheduler';
 import type { ResolvedWorkerConfig } from './config';
+import { toError } from './core/thrown-value';
 import type { DeadLetterInfo, JobInfo, TopicPartition, TypedEmitter, WorkerEvents } from './events';
 import { Backoff, JobTimeoutError, PartitaError, WorkerCrashedError } from '@partita/job';
 
@@ -338,7 +339,7 @@ export class Engine {
     if (limits.timeoutMs !== undefined) run.timer = setTimeout(() => this.timeOut(work, job, run, limits), limits.timeoutMs);
     this.executor.execute(job, run).then(
       (result) => this.tryEnded(work, job, run, result),
-      (error: unknown) => this.tryEnded(work, job, run, { status: 'failed', error: asError(error), attempts: 1 }),
+      (error: unknown) => this.tryEnded(work, job, run, { status: 'failed', error: toError(error), attempts: 1 }),
     );
   }
 
@@ -417,7 +418,7 @@ export class Engine {
       },
       (writeError: unknown) => {
         // Not acknowledged: the job stays unfinished (the commit point stays below it) and the write is retried.
-        this.reportError(new DeadLetterWriteError(this.executor.describe(job), asError(writeError)));
+        this.reportError(new DeadLetterWriteError(this.executor.describe(job), toError(writeError)));
         this.endRun(work, run);
         work.deferRetry(job);
         if (!work.revoked) this.retryLater(work, job, DEAD_LETTER_RETRY_MS);
@@ -439,7 +440,7 @@ export class Engine {
 
   private finish(work: PartitionWork, job: QueuedJob): void {
     // Even when the commit point stays, the metadata (finished offsets above it) changed.
-    work.finish(job);
+    if (!work.finish(job)) this.growMetadata(work, job.message.offset);
     this.dirty.add(work);
     this.relievePressure(work);
     this.pump();
@@ -501,7 +502,7 @@ export class Engine {
       this.control.storeOffsets(offsets);
       await this.control.commit(offsets);
     } catch (error) {
-      this.reportError(new CommitError(offsets, asError(error)));
+      this.reportError(new CommitError(offsets, toError(error)));
     }
   }
 
@@ -539,8 +540,30 @@ export class Engine {
     const above = work.tracker.finishedAbove();
     const finished = skips.length > 0 ? [...above, ...skips].sort((a, b) => a - b) : above;
     const metadata = encodeCommitMetadata(offset, finished, work.triesToRecord(handover));
+    work.metadataChars = metadata.length;
     this.applyMetadataPressure(work, metadata.length);
     return { topic: work.topic, partition: work.partition, offset, metadata };
+  }
+
+  /**
+   * A finish above the commit point adds an offset to the metadata. Its length is measured when
+   * offsets are stored (after each poll); in between, thousands of jobs may finish, so each adds an
+   * upper bound of its cost here, and the pressure starts in time.
+   */
+  private growMetadata(work: PartitionWork, offset: number): void {
+    const commitPoint = work.tracker.commitPoint ?? offset;
+    // Above every finished offset, it costs its distance from the highest; else it splits a distance
+    // that is at most its own from the commit point.
+    const base = offset > work.highestFinished && work.highestFinished >= commitPoint ? work.highestFinished : commitPoint;
+    if (offset > work.highestFinished) work.highestFinished = offset;
+    let delta = offset - base;
+    let chars = 2; // the separator and at least one digit
+    while (delta >= 36) {
+      delta = Math.floor(delta / 36);
+      chars++;
+    }
+    work.metadataChars += chars;
+    if (!work.onlyCommitPoint && work.metadataChars >= METADATA_HIGH_MARK) this.applyMetadataPressure(work, work.metadataChars);
   }
 
   /**
@@ -603,9 +626,6 @@ export class Engine {
   }
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
 
 /** The reason a revoked partition's running jobs see on `ctx.signal`. */
 export class RevokedError extends PartitaError {

@@ -13,6 +13,7 @@ import {
   WireJobOptions,
 } from '@partita/job';
 import type { QueuedJob } from './core/partition-work';
+import { toError } from './core/thrown-value';
 import type { ExecutionResult, JobExecutor, JobLimits, RunHandle } from './engine';
 import type { JobInfo, TypedEmitter, WorkerEvents } from './events';
 
@@ -85,7 +86,7 @@ export class JobRunner implements JobExecutor {
       const result = await perform(info, new RunContext(info, handle, this.events));
       return { status: 'completed', result };
     } catch (error) {
-      return { status: 'failed', error: error instanceof Error ? error : new Error(String(error)), attempts: attempts ?? DEFAULT_ATTEMPTS, backoff };
+      return { status: 'failed', error: toError(error), attempts: attempts ?? DEFAULT_ATTEMPTS, backoff };
     }
   }
 

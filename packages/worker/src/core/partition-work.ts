@@ -74,6 +74,10 @@ export class PartitionWork {
    * since any other finish would add an offset to record (see the engine's metadata back-pressure).
    */
   onlyCommitPoint = false;
+  /** The commit metadata's length as last measured, plus an upper bound of what finished since. */
+  metadataChars = 0;
+  /** The highest offset finished so far (for {@link metadataChars}). */
+  highestFinished = -1;
   /** Unfinished jobs that are running or used tries: what the commit metadata records of tries. */
   private readonly tried = new Set<QueuedJob>();
 
