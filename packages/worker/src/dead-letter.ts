@@ -51,15 +51,24 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   constructor(
     private readonly config: ResolvedWorkerConfig,
     private readonly producer: RecordProducer,
-    private readonly report: (line: string) => void = (line) => console.error(line),
+    private readonly reportLine: (line: string) => void = (line) => console.error(line),
   ) {}
+
+  /** A failing log line (e.g. a closed stderr) must not fail a write the broker acknowledged: it would be written again. */
+  private report(line: string): void {
+    try {
+      this.reportLine(line);
+    } catch {
+      // Nothing better to do with it.
+    }
+  }
 
   async write(job: QueuedJob, thrown: Error): Promise<DeadLetterInfo> {
     // Whatever the job threw: its fields go into headers and log lines below.
     const error = toError(thrown);
     const topic = this.topicFor(job);
     if (topic === false) {
-      console.warn(`[partita] job ${job.message.topic}/${job.message.partition}@${job.message.offset} failed for good and was dropped (deadLetter: false): ${error.message}`);
+      this.report(`[partita] job ${job.message.topic}/${job.message.partition}@${job.message.offset} failed for good and was dropped (deadLetter: false): ${error.message}`);
       return { topic: null, error };
     }
     const full = deadLetterRecord(job, error, topic, this.config.groupId);
@@ -142,14 +151,19 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * The dead-letter sink of a worker: its own producer (a `message.max.bytes` as large as librdkafka
- * allows, unless `connection.kafka` sets one), so the topic decides what fits.
+ * The dead-letter sink of a worker. Its producer is its own (see {@link deadLetterConnection}): the
+ * topic, not the client, decides what fits, and a refused record must not stop the producer.
  */
 export function createDeadLetterSink(config: ResolvedWorkerConfig): KafkaDeadLetterSink {
   return new KafkaDeadLetterSink(config, getProducer(deadLetterConnection(config.connection)));
 }
 
-/** The connection the dead-letter producer uses. */
+/**
+ * The connection the dead-letter producer uses: `message.max.bytes` as large as librdkafka allows,
+ * and no gapless guarantee, which turns any refused record into a fatal error of the whole producer
+ * (the enqueuer wants that for order across async jobs; a dead-letter write is awaited one at a time
+ * per key, and a refused one is written again in a smaller form). `connection.kafka` still wins.
+ */
 export function deadLetterConnection(connection: ConnectionOptions): ConnectionOptions {
-  return { ...connection, kafka: { 'message.max.bytes': DEAD_LETTER_PRODUCER_MAX_BYTES, ...connection.kafka } };
+  return { ...connection, kafka: { 'message.max.bytes': DEAD_LETTER_PRODUCER_MAX_BYTES, 'enable.gapless.guarantee': false, ...connection.kafka } };
 }

@@ -135,9 +135,9 @@ describe('KafkaDeadLetterSink.write', () => {
     for (const [, value] of producer.produced[0]!.headers as Array<[string, unknown]>) expect(typeof value === 'string' || Buffer.isBuffer(value)).toBe(true);
   });
 
-  it('gives its producer a message.max.bytes the topic limits, not the client default, unless set', () => {
-    expect(deadLetterConnection({ brokers: 'b:1' }).kafka).toEqual({ 'message.max.bytes': 1_000_000_000 });
-    expect(deadLetterConnection({ kafka: { 'message.max.bytes': 5 } }).kafka).toEqual({ 'message.max.bytes': 5 });
+  it('gives its producer a message.max.bytes the topic limits, not the client default, and no gapless guarantee, unless set', () => {
+    expect(deadLetterConnection({ brokers: 'b:1' }).kafka).toEqual({ 'message.max.bytes': 1_000_000_000, 'enable.gapless.guarantee': false });
+    expect(deadLetterConnection({ kafka: { 'message.max.bytes': 5 } }).kafka).toMatchObject({ 'message.max.bytes': 5 });
   });
 });
 
