@@ -1,4 +1,5 @@
 import type { EnqueueOptions, EnqueueResult } from '@partita/job';
+import { StateUnavailableError } from './errors';
 import type { StateStore } from './store';
 
 /** A job as `Queue.add` / `addBulk` get it. */
@@ -20,7 +21,9 @@ export interface JobToAdd {
  *    fails the add), with partition and offset when the enqueuer knows them.
  *
  * Resolves with one result per input job, in input order. Rejects (before producing anything) with
- * a `StateUnavailableError` when explicit ids cannot be checked because Redis does not answer.
+ * a `StateUnavailableError` when explicit ids cannot be checked because Redis does not answer: at
+ * once when the connection is known lost, else after `readTimeoutMs`. Jobs without a `jobId` need
+ * no answer and are produced whether Redis answers or not (their `waiting` record is buffered).
  */
 export async function addJobsWithState(
   store: Pick<StateStore, 'reserveJobIds' | 'releaseJobIds' | 'recordWaiting'>,
@@ -34,7 +37,18 @@ export async function addJobsWithState(
   const reserved: string[] = [];
   if (explicit.length > 0) {
     const ids = explicit.map((i) => jobs[i]!.opts!.jobId!);
-    const fresh = await store.reserveJobIds(queue, ids);
+    let fresh: boolean[];
+    try {
+      fresh = await store.reserveJobIds(queue, ids);
+    } catch (error) {
+      if (!(error instanceof StateUnavailableError)) throw error;
+      const named = ids.length === 1 ? `job id ${JSON.stringify(ids[0])}` : `${ids.length} job ids (the first: ${JSON.stringify(ids[0])})`;
+      throw new StateUnavailableError(
+        `cannot add ${named} to ${queue}: a jobId is checked for duplicates in Redis, which does not answer (${error.message}). ` +
+          'Nothing was produced: add it again once Redis is back, or without a jobId (no de-duplication).',
+        { cause: error },
+      );
+    }
     explicit.forEach((index, k) => {
       if (fresh[k]) reserved.push(ids[k]!);
       else skipped.add(index);

@@ -9,6 +9,7 @@ import { QueueKeys, validateJobId } from './keys';
 import { APPLY_SCRIPT, CLEAN_SCRIPT, RELEASE_SCRIPT, RESERVE_SCRIPT } from './lua';
 import { DataOp, encodeOps, StateOp } from './ops';
 import { PendingData } from './pending-data';
+import { firstWarningFor, persistenceWarning, readPersistence } from './persistence-check';
 import { applyCommand, COMMAND_HEADROOM, COMMAND_TAILROOM, isNoScript } from './apply-command';
 import { KEPT_CAPACITY, WRITER_CAPACITY } from './op-list-writer';
 import { endJoin } from './try-join';
@@ -104,6 +105,7 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
   private readonly inlineData = new Set<string>();
   private readonly createdAt = Date.now();
   private writerWasReady = false;
+  private clientWasReady = false;
   /** Buffers of chunks Redis applied, for the encoder to write into again (see `encodeOps`). */
   private readonly spareBuffers: ArrayBuffer[] = [];
   private readonly nextWriterBuffer = (): Buffer => {
@@ -121,6 +123,11 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     this.client = this.open('client', 'partita:state') as Redis & ScriptCommands;
     this.writer = this.open('writer', 'partita:state:writer');
     this.writer.on('ready', () => (this.writerWasReady = true));
+    this.client.on('ready', () => {
+      if (this.clientWasReady) return;
+      this.clientWasReady = true;
+      void this.checkPersistence();
+    });
     this.buffer = new WriteBuffer<EncodedChunk>((batch) => this.sendBatch(batch), {
       weigh: (chunk) => chunk.count,
       maxBuffered: this.options.maxBufferedWrites,
@@ -231,6 +238,12 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
     const keys = this.keys(queue);
     ids.forEach((id) => validateJobId(id));
     if (ids.length === 0) return [];
+    this.assertOpen();
+    // Once connected, a lost connection fails the call at once: ioredis would hold it through two
+    // reconnect attempts (up to seconds), and the enqueuer can produce nothing without the answer.
+    if (this.clientWasReady && this.client.status !== 'ready') {
+      throw new StateUnavailableError(`Redis state store unavailable: the connection to Redis is lost (${this.client.status}), reconnecting`);
+    }
     const result = await this.read(() =>
       this.client.partitaReserve(keys.events, keys.base, String(Date.now()), String(this.options.reservationTtlMs), ...ids),
     );
@@ -405,6 +418,18 @@ export class StateStore extends TypedEmitter<StateStoreEvents> implements JobRec
 
   private assertOpen(): void {
     if (this.closing) throw new StateStoreClosedError('the state store was closed');
+  }
+
+  /**
+   * Warns (once per process and Redis) when Redis keeps nothing over a restart: job state would be
+   * lost silently. One CONFIG GET (or INFO) at the first connection; never fails the store.
+   */
+  private async checkPersistence(): Promise<void> {
+    const logger = this.options.logger;
+    if (!logger) return;
+    const where = describeTarget(this.target);
+    const warning = persistenceWarning(await readPersistence(this.client), where);
+    if (warning !== undefined && firstWarningFor(where)) logger.warn(warning);
   }
 
   /** Runs a read; connection failures become a {@link StateUnavailableError}. */
@@ -662,4 +687,18 @@ function checkStates<S extends string>(states: S[]): S[] {
 
 function isReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'ReplyError';
+}
+
+/** Where a store's Redis is, for a log line: host and port, never credentials. */
+function describeTarget(target: RedisTarget): string {
+  if (target.url !== undefined) {
+    try {
+      const url = new URL(target.url);
+      return `${url.hostname}:${url.port || '6379'}${url.pathname.length > 1 ? url.pathname : ''}`;
+    } catch {
+      return 'the configured URL';
+    }
+  }
+  const o = target.options;
+  return o.path ?? `${o.host ?? '127.0.0.1'}:${o.port ?? 6379}`;
 }

@@ -97,3 +97,14 @@ export function runChild(script: string, args: string[], env: Record<string, str
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * A child's stderr without the store's warning that Redis has no persistence: the test Redis has
+ * none by design, and a short-lived child may exit before or after the check answers.
+ */
+export function stderrBesidesPersistenceWarning(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !/^\[partita:state\] Redis at .* has no persistence/.test(line))
+    .join('\n');
+}

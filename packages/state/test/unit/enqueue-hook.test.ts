@@ -68,3 +68,24 @@ describe('addJobsWithState', () => {
     expect(produce).not.toHaveBeenCalled();
   });
 });
+
+describe('addJobsWithState while Redis does not answer', () => {
+  test('a jobId add rejects with a StateUnavailableError that names the id, says nothing was produced and the way out', async () => {
+    const { StateUnavailableError } = await import('@partita/state');
+    const produce = jest.fn(async () => [{ id: 'never' }]);
+    const store = {
+      reserveJobIds: async () => {
+        throw new StateUnavailableError('Redis state store unavailable: the connection to Redis is lost (reconnecting), reconnecting');
+      },
+      releaseJobIds: async () => 0,
+      recordWaiting: jest.fn(),
+    };
+    const add = addJobsWithState(store, 'orders', [{ name: 'a', data: 1, opts: { jobId: 'order-7\n' } }, { name: 'b', data: 2 }], produce);
+    await expect(add).rejects.toThrow(StateUnavailableError);
+    await expect(add).rejects.toThrow(
+      /^cannot add job id "order-7\\n" to orders: a jobId is checked for duplicates in Redis, which does not answer \(Redis state store unavailable: .*\)\. Nothing was produced: add it again once Redis is back, or without a jobId \(no de-duplication\)\.$/,
+    );
+    expect(produce).not.toHaveBeenCalled();
+    expect(store.recordWaiting).not.toHaveBeenCalled();
+  });
+});
