@@ -26,7 +26,7 @@ function withCommonOptions(command: Command): Command {
     .option('--dlq <topic>', 'the dead letter topic (default: <queue>.dlq)')
     .option('-b, --brokers <list>', 'Kafka bootstrap brokers (default: $PARTITA_BROKERS or 127.0.0.1:9092)')
     .option('--since <time>', 'only jobs that died at or after this time (ISO time, or 30m / 2h / 7d ago)', since)
-    .option('--job <name>', 'only jobs of this name')
+    .option('--job <name>', 'only jobs of this name (as their envelope names them)')
     .option('--limit <n>', 'at most this many jobs, oldest first', parsePositiveInt);
 }
 
@@ -49,7 +49,7 @@ export function dlqCommand(): Command {
     console.log(formatDeadJobTable(jobs, process.stdout.columns ?? 140));
     console.log(`\n${jobs.length} dead job(s) in ${dlqTopic}`);
   });
-  withCommonOptions(dlq.command('replay').description('re-enqueue dead jobs to their queue: same key, fresh attempts, original id in a header'))
+  withCommonOptions(dlq.command('replay').description('re-enqueue dead jobs to --queue (never elsewhere): same key, fresh attempts, original id in a header'))
     .option('--dry-run', 'only print what would be replayed')
     .action(async (flags: DlqFlags & { dryRun?: boolean }) => {
       const { connection, dlqTopic, jobs } = await selectedJobs(flags);

@@ -1,4 +1,4 @@
-import { readJobHeader } from '@partita/job';
+import { decodeEnvelope, Envelope, readJobHeader } from '@partita/job';
 import { DLQ_HEADERS } from '../dead-letter-record';
 
 /** A record of a dead letter topic, with the headers partita wrote decoded. */
@@ -9,9 +9,23 @@ export interface DeadJob {
   key: string | null;
   value: Buffer | null;
   headers: Record<string, string>;
-  /** The job's name and id (from its headers), when known. */
+  /**
+   * The job's name and id: its envelope's when the value is one, else what its job header says (a
+   * poison record). Shown by `dlq list`; `--job` filters on the envelope's name only.
+   */
   name: string | null;
   id: string | null;
+  /**
+   * The decoded envelope, checked as the worker checks it (options included); null when the value
+   * is not a valid envelope: a poison message, or a reduced record whose value was cut.
+   */
+  envelope: Envelope | null;
+  /** Why {@link envelope} is null. */
+  envelopeProblem: string | null;
+  /** Set on a reduced record: why the full one could not be written (its value is then cut). */
+  reduced: string | null;
+  /** On a reduced record: the original value's size in bytes. */
+  originalBytes: number | null;
   sourceTopic: string | null;
   sourcePartition: number | null;
   sourceOffset: number | null;
@@ -44,6 +58,18 @@ export function toDeadJob(
 ): DeadJob {
   const h = record.headers;
   const job = readJobHeader(h);
+  let envelope: Envelope | null = null;
+  let envelopeProblem: string | null = null;
+  const reduced = h[DLQ_HEADERS.reduced] ?? null;
+  if (reduced !== null) {
+    envelopeProblem = `a reduced record: only ${h[DLQ_HEADERS.keptBytes] ?? '?'} of its ${h[DLQ_HEADERS.originalBytes] ?? '?'} value bytes were kept (${reduced})`;
+  } else {
+    try {
+      envelope = decodeEnvelope(record.value);
+    } catch (error) {
+      envelopeProblem = (error as Error).message;
+    }
+  }
   return {
     dlqTopic,
     dlqPartition: record.partition,
@@ -51,8 +77,12 @@ export function toDeadJob(
     key: record.key,
     value: record.value,
     headers: h,
-    name: job?.name ?? null,
-    id: job?.id ?? null,
+    name: envelope?.name ?? job?.name ?? null,
+    id: envelope?.id ?? job?.id ?? null,
+    envelope,
+    envelopeProblem,
+    reduced,
+    originalBytes: intOrNull(h[DLQ_HEADERS.originalBytes]),
     sourceTopic: h[DLQ_HEADERS.sourceTopic] ?? null,
     sourcePartition: intOrNull(h[DLQ_HEADERS.sourcePartition]),
     sourceOffset: intOrNull(h[DLQ_HEADERS.sourceOffset]),
@@ -70,7 +100,7 @@ export function toDeadJob(
 export interface DeadJobFilter {
   /** Only jobs that failed for the last time at or after this time. */
   since?: Date;
-  /** Only jobs of this name. */
+  /** Only jobs of this name (as their envelope says: a header can say anything). */
   job?: string;
   /** At most this many (the oldest first). */
   limit?: number;
@@ -78,7 +108,7 @@ export interface DeadJobFilter {
 
 export function filterDeadJobs(jobs: DeadJob[], filter: DeadJobFilter): DeadJob[] {
   const selected = jobs.filter(
-    (j) => (!filter.since || (j.lastFailedAt !== null && j.lastFailedAt >= filter.since)) && (!filter.job || j.name === filter.job),
+    (j) => (!filter.since || (j.lastFailedAt !== null && j.lastFailedAt >= filter.since)) && (!filter.job || j.envelope?.name === filter.job),
   );
   return filter.limit === undefined ? selected : selected.slice(0, filter.limit);
 }
