@@ -1,7 +1,7 @@
 import { AdminClient, CODES, DeliveryReport, LibrdKafkaError, MessageHeader, Producer } from '@confluentinc/kafka-javascript';
 import { peekEnvelopeId } from '@partita/job';
 import { ConnectionOptions, ResolvedConnection, resolveConnection } from './connection';
-import { DeliveryError, EnqueuerClosedError, EnqueueTimeoutError } from './errors';
+import { DeliveryError, EnqueuerClosedError, EnqueueTimeoutError, TopicNotFoundError } from './errors';
 import { NativeLane } from './native-lane';
 import { ProducerLane, ProducerOptions, ResolvedProducerOptions, resolveProducerOptions } from './producer-options';
 import { TopicAdmin } from './topic-admin';
@@ -173,6 +173,9 @@ type BacklogEntry = Ticket | Barrier;
 
 const { ERR__QUEUE_FULL, ERR__MSG_TIMED_OUT } = CODES.ERRORS;
 
+/** How long a partition count stays in use after the broker could not be asked for a fresh one. */
+const STALE_COUNT_TRUST_MS = 30_000;
+
 /** How often the delivery timeout is checked and the fast lane's ledger pruned. */
 const WATCH_INTERVAL_MS = 500;
 
@@ -276,6 +279,8 @@ class SharedProducer {
   private readonly ackedOutstanding = new Set<Ticket>();
   private probing = false;
   private readonly watchdog: NodeJS.Timeout;
+  /** The last partition count seen per topic; trusted until `trustUntil` after a failed refresh. */
+  private readonly knownCounts = new Map<string, { count: number; trustUntil: number }>();
 
   constructor(
     readonly connection: ResolvedConnection,
@@ -352,7 +357,29 @@ class SharedProducer {
   }
 
   cachedPartitionCount(topic: string): number | undefined {
-    return this.topicAdmin?.cachedPartitionCount(topic);
+    const fresh = this.topicAdmin?.cachedPartitionCount(topic);
+    if (fresh !== undefined) return fresh;
+    const known = this.knownCounts.get(topic);
+    return known !== undefined && Date.now() < known.trustUntil ? known.count : undefined;
+  }
+
+  /**
+   * The topic's partition count. When the broker cannot be asked (an outage), the last count seen
+   * is used for a while rather than failing the job: a topic's partitions are never removed, and
+   * a job waits in the producer for the broker anyway.
+   */
+  async partitionCount(topic: string): Promise<number> {
+    try {
+      const count = await (await this.admin()).partitionCount(topic);
+      this.knownCounts.set(topic, { count, trustUntil: 0 });
+      return count;
+    } catch (error) {
+      const known = this.knownCounts.get(topic);
+      if (known === undefined || error instanceof TopicNotFoundError || error instanceof EnqueuerClosedError) throw error;
+      // Ask again after a while, not on every job: each request waits connectTimeoutMs.
+      known.trustUntil = Date.now() + STALE_COUNT_TRUST_MS;
+      return known.count;
+    }
   }
 
   /**
@@ -774,7 +801,7 @@ class Handle implements ProducerHandle {
 
   async partitionCount(topic: string): Promise<number> {
     this.assertOpen();
-    return (await this.shared.admin()).partitionCount(topic);
+    return this.shared.partitionCount(topic);
   }
 
   cachedPartitionCount(topic: string): number | undefined {
