@@ -58,24 +58,34 @@ describe('a broker that is down or a job that cannot be delivered', () => {
     await producer.close();
   });
 
-  it('async jobs that cannot be delivered make flush() reject and emit a process warning: never silent', async () => {
+  it('async jobs that cannot be delivered make flush() reject naming every one, with an event per job and a process warning: never silent', async () => {
     const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       const producer = closer.track(getProducer({ brokers: BROKERS }, { deliveryTimeoutMs: 1_500 }));
+      const heard: string[] = [];
+      producer.onDeliveryFailed((jobId, error) => {
+        expect(error).toBeInstanceOf(EnqueueTimeoutError);
+        heard.push(jobId!);
+      });
       const topic = uniqueTopic('missing');
-      for (let i = 0; i < 3; i++) {
+      const ids = Array.from({ length: 12 }, (_, i) => `async-${i}`);
+      for (const [i, id] of ids.entries()) {
         // Resolves at once: async means "held by the producer".
         // A job envelope: async failures are reported without a reference to the message, and
         // the envelope's id names the job.
-        expect(await producer.produce({ topic, key: `k${i}`, value: envelopeOf(`async-${i}`), id: `async-${i}` })).toBeUndefined();
+        expect(await producer.produce({ topic, key: `k${i}`, value: envelopeOf(id), id })).toBeUndefined();
       }
       const error = await producer.flush(10_000).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(DeliveryError);
-      expect((error as DeliveryError).jobIds).toEqual(['async-0', 'async-1', 'async-2']);
-      expect((error as Error).message).toMatch(/^3 job\(s\) dispatched async were not delivered \(async-0, async-1, async-2\); the first: job async-0/);
+      // Every id, not the first one or a sample; the message names the count and the first five.
+      expect((error as DeliveryError).jobIds).toEqual(ids);
+      expect((error as Error).message).toMatch(
+        /^12 job\(s\) dispatched async were not delivered \(async-0, async-1, async-2, async-3, async-4, and 7 more: see error.jobIds\); the first: job async-0/,
+      );
+      expect(heard).toEqual(ids);
       // Reported once: a second flush has nothing left to report.
       await expect(producer.flush(1_000)).resolves.toBeUndefined();
       // The first failure is also a process warning, in case nobody flushes.
