@@ -154,7 +154,8 @@ test('a DLQ write that fails keeps the job uncommitted and recovers once the DLQ
   const { worker, runs, errors, deadLettered } = await startRecordingWorker(
     queue,
     (job) => (job.key === 'bad' ? { error: new Error('always') } : {}),
-    { groupId: group },
+    // A job's own deadLetter is honoured only where the worker allows it.
+    { groupId: group, deadLetterTopics: [lateDlq] },
   );
   workers.push(worker);
   // The job's own dead letter topic does not exist (and the broker does not auto-create topics).
