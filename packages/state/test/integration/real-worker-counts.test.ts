@@ -62,6 +62,8 @@ test('counts match reality after 10,000 jobs with 5% failures, run by a real Wor
 
   const dropWarnings: string[] = [];
   jest.spyOn(console, 'warn').mockImplementation((line: string) => dropWarnings.push(line));
+  // The dead-letter sink reports a dropped job on stderr (console.error).
+  jest.spyOn(console, 'error').mockImplementation((line: string) => dropWarnings.push(line));
   const worker = startWorker(topic, store, ({ i }) => {
     if (fails(i)) throw new Error(`card declined for bill ${i}`);
     return { i };
