@@ -8,7 +8,9 @@ const port = Number(process.env.DEMO_PORT ?? 3456);
 const children = [];
 
 function start(name, command, args) {
-  const child = spawn(command, args, { cwd: appDir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each child leads a process group of its own, so that stopping it reaches what it started too:
+  // `npx` runs the worker through `sh -c`, and a SIGTERM to npx alone is not passed on to the worker.
+  const child = spawn(command, args, { cwd: appDir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines = [];
   const onData = (chunk) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
@@ -83,17 +85,59 @@ async function main() {
   return allInOrder;
 }
 
-function stopAll() {
-  return Promise.all(
-    children.map(
-      (child) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+/** True while some process of the group led by `pid` is alive (zombies aside). */
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0);
+  } catch {
+    return false;
+  }
+  // kill(2) also finds zombies nobody reaped; /proc tells them apart where it exists.
+  try {
+    const fs = require('node:fs');
+    return fs.readdirSync('/proc').some((name) => {
+      if (!/^\d+$/.test(name)) return false;
+      try {
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(fields[2]) === pid && fields[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return true;
+  }
+}
+
+/** SIGTERM to every child's process group; waits until each group is gone (SIGKILL after 40 s). */
+async function stopAll() {
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+  const deadline = Date.now() + 40000;
+  while (children.some((child) => groupAlive(child.pid))) {
+    if (Date.now() > deadline) {
+      for (const child of children) if (groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// Ctrl-C reaches only the demo now (the children have their own process groups): it stops them.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.log(`demo   | ${signal}: stopping the web app and the worker`);
+    stopAll().then(() => process.exit(1));
+  });
 }
 
 main()
