@@ -6,6 +6,7 @@ import { ConsumerShell } from './kafka/consumer-shell';
 import { JobRunner, Processor } from './runner';
 import { createDeadLetterSink } from './dead-letter';
 import { prepareQueueTopics } from './queue-topics';
+import { toError } from './core/thrown-value';
 import { openWorkerState } from './worker-state';
 import type { StateRecorder, StateStore } from '@partita/state';
 
@@ -165,7 +166,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     try {
       return super.emit(event, ...args);
     } catch (error) {
-      this.reportError(new ListenerError(event, error instanceof Error ? error : new Error(String(error))));
+      this.reportError(new ListenerError(event, toError(error)));
       return true;
     }
   }
