@@ -3,11 +3,12 @@
 // Kubernetes signal), stdout/stderr pipes closed under it, SIGTERM with a job that never settles,
 // before its first assignment, and while a rebalance waits on a member killed with -9. Each time
 // the worker process must be gone within its shutdown timeout and its partitions free for others.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from '@partita/enqueuer';
+import { ChaosBroker } from '../support/chaos-broker';
 import { BROKERS, TestAdmin } from '../support/kafka-admin';
 import { uniqueName, waitFor } from '../support/wait';
 import { WorkerProcess } from '../support/worker-process';
@@ -267,5 +268,52 @@ describe('shutdownTimeoutMs bounds the whole shutdown', () => {
     expect(Date.now() - killedAt).toBeLessThan(memberSessionMs + 15000);
     await newcomer.kill();
     await admin.deleteTopic(queue);
+  });
+});
+
+describe('a worker that loses its broker', () => {
+  // A broker of this file's own (ports and data apart from the other chaos tests'), killed with -9.
+  const broker = new ChaosBroker({ port: 19192, controllerPort: 19193, stateDir: '.kafka/chaos-lifecycle' });
+
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  test('says once that the brokers are gone and once that they are back, and goes on running jobs', async () => {
+    await broker.startFresh();
+    const queue = uniqueName('broker-loss');
+    const env = { QUEUE: queue, RECORD_FILE: path.join(os.tmpdir(), `${queue}.jsonl`), PARTITA_BROKERS: broker.brokers };
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, [CLI, 'topic', 'create', queue, '--partitions', '1', '--brokers', broker.brokers], (error) => (error ? reject(error) : resolve())),
+    );
+    const worker = launch(process.execPath, [CLI, ...workerArgs(queue, uniqueName('broker-loss-group'), ['--brokers', broker.brokers])], env);
+    await waitFor(() => worker.lines.some((l) => /\[partita\] assigned/.test(l)), { timeoutMs: 60000, message: () => `assignment:\n${worker.lines.join('\n')}` });
+    const ran = () => (fs.existsSync(env.RECORD_FILE) ? fs.readFileSync(env.RECORD_FILE, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { k: string; pid: number }) : []);
+    const enqueue = async (key: string) => {
+      const q = new Queue(queue, { connection: { brokers: broker.brokers } });
+      await q.add('Record', { key, seq: 0, ms: 0 }, { key });
+      await q.close();
+    };
+    await enqueue('before');
+    await waitFor(() => ran().some((r) => r.k === 'before'), { timeoutMs: 30000, message: 'the job before the outage' });
+
+    await broker.kill9();
+    const lost = /\[partita\] lost every Kafka broker/;
+    await waitFor(() => worker.lines.some((l) => lost.test(l)), { timeoutMs: 30000, message: () => `the worker to say the brokers are gone:\n${worker.lines.slice(-10).join('\n')}` });
+    await broker.restart();
+    const back = /\[partita\] Kafka brokers are back after \d+\.\d s/;
+    await waitFor(() => worker.lines.some((l) => back.test(l)), { timeoutMs: 60000, message: () => `the worker to say the brokers are back:\n${worker.lines.slice(-10).join('\n')}` });
+
+    // It recovered by itself: the same process runs a job enqueued after the outage.
+    await enqueue('after');
+    await waitFor(() => ran().some((r) => r.k === 'after'), { timeoutMs: 60000, message: () => `the job after the outage:\n${worker.lines.slice(-10).join('\n')}` });
+    expect(ran().find((r) => r.k === 'after')?.pid).toBe(worker.child.pid);
+    // Once each, not a line per reconnect attempt.
+    expect(worker.lines.filter((l) => lost.test(l))).toHaveLength(1);
+    expect(worker.lines.filter((l) => back.test(l))).toHaveLength(1);
+    report(`broker loss: ${worker.lines.filter((l) => lost.test(l) || back.test(l)).join(' / ')}`);
+
+    worker.child.kill('SIGTERM');
+    await worker.exited;
   });
 });

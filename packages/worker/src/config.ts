@@ -46,7 +46,11 @@ export interface WorkerOptions {
   virtualPartitions?: VirtualPartitionOptions | false;
   /** Pause fetching from a partition while its jobs run (Karafka's Long-Running Jobs). @defaultValue false */
   longRunning?: boolean;
-  /** How long `close()` (SIGTERM) waits for running jobs before aborting them. @defaultValue 30000 */
+  /**
+   * How long the whole of `close()` (SIGTERM) may take: running jobs get it less a part kept for
+   * committing, leaving the group and closing connections (`shutdownBudget()`), and are aborted
+   * after; a step unfinished at the deadline is left behind. @defaultValue 30000
+   */
   shutdownTimeoutMs?: number;
   /** How long running jobs of a revoked partition may go on before the partition is released. @defaultValue 5000 */
   revokeGraceMs?: number;

@@ -50,8 +50,14 @@ const POLL_TIMEOUT_MS = 100;
 /** While the brokers are down, how often to ask one for metadata to notice that they are back. */
 const BROKER_PROBE_MS = 1000;
 
-/** librdkafka's errors that mean no broker can be reached now (it reconnects by itself). */
-const BROKERS_DOWN = new Set<number>([CODES.ERRORS.ERR__ALL_BROKERS_DOWN]);
+/**
+ * librdkafka's error for "no broker can be reached now" (it reconnects by itself). The binding
+ * passes client events on with code -1, so its text ("Local: All broker connections are down")
+ * is what tells it apart.
+ */
+function isAllBrokersDown(error: LibrdKafkaError): boolean {
+  return error.code === CODES.ERRORS.ERR__ALL_BROKERS_DOWN || /all broker connections are down/i.test(`${error.message} ${error.stack ?? ''}`);
+}
 
 /**
  * The thin Kafka shell: owns the librdkafka consumer (callback API), the poll loop, the rebalance
@@ -98,7 +104,7 @@ export class ConsumerShell implements ConsumerControl {
     this.consumer.on('event.error', (error: LibrdKafkaError) => {
       try {
         if (error.isFatal) this.handlers.onError(kafkaError(error));
-        else if (BROKERS_DOWN.has(error.code)) this.brokersDown(error);
+        else if (isAllBrokersDown(error)) this.brokersDown(error);
       } catch {
         // A throw here would surface in librdkafka's callback dispatch; handlers report their own errors.
       }
