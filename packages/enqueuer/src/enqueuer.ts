@@ -1,6 +1,6 @@
 import { EnqueueResult, JobDispatcher, JobOptions, JobRequest, validateJobOptions } from '@partita/job';
 import { ConnectionOptions } from './connection';
-import { EnqueuerClosedError } from './errors';
+import { EnqueuerClosedError, EnqueueTimeoutError } from './errors';
 import { assertMessageSize, DEFAULT_MAX_MESSAGE_BYTES, JobMessage, placeJob, PreparedJob, prepareJob } from './job-message';
 import { DeliveryFailureListener, getProducer, ProducerHandle, ProducerOptions } from './producer';
 import { TopicInfo, TopicSpec } from './topic-admin';
@@ -134,12 +134,23 @@ export class Enqueuer implements JobDispatcher {
 
   private async lookUpThenProduce(jobs: PreparedJob[], topics: Set<string>, numberErrors: boolean): Promise<EnqueueResult[]> {
     const counts = new Map<string, number>();
+    const generation = this.producer.generation;
     // Counted down here, right before these jobs are produced, so no later call can slip ahead.
     this.pendingLookups++;
     try {
       for (const topic of topics) counts.set(topic, await this.partitionCountOf(topic));
     } finally {
       this.pendingLookups--;
+    }
+    if (this.producer.generation !== generation) {
+      // The producer gave up on jobs added before these while they waited: writing these now
+      // would put them after failed jobs of their keys.
+      const { deliveryTimeoutMs } = this.producer.options;
+      throw new EnqueueTimeoutError(
+        jobs.length === 1 ? jobs[0]!.id : undefined,
+        deliveryTimeoutMs,
+        `not produced: while ${jobs.length === 1 ? `job ${jobs[0]!.id}` : `these ${jobs.length} jobs`} waited for the partition count of ${[...topics].join(', ')}, the producer gave up on the jobs added before (not acknowledged by Kafka at ${this.producer.brokers} within ${deliveryTimeoutMs} ms)`,
+      );
     }
     return this.produce(jobs, counts, numberErrors);
   }

@@ -76,6 +76,12 @@ export interface ProducerHandle {
   /** Admin operations over this producer's connection. */
   admin(): Promise<TopicAdmin>;
   /**
+   * Counts the times the producer gave up on what it held (delivery timeout, fatal error). A caller
+   * that prepared a message before a change must not produce it afterwards: it was added before
+   * jobs that failed, and would be written after them.
+   */
+  readonly generation: number;
+  /**
    * Waits until every message of this handle is acknowledged or failed; rejects with
    * `EnqueueTimeoutError` after `timeoutMs`, or with a `DeliveryError` naming every async message
    * that failed since the last flush (`jobIds`).
@@ -179,10 +185,14 @@ const STALE_COUNT_TRUST_MS = 30_000;
 /** How often the delivery timeout is checked and the fast lane's ledger pruned. */
 const WATCH_INTERVAL_MS = 500;
 
+/** Fast-lane messages still unsettled after this long are settled by a barrier (see `watch`). */
+const SETTLE_AFTER_MS = 2_000;
+
 /**
  * The ids of the fast-lane messages librdkafka may still hold, oldest first. That lane reports
  * failures only, so when partita gives up on its producer these are the jobs it names. Pruned when
- * the lane is seen idle or a barrier settles (memory: one reference per unsettled message).
+ * the lane is seen idle or a barrier settles, at the latest about SETTLE_AFTER_MS after a message
+ * was produced (memory: one reference per unsettled message).
  */
 class FastLedger {
   /** A message's id, or (for a message produced without one) its value, to read the id from if need be. */
@@ -278,6 +288,8 @@ class SharedProducer {
   /** Acked-lane messages librdkafka holds, oldest first (a Set keeps insertion order). */
   private readonly ackedOutstanding = new Set<Ticket>();
   private probing = false;
+  /** See {@link ProducerHandle.generation}. */
+  generation = 0;
   private readonly watchdog: NodeJS.Timeout;
   /** The last partition count seen per topic; trusted until `trustUntil` after a failed refresh. */
   private readonly knownCounts = new Map<string, { count: number; trustUntil: number }>();
@@ -619,12 +631,16 @@ class SharedProducer {
         if (idle) this.ledger.settle(accepted);
       });
     }
-    // Under steady load the lane is never idle: a barrier (a short pause) bounds the ledger.
-    const tail = this.backlog.length > this.backlogHead ? this.backlog[this.backlog.length - 1] : undefined;
-    if (this.ledger.unsettled > 2 * this.options.maxQueuedMessages && !(tail !== undefined && 'barrier' in tail)) {
-      void this.fastBarrier(limit + 5_000);
-    }
+    // Under steady load the lane is never seen idle: a barrier (a pause of about one round trip)
+    // settles what is older than SETTLE_AFTER_MS, so that giving up names few jobs that were in
+    // fact written, and the ledger stays small.
+    if (now - this.ledger.oldestProducedBy(now) > SETTLE_AFTER_MS && !this.barrierQueued()) void this.fastBarrier(limit + 5_000);
   };
+
+  private barrierQueued(): boolean {
+    for (let i = this.backlogHead; i < this.backlog.length; i++) if ('barrier' in this.backlog[i]!) return true;
+    return false;
+  }
 
   /**
    * The delivery timeout passed for a message librdkafka still holds: gives up on everything not
@@ -636,6 +652,7 @@ class SharedProducer {
   private giveUp(): void {
     const limit = this.options.deliveryTimeoutMs;
     const why = `was not acknowledged by Kafka at ${this.connection.brokers} within ${limit} ms, so the producer gave up on it and on every job it still held (a job that was in flight may still have been written)${this.lastErrorText()}`;
+    this.generation += 1;
     this.lanes.fast.abandon();
     this.lanes.acked.abandon();
 
@@ -670,6 +687,7 @@ class SharedProducer {
    * too rather than being written after a failed job of its key.
    */
   private onFatal(lane: ProducerLane): void {
+    this.generation += 1;
     this.failBacklog(
       new DeliveryError(undefined, -1, `the job was not produced: the ${lane} producer of Kafka at ${this.connection.brokers} hit a fatal error${this.lastErrorText()}`),
     );
@@ -760,6 +778,10 @@ class Handle implements ProducerHandle {
 
   get options(): Readonly<ResolvedProducerOptions> {
     return this.shared.options;
+  }
+
+  get generation(): number {
+    return this.shared.generation;
   }
 
   async connect(): Promise<void> {
