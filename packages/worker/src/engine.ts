@@ -21,8 +21,10 @@ export interface ConsumerControl {
   resume(partitions: TopicPartition[]): void;
   /** Stores offsets for the background commit. */
   storeOffsets(offsets: TopicPartitionOffset[]): void;
-  /** Commits offsets now (on revocation and shutdown). */
+  /** Commits offsets now (on revocation and shutdown), without blocking the thread. */
   commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  /** Commits offsets before returning: for a process that is exiting, where nothing asynchronous runs any more. */
+  commitBlocking(offsets: TopicPartitionOffset[]): void;
 }
 
 /** A running try's view of its fate: aborted on revocation or forced shutdown. */
@@ -525,7 +527,7 @@ export class Engine {
     if (offsets.length === 0) return;
     try {
       this.control.storeOffsets(offsets);
-      this.control.commit(offsets).catch(() => undefined);
+      this.control.commitBlocking(offsets);
     } catch {
       // Exiting: nothing left to tell.
     }

@@ -32,6 +32,8 @@ interface WorkerFlags {
   brokers?: string;
   shutdownTimeout?: number;
   revokeGrace?: number;
+  jobTimeout?: number;
+  deadLetterTopic: string[];
   redis?: string;
   statePrefix?: string;
   statsInterval: number;
@@ -53,6 +55,8 @@ export function workerCommand(): Command {
     .option('-b, --brokers <list>', 'Kafka bootstrap brokers, host:port,... (default: $PARTITA_BROKERS or 127.0.0.1:9092)')
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long the whole shutdown may take: running jobs finish, then commit and leave the group; past it the process exits anyway (default: 30000)', parsePositiveInt)
     .option('--revoke-grace <ms>', 'how long running jobs of a revoked partition may finish before it is released (default: 5000)', parseNonNegativeInt)
+    .option('--job-timeout <ms>', 'how long one try may run when its job sets no timeout of its own; past it the try fails (default: no limit)', parsePositiveInt)
+    .option('--dead-letter-topic <topic>', 'a dead letter topic a job may name in its deadLetter option besides the defaults; repeat for several', collect, [])
     .option('--redis <url>', 'record job state in Redis for getJob/waitUntilFinished/QueueEvents (default: $PARTITA_REDIS_URL, else off)')
     .option('--state-prefix <prefix>', 'what the job-state keys in Redis start with; the same as the Queue\'s `state.prefix` (default: partita)')
     .option('-k, --kafka <property=value>', 'a librdkafka consumer property, e.g. session.timeout.ms=10000; repeat for several', collectProperty, {})
@@ -73,12 +77,14 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     longRunning: flags.longRunning,
     shutdownTimeoutMs: flags.shutdownTimeout,
     revokeGraceMs: flags.revokeGrace,
+    jobTimeoutMs: flags.jobTimeout,
     kafka: flags.kafka,
   };
   if (flags.statePrefix !== undefined && !flags.redis && !process.env.PARTITA_REDIS_URL) {
     throw new InvalidArgumentError('--state-prefix needs job state enabled: give --redis <url> or set $PARTITA_REDIS_URL');
   }
   if (flags.redis || flags.statePrefix !== undefined) options.state = { redis: flags.redis, prefix: flags.statePrefix };
+  if (flags.deadLetterTopic.length > 0) options.deadLetterTopics = flags.deadLetterTopic;
   if (flags.maxPartitions !== undefined) options.virtualPartitions = { maxPartitions: flags.maxPartitions };
   const worker = new Worker(queues, registry, options);
   const output = new LogWriter();

@@ -27,6 +27,7 @@ type CooperativeConsumer = KafkaConsumer & {
   incrementalAssign(assignment: RdTopicPartition[]): void;
   incrementalUnassign(assignment: RdTopicPartition[]): void;
   assignmentLost(): boolean;
+  commitCb(offsets: RdTopicPartition[], cb: (err: LibrdKafkaError | null) => void): void;
 };
 
 /** librdkafka's error objects are not `Error`s; wrap them so events always carry an Error. */
@@ -158,9 +159,16 @@ export class ConsumerShell implements ConsumerControl {
     this.guard(() => this.consumer.offsetsStore(offsets));
   }
 
-  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
-    if (!this.consumer.isConnected()) throw new Error('consumer is disconnected');
-    this.consumer.commitSync(offsets);
+  /** Commits without blocking the thread: during an outage a commit may wait long, and timers must still fire. */
+  commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    if (!this.consumer.isConnected()) return Promise.reject(new Error('consumer is disconnected'));
+    return new Promise((resolve, reject) => {
+      this.consumer.commitCb(offsets, (err: LibrdKafkaError | null) => (err ? reject(kafkaError(err)) : resolve()));
+    });
+  }
+
+  commitBlocking(offsets: TopicPartitionOffset[]): void {
+    if (this.consumer.isConnected()) this.consumer.commitSync(offsets);
   }
 
   private poll(done: () => void): void {

@@ -37,6 +37,9 @@ export class FakeControl implements ConsumerControl {
     this.calls.push({ op: 'commit', offsets: clone(offsets) });
     return this.commitResult();
   }
+  commitBlocking(offsets: TopicPartitionOffset[]): void {
+    this.calls.push({ op: 'commit', offsets: clone(offsets) });
+  }
 
   of<K extends ControlCall['op']>(op: K): Array<Extract<ControlCall, { op: K }>> {
     return this.calls.filter((c): c is Extract<ControlCall, { op: K }> => c.op === op);

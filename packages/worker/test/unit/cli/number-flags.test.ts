@@ -16,7 +16,7 @@ describe('number flags', () => {
   });
 
   // Every number option of `partita worker` is checked before anything starts.
-  it.each(['--stats-interval', '--concurrency', '--max-partitions', '--shutdown-timeout', '--revoke-grace'])('partita worker %s abc is refused with the option named', (flag) => {
+  it.each(['--stats-interval', '--concurrency', '--max-partitions', '--shutdown-timeout', '--revoke-grace', '--job-timeout'])('partita worker %s abc is refused with the option named', (flag) => {
     const program = new Command('partita').exitOverride().addCommand(workerCommand().exitOverride().configureOutput({ writeErr: () => undefined }));
     let error: unknown;
     try {
