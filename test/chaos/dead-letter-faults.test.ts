@@ -11,12 +11,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { LibrdKafkaError, Message, MessageHeader, Producer } from '@confluentinc/kafka-javascript';
+import { Message } from '@confluentinc/kafka-javascript';
 import { decodeEnvelope, encodeEnvelope, envelopeHeaders } from '@partita/job';
 import { DLQ_HEADERS, REPLAY_HEADERS } from '@partita/worker';
 import { waitForFullyCommitted } from '../support/committed';
 import { BROKERS } from '../support/kafka-admin';
-import { readTopic } from '../support/raw-kafka';
+import { produceRaw, RawMessage, readTopic } from '../support/raw-kafka';
 import { uniqueName, waitFor } from '../support/wait';
 import { workerTestKit } from '../support/worker-test-kit';
 
@@ -38,32 +38,8 @@ const ODD_KINDS = [
 ];
 const PARTITIONS = 2;
 
-interface RawRecord {
-  key: string | null;
-  value: Buffer | null;
-  /** In order, names may repeat. */
-  headers: Array<[string, string | Buffer]>;
-}
-
-/** Produces with a plain librdkafka producer, headers as a list (repeats and raw bytes kept). */
-async function produceList(topic: string, records: RawRecord[]): Promise<void> {
-  const producer = new Producer({ 'bootstrap.servers': BROKERS, dr_cb: true, partitioner: 'murmur2_random' });
-  await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10000 }, (err) => (err ? reject(err) : resolve())));
-  let delivered = 0;
-  let failure: LibrdKafkaError | undefined;
-  producer.on('delivery-report', (err) => {
-    if (err) failure = err;
-    delivered++;
-  });
-  producer.setPollInterval(10);
-  for (const r of records) {
-    const headers: MessageHeader[] = r.headers.map(([name, value]) => ({ [name]: value }));
-    producer.produce(topic, null, r.value, r.key, null, undefined, headers);
-  }
-  await waitFor(() => delivered === records.length || failure !== undefined, { timeoutMs: 30000, message: 'delivery reports' });
-  await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
-  if (failure) throw new Error(`produce failed: ${failure.message}`);
-}
+/** A record as produced raw: headers in order, names may repeat. */
+type RawRecord = RawMessage & { headers: Array<[string, string | Buffer]> };
 
 function envelope(name: string, id: string, data: unknown, opts: unknown = {}): Buffer {
   return Buffer.from(JSON.stringify({ json: { v: 1, id, name, data, enqueuedAt: Date.now(), opts } }));
@@ -122,7 +98,7 @@ test('odd thrown values, header bytes kept in the DLQ, and a replay that trusts 
     [DLQ_HEADERS.sourceTopic, victim],
     ['__proto__', 'not a prototype'],
   ];
-  await produceList(queue, [
+  await produceRaw(queue, [
     ...ODD_KINDS.flatMap((kind): RawRecord[] => [
       { key: kind, value: envelope('Throw', `odd-${kind}`, { kind }, { attempts: 2, backoff: 10 }), headers: jobHeaders('Throw', `odd-${kind}`) },
       { key: kind, value: envelope('Fine', `fine-${kind}`, { kind }), headers: jobHeaders('Fine', `fine-${kind}`) },
@@ -171,7 +147,7 @@ test('odd thrown values, header bytes kept in the DLQ, and a replay that trusts 
     headers: [...jobHeaders(headerName, id), ...(source ? [[DLQ_HEADERS.sourceTopic, source] as [string, string]] : [])],
   });
   const invalid: RawRecord = { key: 'bad-opts', value: envelope('Throw', 'bad-opts', { kind: 'plain' }, { attempts: 'abc' }), headers: jobHeaders('Throw', 'bad-opts') };
-  await produceList(dlq, [
+  await produceRaw(dlq, [
     forged('named-in-header-only', 'Fine', 'Throw', {}), // the header says Throw, the envelope Fine
     forged('to-the-victim', 'Throw', 'Throw', {}, victim), // its source header sends it to another queue
     invalid, // options the API refuses

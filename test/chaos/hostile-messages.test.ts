@@ -13,6 +13,7 @@ import { produceRaw, RawMessage, readTopic } from '../support/raw-kafka';
 import { BROKERS } from '../support/kafka-admin';
 import { uniqueName, waitFor } from '../support/wait';
 import { workerTestKit } from '../support/worker-test-kit';
+import { readJsonLines } from '../support/job-records';
 
 const HOSTILE_JOBS = path.join(__dirname, 'fixtures/hostile-jobs.js');
 const { admin, spawnWorker } = workerTestKit();
@@ -35,13 +36,7 @@ interface Run {
 }
 
 function runs(file: string): Run[] {
-  if (!fs.existsSync(file)) return [];
-  const text = fs.readFileSync(file, 'utf8');
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Run);
+  return readJsonLines<Run>(file);
 }
 
 /** The last value of a header (a dead letter record has the job's own headers first, then partita's). */

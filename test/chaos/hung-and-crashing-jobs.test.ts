@@ -1,6 +1,5 @@
 // Jobs that hang or kill their worker, driven from outside: real `partita worker` processes on the
 // real broker, restarted the way a supervisor (systemd, Kubernetes) would restart them.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from '@partita/enqueuer';
@@ -9,6 +8,7 @@ import { BROKERS } from '../support/kafka-admin';
 import { uniqueName, waitFor } from '../support/wait';
 import { WorkerProcess, WorkerProcessOptions } from '../support/worker-process';
 import { workerTestKit } from '../support/worker-test-kit';
+import { readJsonLines } from '../support/job-records';
 
 const FAULT_JOBS = path.join(__dirname, 'fixtures/fault-jobs.js');
 const { admin, spawnWorker } = workerTestKit();
@@ -29,13 +29,7 @@ interface Entry {
 }
 
 function entries(file: string): Entry[] {
-  if (!fs.existsSync(file)) return [];
-  const text = fs.readFileSync(file, 'utf8');
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Entry);
+  return readJsonLines<Entry>(file);
 }
 
 async function enqueue(queue: string, jobs: Array<{ name: string; data: object; opts?: object }>): Promise<void> {

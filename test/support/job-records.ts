@@ -20,13 +20,18 @@ export interface JobRecord {
  * is complete on a later read; every record is one write ending in a newline).
  */
 export function readRecords(file: string): JobRecord[] {
+  return readJsonLines<JobRecord>(file);
+}
+
+/** The complete JSON lines of a file that processes may still be appending to (see {@link readRecords}). */
+export function readJsonLines<T>(file: string): T[] {
   if (!fs.existsSync(file)) return [];
   const text = fs.readFileSync(file, 'utf8');
   return text
     .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as JobRecord);
+    .map((line) => JSON.parse(line) as T);
 }
 
 export function countLines(file: string): number {

@@ -6,7 +6,8 @@ export interface RawMessage {
   key?: string | null;
   value: Buffer | string | null;
   partition?: number;
-  headers?: Record<string, string>;
+  /** By name, or as a list (repeated names and raw bytes kept). */
+  headers?: Record<string, string | Buffer> | Array<[string, string | Buffer]>;
 }
 
 /** Produces messages with a plain librdkafka producer and waits for every delivery report. */
@@ -21,7 +22,8 @@ export async function produceRaw(topic: string, messages: RawMessage[]): Promise
   });
   producer.setPollInterval(10);
   for (const m of messages) {
-    const headers: MessageHeader[] | undefined = m.headers ? Object.entries(m.headers).map(([k, v]) => ({ [k]: v })) : undefined;
+    const list = Array.isArray(m.headers) ? m.headers : Object.entries(m.headers ?? {});
+    const headers: MessageHeader[] | undefined = m.headers ? list.map(([k, v]) => ({ [k]: v })) : undefined;
     const value = m.value === null ? null : Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value);
     producer.produce(topic, m.partition ?? null, value, m.key ?? null, null, undefined, headers);
   }

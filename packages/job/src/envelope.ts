@@ -2,7 +2,7 @@ import SuperJSON from 'superjson';
 import { PoisonMessageError } from './errors';
 import { utf8Bytes } from './utf8-slab';
 import { toSuperJsonText } from './wire-json';
-import { WireJobOptions, wireOptionsProblem } from './options';
+import { describeValue, WireJobOptions, wireOptionsProblem } from './options';
 import { parseJsonArray } from './json-array';
 
 /** The current wire format version. A worker treats any other version as a poison message. */
@@ -131,12 +131,12 @@ export function decodeEnvelope(value: Buffer | string | null | undefined): Envel
   }
   const e = parsed as Partial<Envelope> & { v?: unknown };
   if (e.v !== ENVELOPE_VERSION) {
-    throw new PoisonMessageError('unknown-version', `unknown envelope version ${describe(e.v)}; this worker reads version ${ENVELOPE_VERSION}`);
+    throw new PoisonMessageError('unknown-version', `unknown envelope version ${describeValue(e.v)}; this worker reads version ${ENVELOPE_VERSION}`);
   }
-  if (typeof e.id !== 'string' || e.id === '') throw new PoisonMessageError('undecodable', `envelope id must be a non-empty string, got ${describe(e.id)}`);
-  if (typeof e.name !== 'string' || e.name === '') throw new PoisonMessageError('undecodable', `envelope name must be a non-empty string, got ${describe(e.name)}`);
+  if (typeof e.id !== 'string' || e.id === '') throw new PoisonMessageError('undecodable', `envelope id must be a non-empty string, got ${describeValue(e.id)}`);
+  if (typeof e.name !== 'string' || e.name === '') throw new PoisonMessageError('undecodable', `envelope name must be a non-empty string, got ${describeValue(e.name)}`);
   if (typeof e.enqueuedAt !== 'number' || !Number.isFinite(e.enqueuedAt)) {
-    throw new PoisonMessageError('undecodable', `envelope enqueuedAt must be a number (epoch ms), got ${describe(e.enqueuedAt)}`);
+    throw new PoisonMessageError('undecodable', `envelope enqueuedAt must be a number (epoch ms), got ${describeValue(e.enqueuedAt)}`);
   }
   // The parsed object itself (no copy per job); only a missing `opts` is filled in.
   const opts = e.opts as unknown;
@@ -144,7 +144,7 @@ export function decodeEnvelope(value: Buffer | string | null | undefined): Envel
     e.opts = {};
   } else {
     if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-      throw new PoisonMessageError('invalid-options', `envelope opts must be an object, got ${describe(opts)}`);
+      throw new PoisonMessageError('invalid-options', `envelope opts must be an object, got ${describeValue(opts)}`);
     }
     const problem = wireOptionsProblem(opts);
     if (problem !== undefined) throw new PoisonMessageError('invalid-options', problem);
@@ -168,13 +168,3 @@ function hasProtoKey(root: unknown): boolean {
   return false;
 }
 
-/** A value as an error quotes it: JSON where possible, cut short (a message may carry anything). */
-function describe(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = typeof value;
-  }
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}

@@ -197,8 +197,8 @@ export function wireOptionsProblem(opts: object): string | undefined {
 /** The last dead letter topic found valid: a queue's jobs mostly name the same one (saves a regex per job). */
 let lastTopicName: string | undefined;
 
-/** A value as an error quotes it: JSON where possible, cut short. */
-function describeValue(value: unknown): string {
+/** A value as an error quotes it: JSON where possible, cut short (a message may carry anything). */
+export function describeValue(value: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
