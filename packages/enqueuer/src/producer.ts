@@ -76,9 +76,10 @@ export interface ProducerHandle {
   /** Admin operations over this producer's connection. */
   admin(): Promise<TopicAdmin>;
   /**
-   * Counts the times the producer gave up on what it held (delivery timeout, fatal error). A caller
-   * that prepared a message before a change must not produce it afterwards: it was added before
-   * jobs that failed, and would be written after them.
+   * Counts the times the producer failed jobs it held or was about to take (delivery timeout, fatal
+   * error, no connection, a queue full for the delivery timeout). A caller that prepared a message
+   * before a change must not produce it afterwards: it was added before jobs that failed, and would
+   * be written after them.
    */
   readonly generation: number;
   /**
@@ -590,6 +591,9 @@ class SharedProducer {
     const failed = this.backlog.slice(this.backlogHead);
     this.backlog = [];
     this.backlogHead = 0;
+    // Jobs failed: a call still preparing its jobs (waiting for a partition count) was made after
+    // these and must not be written after them.
+    if (failed.some((entry) => !('barrier' in entry))) this.generation += 1;
     for (const entry of failed) {
       if ('barrier' in entry) entry.resolve(true);
       else this.failTicket(entry, error);
