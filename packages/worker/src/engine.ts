@@ -2,7 +2,7 @@ import { GroupId, LaneRouter, PARTITIONER_ERROR_GROUP } from './core/lane-router
 import type { InboundMessage } from './core/inbound-message';
 import { PartitionWork, PauseReason, QueuedJob } from './core/partition-work';
 import { decideAfterFailure } from './core/retry-policy';
-import { decodeCommitMetadata, DEFAULT_METADATA_MAX_CHARS, encodeCommitMetadata } from './core/commit-metadata';
+import { decodeCommitMetadata, DEFAULT_METADATA_MAX_CHARS, encodeCommitMetadata, JobTries } from './core/commit-metadata';
 import { Scheduler } from './core/scheduler';
 import type { ResolvedWorkerConfig } from './config';
 import { toError } from './core/thrown-value';
@@ -62,7 +62,7 @@ export interface DeadLetterSink {
 
 class Run implements RunHandle {
   private controller?: AbortController;
-  aborted: unknown;
+  private aborted: unknown;
   private revoked = false;
   /** The try's timeout timer, while it runs. */
   timer?: NodeJS.Timeout;
@@ -84,9 +84,9 @@ class Run implements RunHandle {
     return this.revoked;
   }
 
-  /** The reason the try was aborted with, once it was. */
-  get abortReason(): Error {
-    return this.aborted as Error;
+  /** The reason the try was aborted with; undefined until it is. */
+  get abortReason(): Error | undefined {
+    return this.aborted as Error | undefined;
   }
 
   abort(reason: Error, revoked: boolean): void {
@@ -109,6 +109,19 @@ const DEAD_LETTER_RETRY_MS = 1000;
  */
 const METADATA_HIGH_MARK = 0.75 * DEFAULT_METADATA_MAX_CHARS;
 const METADATA_LOW_MARK = 0.5 * DEFAULT_METADATA_MAX_CHARS;
+
+/**
+ * Periodic commits mark as running only the tries that have run this long: a worker killed
+ * outright (kill -9, out of memory) then leaves its long tries as suspects, while the many short
+ * ones are neither recorded on every poll nor run alone by the next owner. (`process.exit` and
+ * uncaught errors mark every running try, see `commitOnExit`.)
+ */
+const RECORD_RUNNING_AFTER_MS = 500;
+/** How long the periodic record of tries is reused before it is taken again. */
+const TRIES_REFRESH_MS = 250;
+
+/** How a commit records running tries. */
+type TriesRecord = 'periodic' | 'handover' | 'all';
 
 /**
  * The processing engine: buffers received jobs per partition, starts them under the concurrency
@@ -321,6 +334,7 @@ export class Engine {
       this.deadLetter(work, job, run, error);
       return;
     }
+    job.startedAt = Date.now();
     if (!job.suspect) {
       job.running = 'shared';
       this.execute(work, job, run, limits);
@@ -329,10 +343,12 @@ export class Engine {
     // Nothing else of the partition runs now: record the try as running alone before it starts, so
     // that if it kills this worker too, the next owner blames it.
     job.running = 'alone';
-    const offset = this.commitOffsetOf(work);
+    const offset = this.commitOffsetOf(work, 'all');
     const recorded = offset ? this.commitOffsets([offset]) : Promise.resolve();
     void recorded.then(() => {
-      if (run.aborted) this.settle(work, job, run, { status: 'failed', error: run.abortReason, attempts: limits.attempts });
+      // Revoked or shut down meanwhile: the try never started.
+      const aborted = run.abortReason;
+      if (aborted) this.settle(work, job, run, { status: 'failed', error: aborted, attempts: limits.attempts });
       else this.execute(work, job, run, limits);
     });
   }
@@ -489,7 +505,7 @@ export class Engine {
     const offsets: TopicPartitionOffset[] = [];
     for (const work of works) {
       // A handover: tries still running were aborted, and do not count as used.
-      const offset = this.commitOffsetOf(work, true);
+      const offset = this.commitOffsetOf(work, 'handover');
       if (offset) offsets.push(offset);
       this.dirty.delete(work);
     }
@@ -521,7 +537,7 @@ export class Engine {
     const offsets: TopicPartitionOffset[] = [];
     for (const work of this.partitions.values()) {
       if (work.revoked) continue;
-      const offset = this.commitOffsetOf(work);
+      const offset = this.commitOffsetOf(work, 'all');
       if (offset) offsets.push(offset);
     }
     if (offsets.length === 0) return;
@@ -534,17 +550,30 @@ export class Engine {
   }
 
   /** The commit point with the finished offsets and the tries of unfinished jobs above it as metadata. */
-  private commitOffsetOf(work: PartitionWork, handover = false): TopicPartitionOffset | undefined {
+  private commitOffsetOf(work: PartitionWork, record: TriesRecord = 'periodic'): TopicPartitionOffset | undefined {
     const offset = work.tracker.commitPoint;
     if (offset === undefined) return undefined;
     // Offsets a previous owner finished that were not fetched again yet stay recorded too.
     const skips = work.pendingSkips(offset);
     const above = work.tracker.finishedAbove();
     const finished = skips.length > 0 ? [...above, ...skips].sort((a, b) => a - b) : above;
-    const metadata = encodeCommitMetadata(offset, finished, work.triesToRecord(handover));
+    const metadata = encodeCommitMetadata(offset, finished, this.triesOf(work, record));
     work.metadataChars = metadata.length;
     this.applyMetadataPressure(work, metadata.length);
     return { topic: work.topic, partition: work.partition, offset, metadata };
+  }
+
+  /** The tries to record in a commit of `work`; the periodic record is taken at most every {@link TRIES_REFRESH_MS}. */
+  private triesOf(work: PartitionWork, record: TriesRecord): Map<number, JobTries> {
+    const now = Date.now();
+    if (record === 'periodic' && work.triesRecord && now - work.triesRecordAt < TRIES_REFRESH_MS) return work.triesRecord;
+    const running = [...(this.runs.get(work) ?? [])].map((run) => run.job);
+    const tries = work.triesToRecord(running, record === 'periodic' ? now - RECORD_RUNNING_AFTER_MS : Infinity, record === 'handover');
+    if (record === 'periodic') {
+      work.triesRecord = tries;
+      work.triesRecordAt = now;
+    }
+    return tries;
   }
 
   /**

@@ -29,6 +29,8 @@ export interface QueuedJob {
   suspect?: boolean;
   /** Set while a try runs: `alone` when nothing else of its partition may run meanwhile (a suspect). */
   running?: 'shared' | 'alone';
+  /** When the running try started (epoch ms). */
+  startedAt?: number;
 }
 
 /** Why fetching from a partition is paused; it resumes when no reason is left. */
@@ -78,7 +80,10 @@ export class PartitionWork {
   metadataChars = 0;
   /** The highest offset finished so far (for {@link metadataChars}). */
   highestFinished = -1;
-  /** Unfinished jobs that are running or used tries: what the commit metadata records of tries. */
+  /** The tries periodic commits record, and when they were taken (epoch ms): reused for a while. */
+  triesRecord?: Map<number, JobTries>;
+  triesRecordAt = 0;
+  /** Unfinished jobs that used tries or are suspects (running or not): what the metadata records besides running tries. */
   private readonly tried = new Set<QueuedJob>();
 
   constructor(
@@ -183,9 +188,7 @@ export class PartitionWork {
     }
     g.state = 'running';
     this.runningCount++;
-    const job = g.jobs.peek() as QueuedJob;
-    this.tried.add(job);
-    return job;
+    return g.jobs.peek() as QueuedJob;
   }
 
   /** The ready group whose head job is at the commit point, if any. */
@@ -225,6 +228,7 @@ export class PartitionWork {
     g.state = 'idle';
     g.retryWaiting = true;
     this.runningCount--;
+    this.tried.add(job);
   }
 
   /** The retry wait is over: the job is first in line of its group again (once nothing of it hangs). */
@@ -265,19 +269,26 @@ export class PartitionWork {
   }
 
   /**
-   * Tries used by jobs of this partition that were tried and did not finish, for the commit
-   * metadata. At a `handover` (revocation, shutdown) running tries were aborted and are not marked.
+   * Tries used by jobs of this partition that did not finish, for the commit metadata: the
+   * `running` tries that started at or before `startedBy` (epoch ms), marked as running (unless at
+   * a `handover`: revocation or shutdown, where running tries were aborted and do not count), then
+   * jobs waiting for a retry, suspects, and tries restored for jobs not received yet.
    */
-  triesToRecord(handover = false): Map<number, JobTries> {
+  triesToRecord(running: Iterable<QueuedJob>, startedBy: number, handover: boolean): Map<number, JobTries> {
     const tries = new Map<number, JobTries>();
+    if (!handover) {
+      for (const job of running) {
+        if (job.running === undefined || (job.startedAt ?? 0) > startedBy) continue;
+        tries.set(job.message.offset, { tries: job.attempt - 1, running: true, isolated: job.running === 'alone' });
+      }
+    }
     for (const job of this.tried) {
+      if (tries.has(job.message.offset)) continue;
       const used = job.attempt - 1;
-      if (job.running !== undefined && !handover) tries.set(job.message.offset, { tries: used, running: true, isolated: job.running === 'alone' });
       // A suspect that has not run alone yet stays one for the next owner.
-      else if (job.suspect) tries.set(job.message.offset, { tries: used, running: true, isolated: false });
+      if (job.suspect) tries.set(job.message.offset, { tries: used, running: true, isolated: false });
       else if (used > 0) tries.set(job.message.offset, { tries: used, running: false, isolated: false });
     }
-    // Tries restored for jobs not received yet stay recorded.
     for (const [offset, entry] of this.restoredTries) tries.set(offset, entry);
     return tries;
   }

@@ -81,16 +81,23 @@ describe('Engine under faults', () => {
   });
 
   describe('attempts across owners', () => {
-    it('records the tries of running and retrying jobs in the commit metadata', async () => {
+    it('records the tries of retrying jobs, and of running ones once they have run for half a second', async () => {
       const h = setup();
       h.push([0, 0, 'a'], [0, 1, 'b'], [0, 2, 'c']);
       h.executor.fail(0, 1, new Error('boom'), 4, 60_000);
       h.executor.complete(0, 2);
       await flush();
       h.engine.flushOffsets();
-      const stored = h.control.of('storeOffsets').flatMap((c) => c.offsets);
-      // 0 runs (no try used yet, marked running), 1 used one try and waits, 2 finished.
-      expect(recordedTries(stored)).toEqual(['0:0r', '1:1']);
+      const stored = () => h.control.of('storeOffsets').flatMap((c) => c.offsets);
+      // 1 used one try and waits, 2 finished; 0 has just started: a short try is not recorded.
+      expect(recordedTries(stored())).toEqual(['1:1']);
+      await jest.advanceTimersByTimeAsync(500);
+      h.push([0, 3, 'd']);
+      h.executor.complete(0, 3);
+      await flush();
+      h.engine.flushOffsets();
+      // 0 has run for 500 ms: marked running (no try used yet), for a worker killed during it.
+      expect(recordedTries(stored())).toEqual(['0:0r', '1:1']);
     });
 
     it('a handover (revocation) does not mark aborted tries as running', async () => {
