@@ -69,7 +69,6 @@ class Run implements RunHandle {
   /** The try timed out and was settled as failed; its `perform` may still be running. */
   timedOut = false;
 
-  constructor(readonly job: QueuedJob) {}
 
   get signal(): AbortSignal {
     // Created lazily: most jobs never look at their signal, and an AbortController per job costs.
@@ -316,7 +315,7 @@ export class Engine {
   }
 
   private start(work: PartitionWork, job: QueuedJob): void {
-    const run = new Run(job);
+    const run = new Run();
     this.runs.get(work)?.add(run);
     if (job.deadLetterError) {
       this.deadLetter(work, job, run, job.deadLetterError);
@@ -532,8 +531,8 @@ export class Engine {
    */
   commitOnExit(): void {
     if (this.committedOnClose) return;
-    const running = [...this.runs.values()].flatMap((runs) => [...runs]).filter((run) => run.job.running !== undefined);
-    if (running.length === 1) running[0]!.job.running = 'alone';
+    const running = [...this.partitions.values()].flatMap((work) => work.runningJobs());
+    if (running.length === 1) running[0]!.running = 'alone';
     const offsets: TopicPartitionOffset[] = [];
     for (const work of this.partitions.values()) {
       if (work.revoked) continue;
@@ -567,8 +566,7 @@ export class Engine {
   private triesOf(work: PartitionWork, record: TriesRecord): Map<number, JobTries> {
     const now = Date.now();
     if (record === 'periodic' && work.triesRecord && now - work.triesRecordAt < TRIES_REFRESH_MS) return work.triesRecord;
-    const running = [...(this.runs.get(work) ?? [])].map((run) => run.job);
-    const tries = work.triesToRecord(running, record === 'periodic' ? now - RECORD_RUNNING_AFTER_MS : Infinity, record === 'handover');
+    const tries = work.triesToRecord(work.runningJobs(), record === 'periodic' ? now - RECORD_RUNNING_AFTER_MS : Infinity, record === 'handover');
     if (record === 'periodic') {
       work.triesRecord = tries;
       work.triesRecordAt = now;
@@ -579,7 +577,8 @@ export class Engine {
   /**
    * A finish above the commit point adds an offset to the metadata. Its length is measured when
    * offsets are stored (after each poll); in between, thousands of jobs may finish, so each adds an
-   * upper bound of its cost here, and the pressure starts in time.
+   * upper bound of its cost here, and once that bound reaches the mark the length is measured now
+   * (which starts the pressure in time, and only when it is due).
    */
   private growMetadata(work: PartitionWork, offset: number): void {
     const commitPoint = work.tracker.commitPoint ?? offset;
@@ -594,7 +593,8 @@ export class Engine {
       chars++;
     }
     work.metadataChars += chars;
-    if (!work.onlyCommitPoint && work.metadataChars >= METADATA_HIGH_MARK) this.applyMetadataPressure(work, work.metadataChars);
+    // The bound overestimates (the commit point may have moved since): measure before pausing.
+    if (!work.onlyCommitPoint && work.metadataChars >= METADATA_HIGH_MARK) this.commitOffsetOf(work);
   }
 
   /**

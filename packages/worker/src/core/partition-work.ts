@@ -268,13 +268,23 @@ export class PartitionWork {
     }
   }
 
+  /** Jobs whose try runs now (the heads of running groups). Not for the hot path. */
+  runningJobs(): QueuedJob[] {
+    const jobs: QueuedJob[] = [];
+    for (const g of this.groups.values()) {
+      const head = g.jobs.peek();
+      if (g.state === 'running' && head?.running !== undefined) jobs.push(head);
+    }
+    return jobs;
+  }
+
   /**
    * Tries used by jobs of this partition that did not finish, for the commit metadata: the
    * `running` tries that started at or before `startedBy` (epoch ms), marked as running (unless at
    * a `handover`: revocation or shutdown, where running tries were aborted and do not count), then
    * jobs waiting for a retry, suspects, and tries restored for jobs not received yet.
    */
-  triesToRecord(running: Iterable<QueuedJob>, startedBy: number, handover: boolean): Map<number, JobTries> {
+  triesToRecord(running: readonly QueuedJob[], startedBy: number, handover: boolean): Map<number, JobTries> {
     const tries = new Map<number, JobTries>();
     if (!handover) {
       for (const job of running) {
