@@ -1,4 +1,5 @@
 import {
+  Backoff,
   ENCODED_ENVELOPE,
   decodeEnvelope,
   DEFAULT_ATTEMPTS,
@@ -10,7 +11,6 @@ import {
   JobRegistry,
   PoisonMessageError,
   resolveJobOptions,
-  WireJobOptions,
 } from '@partita/job';
 import type { QueuedJob } from './core/partition-work';
 import { toError } from './core/thrown-value';
@@ -19,6 +19,15 @@ import type { JobInfo, TypedEmitter, WorkerEvents } from './events';
 
 /** A BullMQ-style processor: receives the job and its context, returns the job's result. */
 export type Processor<TData = unknown, TResult = unknown> = (job: JobInfo<TData>, ctx: JobContext) => Promise<TResult> | TResult;
+
+/** How one try of a job runs. */
+interface JobPlan {
+  /** The registered class that runs it; undefined when the worker runs a processor. */
+  jobClass?: JobClass;
+  attempts: number;
+  backoff?: Backoff;
+  timeout?: number;
+}
 
 /** Decodes a job, finds what runs it (a registered Job class or the processor) and runs one try. */
 export class JobRunner implements JobExecutor {
@@ -30,64 +39,52 @@ export class JobRunner implements JobExecutor {
   ) {}
 
   limits(job: QueuedJob): JobLimits {
-    const envelope = this.envelopeOf(job);
-    if (!envelope) return { attempts: 1 };
-    const own = envelope.opts as WireJobOptions & { timeout?: number };
-    let { attempts, backoff, timeout } = own;
-    if (this.handler instanceof JobRegistry) {
-      const jobClass = this.handler.get(envelope.name);
-      if (!jobClass) return { attempts: 1 };
-      const classOptions = this.optionsOf(jobClass) as JobOptions<unknown> & { timeout?: number };
-      attempts ??= classOptions.attempts;
-      backoff ??= classOptions.backoff;
-      timeout ??= classOptions.timeout;
-    }
-    return { attempts: attempts ?? DEFAULT_ATTEMPTS, backoff, timeoutMs: timeout };
-  }
-
-  /** The job's envelope, decoded once; undefined for a message that is not one. */
-  private envelopeOf(job: QueuedJob): Envelope | undefined {
-    if (job.decoded !== undefined) return job.decoded as Envelope;
-    try {
-      job.decoded = decodeEnvelope(job.message.value);
-    } catch {
-      return undefined;
-    }
-    return job.decoded as Envelope;
+    const plan = this.plan(job);
+    if (plan instanceof Error) return { attempts: 1 };
+    return { attempts: plan.attempts, backoff: plan.backoff, timeoutMs: plan.timeout };
   }
 
   async execute(job: QueuedJob, handle: RunHandle): Promise<ExecutionResult> {
-    let envelope: Envelope;
-    try {
-      envelope = (job.decoded as Envelope | undefined) ?? decodeEnvelope(job.message.value);
-    } catch (error) {
-      return { status: 'failed', error: error as Error, attempts: 1 };
-    }
-    job.decoded = envelope;
-    let perform: (info: JobInfo, ctx: JobContext) => unknown;
-    let attempts = envelope.opts.attempts;
-    let backoff = envelope.opts.backoff;
-    if (this.handler instanceof JobRegistry) {
-      const jobClass = this.handler.get(envelope.name);
-      if (!jobClass) {
-        const error = new PoisonMessageError('unknown-job', `no job named '${envelope.name}' is registered with this worker (registered: ${this.handler.names().join(', ')})`);
-        return { status: 'failed', error, attempts: 1 };
-      }
-      const classOptions = this.optionsOf(jobClass);
-      attempts ??= classOptions.attempts;
-      backoff ??= classOptions.backoff;
-      perform = (info, ctx) => new jobClass().perform(info.data as never, ctx);
-    } else {
-      perform = this.handler;
-    }
+    const plan = this.plan(job);
+    if (plan instanceof Error) return { status: 'failed', error: plan, attempts: 1 };
     const info = this.describe(job);
     this.events.emit('active', info);
     try {
-      const result = await perform(info, new RunContext(info, handle, this.events));
+      const ctx = new RunContext(info, handle, this.events);
+      const result = await (plan.jobClass ? new plan.jobClass().perform(info.data as never, ctx) : (this.handler as Processor)(info, ctx));
       return { status: 'completed', result };
     } catch (error) {
-      return { status: 'failed', error: toError(error), attempts: attempts ?? DEFAULT_ATTEMPTS, backoff };
+      return { status: 'failed', error: toError(error), attempts: plan.attempts, backoff: plan.backoff };
     }
+  }
+
+  /**
+   * What runs the job and with which limits: its envelope (decoded once, kept on the job), then its
+   * class's options under the envelope's own. A poison message gives the error that dead-letters it.
+   */
+  private plan(job: QueuedJob): JobPlan | PoisonMessageError {
+    let envelope = job.decoded as Envelope | undefined;
+    if (envelope === undefined) {
+      try {
+        envelope = decodeEnvelope(job.message.value);
+      } catch (error) {
+        return error as PoisonMessageError;
+      }
+      job.decoded = envelope;
+    }
+    let { attempts, backoff, timeout } = envelope.opts;
+    if (!(this.handler instanceof JobRegistry)) {
+      return { attempts: attempts ?? DEFAULT_ATTEMPTS, backoff, timeout };
+    }
+    const jobClass = this.handler.get(envelope.name);
+    if (!jobClass) {
+      return new PoisonMessageError('unknown-job', `no job named '${envelope.name}' is registered with this worker (registered: ${this.handler.names().join(', ')})`);
+    }
+    const classOptions = this.optionsOf(jobClass);
+    attempts ??= classOptions.attempts;
+    backoff ??= classOptions.backoff;
+    timeout ??= classOptions.timeout;
+    return { jobClass, attempts: attempts ?? DEFAULT_ATTEMPTS, backoff, timeout };
   }
 
   /** A class's merged options, resolved once: the registry validated them already. */
