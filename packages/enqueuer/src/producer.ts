@@ -2,6 +2,7 @@ import { AdminClient, CODES, DeliveryReport, LibrdKafkaError, MessageHeader, Pro
 import { peekEnvelopeId } from '@partita/job';
 import { ConnectionOptions, ResolvedConnection, resolveConnection } from './connection';
 import { DeliveryError, EnqueuerClosedError, EnqueueTimeoutError, TopicNotFoundError } from './errors';
+import { FastLedger } from './fast-lane-ledger';
 import { NativeLane } from './native-lane';
 import { ProducerLane, ProducerOptions, ResolvedProducerOptions, resolveProducerOptions } from './producer-options';
 import { TopicAdmin } from './topic-admin';
@@ -188,67 +189,6 @@ const WATCH_INTERVAL_MS = 500;
 
 /** Fast-lane messages still unsettled after this long are settled by a barrier (see `watch`). */
 const SETTLE_AFTER_MS = 2_000;
-
-/**
- * The ids of the fast-lane messages librdkafka may still hold, oldest first. That lane reports
- * failures only, so when partita gives up on its producer these are the jobs it names. Pruned when
- * the lane is seen idle or a barrier settles, at the latest about SETTLE_AFTER_MS after a message
- * was produced (memory: one reference per unsettled message).
- */
-class FastLedger {
-  /** A message's id, or (for a message produced without one) its value, to read the id from if need be. */
-  private ids: Array<string | Buffer | null> = [];
-  /** How many messages were pruned from the front (or given up on) so far. */
-  private dropped = 0;
-  /** [accepted count, time] every watch tick: messages up to that count were produced by then. */
-  private marks: Array<{ count: number; at: number }> = [];
-  /** Failures librdkafka reported for messages still in the ledger: not reported twice on give-up. */
-  readonly reported = new Set<string>();
-
-  /** Messages handed to librdkafka since the producer lane started. */
-  get accepted(): number {
-    return this.dropped + this.ids.length;
-  }
-
-  get unsettled(): number {
-    return this.ids.length;
-  }
-
-  push(idOrValue: string | Buffer | null): void {
-    this.ids.push(idOrValue);
-  }
-
-  /** Every message up to the `count`-th accepted one is acknowledged or reported failed. */
-  settle(count: number): void {
-    const n = count - this.dropped;
-    if (n <= 0) return;
-    this.ids = n >= this.ids.length ? [] : this.ids.slice(n);
-    this.dropped += n;
-    while (this.marks.length > 0 && this.marks[0]!.count <= this.dropped) this.marks.shift();
-    if (this.ids.length === 0) this.reported.clear();
-  }
-
-  mark(now: number): void {
-    const last = this.marks[this.marks.length - 1];
-    if (this.ids.length > 0 && (last === undefined || last.count < this.accepted)) this.marks.push({ count: this.accepted, at: now });
-  }
-
-  /** The latest time the oldest unsettled message can have been produced at (now when unknown). */
-  oldestProducedBy(now: number): number {
-    return this.marks[0]?.at ?? now;
-  }
-
-  /** Takes every unsettled id out (they are being given up on), minus those already reported. */
-  takeAll(): Array<string | undefined> {
-    const ids: Array<string | undefined> = [];
-    for (const entry of this.ids) {
-      const id = typeof entry === 'string' ? entry : entry === null ? undefined : peekEnvelopeId(entry);
-      if (id === undefined || !this.reported.has(id)) ids.push(id);
-    }
-    this.settle(this.accepted);
-    return ids;
-  }
-}
 
 /**
  * The process-wide producer of one connection. Hands messages to librdkafka in call order through
