@@ -126,7 +126,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     const queue = job.message.topic;
     const target = deadLetterTarget(this.config, queue, envelope?.name, envelope?.opts?.deadLetter);
     const warning = refusedDeadLetterWarning(this.config, queue, target);
-    if (warning !== undefined) console.warn(warning);
+    if (warning !== undefined) this.report(warning);
     return target.topic;
   }
 }
