@@ -1,7 +1,9 @@
 // Three projects: `unit` needs nothing running; `integration` and `chaos` talk to the real local Kafka
 // (and Redis); `chaos` also stops brokers and kills processes, so it runs last, on its own.
+// Packages resolve to their sources, entry points as the `exports` maps name them.
 const moduleNameMapper = {
-  '^@partita/(job|enqueuer|worker|state)$': '<rootDir>/packages/$1/src/index.ts',
+  '^@partita/(job|kafka|enqueuer|worker|state)$': '<rootDir>/packages/$1/src/index.ts',
+  '^@partita/(job|kafka|enqueuer|worker|state)/([a-z-]+)$': '<rootDir>/packages/$1/src/subpaths/$2.ts',
 };
 const transform = {
   // Type checking is tsc's job (npm run build); with isolatedModules ts-jest only strips types.

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Message } from '@confluentinc/kafka-javascript';
-import { decodeEnvelope, encodeEnvelope, envelopeHeaders } from '@partita/job';
+import { decodeEnvelope, encodeEnvelope, envelopeHeaders } from '@partita/job/wire';
 import { DLQ_HEADERS, REPLAY_HEADERS } from '@partita/worker';
 import { waitForFullyCommitted } from '../support/committed';
 import { BROKERS } from '../support/kafka-admin';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Message } from '@confluentinc/kafka-javascript';
-import { encodeEnvelope, envelopeHeaders } from '@partita/job';
+import { encodeEnvelope, envelopeHeaders } from '@partita/job/wire';
 import { waitForFullyCommitted } from '../support/committed';
 import { produceRaw, RawMessage, readTopic } from '../support/raw-kafka';
 import { BROKERS } from '../support/kafka-admin';

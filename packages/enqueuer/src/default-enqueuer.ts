@@ -1,4 +1,5 @@
-import { EnqueueResult, JobRequest, setJobDispatcher } from '@partita/job';
+import type { EnqueueResult } from '@partita/job';
+import { JobRequest, setJobDispatcher } from '@partita/job/dispatch';
 import { Enqueuer, EnqueuerOptions } from './enqueuer';
 
 /** Options of {@link configure}: those of every enqueuer. */

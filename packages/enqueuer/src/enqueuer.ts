@@ -1,9 +1,8 @@
-import { EnqueueResult, JobDispatcher, JobOptions, JobRequest, validateJobOptions } from '@partita/job';
-import { ConnectionOptions } from './connection';
-import { EnqueuerClosedError, EnqueueTimeoutError } from './errors';
+import type { EnqueueResult, JobOptions } from '@partita/job';
+import type { JobDispatcher, JobRequest } from '@partita/job/dispatch';
+import { validateJobOptions } from '@partita/job/options';
+import { ConnectionOptions, DeliveryFailureListener, EnqueuerClosedError, EnqueueTimeoutError, getProducer, ProducerHandle, ProducerOptions, TopicInfo, TopicSpec } from '@partita/kafka';
 import { assertMessageSize, DEFAULT_MAX_MESSAGE_BYTES, JobMessage, placeJob, PreparedJob, prepareJob } from './job-message';
-import { DeliveryFailureListener, getProducer, ProducerHandle, ProducerOptions } from './producer';
-import { TopicInfo, TopicSpec } from './topic-admin';
 
 /** Options of an {@link Enqueuer} (and of `Queue` and `configure`). */
 export interface EnqueuerOptions extends ProducerOptions {

@@ -3,65 +3,27 @@
  * or `MyJob.performLater(data)` (Active Job style) through the default enqueuer.
  *
  * Importing this module installs the default enqueuer behind `Job.performLater`.
+ * @packageDocumentation
  */
 export { Queue } from './queue';
-export { StateNotEnabledError } from './queue-state';
+export type { BulkJob, QueueListener, QueueOptions } from './queue';
 export type { QueueStateOption } from './queue-state';
-export type { BulkJob, QueueEvents, QueueOptions } from './queue';
 export { Enqueuer } from './enqueuer';
 export type { EnqueuerOptions } from './enqueuer';
 export { closeDefaultEnqueuer, configure, getDefaultEnqueuer } from './default-enqueuer';
 export type { ConfigureOptions } from './default-enqueuer';
-export {
-  assertPositiveMs,
-  baseClientConfig,
-  DEFAULT_BROKERS,
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  resolveBrokers,
-  resolveConnection,
-} from './connection';
-export type { ConnectionOptions, ResolvedConnection } from './connection';
-export {
-  DEFAULT_DELIVERY_TIMEOUT_MS,
-  DEFAULT_LINGER_MS,
-  DEFAULT_MAX_QUEUED_MESSAGES,
-  flushAllProducers,
-  getProducer,
-  producerConfig,
-  resolveProducerOptions,
-} from './producer';
-export type {
-  DeliveryFailureListener,
-  DeliveryResult,
-  OutgoingMessage,
-  ProduceOptions,
-  ProducerHandle,
-  ProducerOptions,
-  ResolvedProducerOptions,
-} from './producer';
-export { createTopicAdmin, ensureTopic, provisionTopic, TopicAdmin, validateTopicName } from './topic-admin';
-export type { PartitionWatermarks, ProvisionTopicOptions, TopicInfo, TopicSpec } from './topic-admin';
-export { TopicConfigUnavailableError } from './topic-config';
-export type { TopicConfigs } from './topic-config';
-export { murmur2, partitionForKey } from './murmur2';
-export {
-  assertMessageSize,
-  buildJobMessage,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  needsPartitionCount,
-  placeJob,
-  prepareJob,
-  validateEnqueueOptions,
-} from './job-message';
-export type { JobMessage, PreparedJob, PrepareJobDeps } from './job-message';
+export { ensureTopic } from '@partita/kafka';
+export type { ConnectionOptions, ProducerOptions, TopicInfo, TopicSpec } from '@partita/kafka';
 export {
   BrokerUnavailableError,
   ConfigurationError,
   DeliveryError,
   EnqueuerClosedError,
   EnqueueTimeoutError,
+  StateModuleMissingError,
+  StateNotEnabledError,
   TopicAdminError,
+  TopicConfigUnavailableError,
   TopicMismatchError,
   TopicNotFoundError,
 } from './errors';

@@ -1,26 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DispatchMethod,
-  encodeEnvelope,
-  EnqueueOptions,
-  Envelope,
-  ENVELOPE_VERSION,
-  envelopeHeaders,
-  JobDescriptor,
-  JobHeaders,
-  JobOptions,
-  JobRequest,
-  JobValidationError,
-  mergeJobOptions,
-  PartitionKeyType,
-  validateAttempts,
-  validateBackoff,
-  validateDeadLetter,
-  validatePartition,
-  validateTimeout,
-  WireJobOptions,
-} from '@partita/job';
-import { partitionForKey } from './murmur2';
+import { partitionForKey } from '@partita/kafka';
+import { DispatchMethod, EnqueueOptions, JobDescriptor, JobOptions, JobValidationError, PartitionKeyType } from '@partita/job';
+import type { JobRequest } from '@partita/job/dispatch';
+import { mergeJobOptions, validateAttempts, validateBackoff, validateDeadLetter, validatePartition, validateTimeout } from '@partita/job/options';
+import { encodeEnvelope, Envelope, ENVELOPE_VERSION, envelopeHeaders, JobHeaders, WireJobOptions } from '@partita/job/wire';
 
 /** A job turned into a Kafka message, ready for the producer. */
 export interface JobMessage {

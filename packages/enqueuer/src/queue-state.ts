@@ -1,11 +1,8 @@
-import { PartitaError } from '@partita/job';
+import { stateModule } from './state-module';
 import type { StateStore, StateStoreOptions } from '@partita/state';
 
 /** A Queue's state option: a store, options to create one, or false to disable (even with env). */
 export type QueueStateOption = StateStore | StateStoreOptions | false;
-
-/** A state read (`getJob`, `getJobCounts`…) on a Queue without a state store. */
-export class StateNotEnabledError extends PartitaError {}
 
 /**
  * The state store of a Queue, if any: the given store, one created from options, or one created
@@ -14,8 +11,7 @@ export class StateNotEnabledError extends PartitaError {}
 export function openQueueState(option: QueueStateOption | undefined): { store: StateStore; owned: boolean } | undefined {
   if (option === false) return undefined;
   if (option === undefined && !process.env.PARTITA_REDIS_URL) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const state = require('@partita/state') as typeof import('@partita/state');
+  const state = stateModule();
   if (option instanceof state.StateStore) return { store: option, owned: false };
   return { store: state.createStateStore(option ?? {}), owned: true };
 }

@@ -1,9 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { EnqueueOptions, EnqueueResult, JobRequest, JobValidationError } from '@partita/job';
+import { EnqueueOptions, EnqueueResult, JobValidationError } from '@partita/job';
+import type { JobRequest } from '@partita/job/dispatch';
 import type { JobRecord, JobState, StateStore } from '@partita/state';
 import { Enqueuer, EnqueuerOptions } from './enqueuer';
-import { openQueueState, QueueStateOption, StateNotEnabledError } from './queue-state';
-import { TopicInfo, TopicSpec, validateTopicName } from './topic-admin';
+import { StateNotEnabledError } from './errors';
+import { openQueueState, QueueStateOption } from './queue-state';
+import { stateModule } from './state-module';
+import { TopicInfo, TopicSpec, validateTopicName } from '@partita/kafka';
 
 /** Options of a {@link Queue}: where Kafka is, producer tuning, default job options, job state. */
 export interface QueueOptions extends EnqueuerOptions {
@@ -16,13 +19,13 @@ export interface QueueOptions extends EnqueuerOptions {
 }
 
 /** The events of a {@link Queue}, with their listeners' signatures. */
-export interface QueueEvents {
+export interface QueueListener {
   /**
    * An async job (its `add` had resolved) could not be delivered: the broker refused it, or it was
    * not acknowledged within `deliveryTimeoutMs` (then it may still have been written if it was in
    * flight). Emitted once per job, as soon as that is known; `flush()`/`close()` also reject with
    * a `DeliveryError` whose `jobIds` lists them. The producer is shared per process and connection,
-   * and its async lane does not know which queue a failed job came from: a queue hears of every
+   * and its async channel does not know which queue a failed job came from: a queue hears of every
    * job that failed while it had async jobs outstanding. Sync jobs are not reported here: their
    * `add` rejects.
    */
@@ -71,20 +74,20 @@ export class Queue<TData = unknown> {
     });
   }
 
-  /** Listens to an event of this queue (see {@link QueueEvents}). */
-  on<E extends keyof QueueEvents>(event: E, listener: QueueEvents[E]): this {
+  /** Listens to an event of this queue (see {@link QueueListener}). */
+  on<E extends keyof QueueListener>(event: E, listener: QueueListener[E]): this {
     this.events.on(event, listener);
     return this;
   }
 
   /** Listens to the next occurrence of an event of this queue. */
-  once<E extends keyof QueueEvents>(event: E, listener: QueueEvents[E]): this {
+  once<E extends keyof QueueListener>(event: E, listener: QueueListener[E]): this {
     this.events.once(event, listener);
     return this;
   }
 
   /** Removes a listener added with {@link Queue.on} or {@link Queue.once}. */
-  off<E extends keyof QueueEvents>(event: E, listener: QueueEvents[E]): this {
+  off<E extends keyof QueueListener>(event: E, listener: QueueListener[E]): this {
     this.events.off(event, listener);
     return this;
   }
@@ -138,7 +141,7 @@ export class Queue<TData = unknown> {
 
   private async addWithState(jobs: Array<BulkJob<TData>>): Promise<EnqueueResult[]> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { addJobsWithState } = require('@partita/state') as typeof import('@partita/state');
+    const { addJobsWithState } = stateModule();
     return addJobsWithState(this.stateStore('add'), this.name, jobs, (fresh) =>
       this.enqueuer.enqueueAll(fresh.map((job) => this.request(job.name, job.data as TData, job.opts))),
     );

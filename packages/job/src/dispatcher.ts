@@ -50,25 +50,22 @@ export interface JobDispatcher {
   enqueueAll(requests: JobRequest[]): Promise<EnqueueResult[]>;
 }
 
-let current: JobDispatcher | undefined;
+// Kept on globalThis so that two copies of @partita/job (an app's and a worker's) share one dispatcher.
+const SLOT = Symbol.for('partita.jobDispatcher');
+type DispatcherSlot = { [SLOT]?: JobDispatcher };
 
-/** Installs the dispatcher used by `Job.performLater`; @partita/enqueuer calls it. */
+/** Installs the dispatcher used by `Job.performLater`; @partita/enqueuer calls it when loaded. */
 export function setJobDispatcher(dispatcher: JobDispatcher | undefined): void {
-  current = dispatcher;
+  (globalThis as DispatcherSlot)[SLOT] = dispatcher;
 }
 
+/** The installed dispatcher; throws {@link EnqueuerMissingError} when no enqueuer was loaded. */
 export function getJobDispatcher(): JobDispatcher {
+  const current = (globalThis as DispatcherSlot)[SLOT];
   if (!current) {
-    try {
-      // The enqueuer registers itself when loaded; app code often imports only the job classes.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('@partita/enqueuer');
-    } catch {
-      /* not installed: reported below */
-    }
-  }
-  if (!current) {
-    throw new EnqueuerMissingError('Job.performLater needs @partita/enqueuer: install it and call configure({ connection }) from it');
+    throw new EnqueuerMissingError(
+      "Job.performLater needs an enqueuer: import '@partita/enqueuer' once at start-up (it installs itself) and call configure({ connection }) from it",
+    );
   }
   return current;
 }

@@ -1,5 +1,5 @@
 import SuperJSON from 'superjson';
-import { decodeEnvelope, Envelope, parseJsonArray, toSuperJsonText } from '@partita/job';
+import { decodeEnvelope, Envelope, parseJsonArray, toSuperJsonText } from '@partita/job/wire';
 import { mergeRunField } from './run-field';
 import { isJobState, JobState } from './states';
 

@@ -1,4 +1,4 @@
-import { parseJsonArray } from '@partita/job';
+import { parseJsonArray } from '@partita/job/wire';
 import { decodeValue } from './codec';
 import { isJobState, JobState } from './states';
 

@@ -4,7 +4,7 @@ import { StateConfigError } from './errors';
 import { parseStreamEntry, QueueEventMap } from './events-stream';
 import { DEFAULT_PREFIX, QueueKeys } from './keys';
 import { StreamReader } from './stream-reader';
-import { TypedEmitter } from '@partita/job';
+import { TypedEmitter } from '@partita/job/emitter';
 
 /** Options of {@link QueueEvents}. */
 export interface QueueEventsOptions {

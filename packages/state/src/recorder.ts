@@ -1,4 +1,5 @@
-import { ENCODED_ENVELOPE, type JobInfo } from '@partita/job';
+import { type JobInfo } from '@partita/job';
+import { ENCODED_ENVELOPE } from '@partita/job/wire';
 import { encodeValue, reasonOf, stackOf } from './codec';
 import { defaultWorkerId } from './options';
 import { ActiveOp, StateOp } from './ops';

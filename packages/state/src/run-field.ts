@@ -1,4 +1,4 @@
-import { parseJsonArray } from '@partita/job';
+import { parseJsonArray } from '@partita/job/wire';
 
 /**
  * The `run` and `who` fields of a job hash. `run`: the numbers a worker records when a try starts (and, when the

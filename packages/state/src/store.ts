@@ -16,7 +16,7 @@ import { endJoin } from './try-join';
 import { ResolvedStateOptions, resolveStateOptions, StateStoreOptions } from './options';
 import { retentionArgs } from './retention';
 import { isJobState, JOB_STATES, JobState } from './states';
-import { TypedEmitter } from '@partita/job';
+import { TypedEmitter } from '@partita/job/emitter';
 import { SendResult, WriteBuffer } from './write-buffer';
 
 /** A job as an enqueuer records it after producing it (see {@link StateStore.recordWaiting}). */

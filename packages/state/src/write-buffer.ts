@@ -1,4 +1,4 @@
-import { TypedEmitter } from '@partita/job';
+import { TypedEmitter } from '@partita/job/emitter';
 
 /** How a {@link WriteBuffer} batches, retries and bounds its items. */
 export interface WriteBufferOptions<T = unknown> {

@@ -1,19 +1,9 @@
-import {
-  Backoff,
-  DEFAULT_ATTEMPTS,
-  isTopicName,
-  JobClass,
-  JobRegistry,
-  MAX_DELAY_MS,
-  PartitaError,
-  resolveJobOptions,
-  topicNameProblem,
-  validateAttempts,
-  validateBackoff,
-} from '@partita/job';
+import { Backoff, JobClass, PartitaError } from '@partita/job';
+import { DEFAULT_ATTEMPTS, isTopicName, MAX_DELAY_MS, resolveJobOptions, topicNameProblem, validateAttempts, validateBackoff } from '@partita/job/options';
+import { JobRegistry } from '@partita/job/registry';
 import type { BackoffStrategy } from './core/retry-policy';
 import { byMessageKey, LaneDistribution, VirtualPartitioner } from './core/lane-router';
-import { ConnectionOptions, resolveBrokers } from '@partita/enqueuer';
+import { ConnectionOptions, resolveBrokers } from '@partita/kafka';
 import type { StateStore, StateStoreOptions } from '@partita/state';
 
 /** Virtual partitions: fan-out of one Kafka partition's jobs to parallel ordered lanes. */

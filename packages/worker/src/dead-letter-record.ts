@@ -1,4 +1,5 @@
-import { Envelope, JOB_HEADER, jobHeaderValue, PoisonMessageError, readJobHeader, WorkerCrashedError } from '@partita/job';
+import { PoisonMessageError, WorkerCrashedError } from '@partita/job';
+import { Envelope, JOB_HEADER, jobHeaderValue, readJobHeader } from '@partita/job/wire';
 import type { QueuedJob } from './core/partition-work';
 import { toError, truncateText } from './core/thrown-value';
 

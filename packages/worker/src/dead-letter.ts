@@ -6,8 +6,8 @@ import { toError } from './core/thrown-value';
 import { classifyWriteFailure } from './dlq/write-failure';
 import type { DeadLetterSink } from './engine';
 import type { DeadLetterInfo } from './events';
-import type { Envelope } from '@partita/job';
-import { ConnectionOptions, getProducer, ProducerHandle } from '@partita/enqueuer';
+import type { Envelope } from '@partita/job/wire';
+import { ConnectionOptions, getProducer, ProducerHandle } from '@partita/kafka';
 
 /** The part of the enqueuer's producer that dead-lettering uses. */
 export type RecordProducer = Pick<ProducerHandle, 'produce' | 'partitionCount' | 'close'>;

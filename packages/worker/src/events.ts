@@ -1,4 +1,5 @@
-import { JobInfo, TypedEmitter } from '@partita/job';
+import { JobInfo } from '@partita/job';
+import { TypedEmitter } from '@partita/job/emitter';
 
 export { TypedEmitter };
 export type { JobInfo };

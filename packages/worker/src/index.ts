@@ -2,7 +2,7 @@ export { ListenerError, ShutdownTimeoutError, shutdownBudget, Worker } from './w
 export type { WorkerHandler } from './worker';
 export { resolveWorkerConfig, WorkerConfigError } from './config';
 export type { ResolvedWorkerConfig, VirtualPartitionOptions, WorkerOptions } from './config';
-export type { ConnectionOptions } from '@partita/enqueuer';
+export type { ConnectionOptions } from '@partita/kafka';
 export type { DeadLetterInfo, FailureInfo, JobInfo, TopicPartition, WorkerEvents } from './events';
 export type { Processor } from './runner';
 export type { LaneDistribution, VirtualPartitioner } from './core/lane-router';

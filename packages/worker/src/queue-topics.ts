@@ -1,5 +1,5 @@
 import { PartitaError } from '@partita/job';
-import { createTopicAdmin, TopicAdmin, TopicConfigs } from '@partita/enqueuer';
+import { createTopicAdmin, TopicAdmin, TopicConfigs } from '@partita/kafka';
 import type { ResolvedWorkerConfig } from './config';
 import { REDUCED_VALUE_BYTES } from './dead-letter-record';
 

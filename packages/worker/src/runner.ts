@@ -1,17 +1,7 @@
-import {
-  Backoff,
-  ENCODED_ENVELOPE,
-  decodeEnvelope,
-  DEFAULT_ATTEMPTS,
-  Envelope,
-  readJobHeader,
-  JobClass,
-  JobContext,
-  JobOptions,
-  JobRegistry,
-  PoisonMessageError,
-  resolveJobOptions,
-} from '@partita/job';
+import { Backoff, JobClass, JobContext, JobOptions, PoisonMessageError } from '@partita/job';
+import { DEFAULT_ATTEMPTS, resolveJobOptions } from '@partita/job/options';
+import { JobRegistry } from '@partita/job/registry';
+import { ENCODED_ENVELOPE, decodeEnvelope, Envelope, readJobHeader } from '@partita/job/wire';
 import type { QueuedJob } from './core/partition-work';
 import { toError } from './core/thrown-value';
 import type { ExecutionResult, JobExecutor, JobLimits, RunHandle } from './engine';

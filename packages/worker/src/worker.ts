@@ -1,4 +1,5 @@
-import { JobClass, JobRegistry, PartitaError } from '@partita/job';
+import { JobClass, PartitaError } from '@partita/job';
+import { JobRegistry } from '@partita/job/registry';
 import { resolveWorkerConfig, ResolvedWorkerConfig, WorkerOptions } from './config';
 import { DeadLetterSink, Engine } from './engine';
 import { TypedEmitter, WorkerEvents } from './events';

@@ -1,6 +1,6 @@
 import { Job, JobDescriptor, JobOptions, JobValidationError, SerializationError } from '@partita/job';
 import { closeDefaultEnqueuer, configure, Queue, TopicNotFoundError } from '@partita/enqueuer';
-import { BROKERS, Closer, TopicFixture, uniqueTopic } from './helpers';
+import { BROKERS, Closer, TopicFixture, uniqueTopic } from '../../../../test/support/topic-fixture';
 
 const topics = new TopicFixture();
 const closer = new Closer();

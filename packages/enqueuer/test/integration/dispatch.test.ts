@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { decodeEnvelope } from '@partita/job';
-import { getProducer, Queue } from '@partita/enqueuer';
-import { BROKERS, Closer, readMessages, TopicFixture, waitFor } from './helpers';
+import { decodeEnvelope } from '@partita/job/wire';
+import { Queue } from '@partita/enqueuer';
+import { getProducer } from '@partita/kafka';
+import { BROKERS, Closer, readMessages, TopicFixture, waitFor } from '../../../../test/support/topic-fixture';
 
 const topics = new TopicFixture();
 const connection = { brokers: BROKERS };

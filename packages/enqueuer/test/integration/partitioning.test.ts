@@ -1,6 +1,8 @@
-import { decodeEnvelope, JOB_HEADER, Job, JobDescriptor, JobOptions } from '@partita/job';
-import { closeDefaultEnqueuer, configure, partitionForKey, Queue } from '@partita/enqueuer';
-import { BROKERS, Closer, readMessages, TopicFixture } from './helpers';
+import { Job, JobDescriptor, JobOptions } from '@partita/job';
+import { decodeEnvelope, JOB_HEADER } from '@partita/job/wire';
+import { closeDefaultEnqueuer, configure, Queue } from '@partita/enqueuer';
+import { partitionForKey } from '@partita/kafka';
+import { BROKERS, Closer, readMessages, TopicFixture } from '../../../../test/support/topic-fixture';
 
 const topics = new TopicFixture();
 const closer = new Closer();

@@ -1,6 +1,8 @@
 // What the API refuses, so that no job with it reaches a queue: a worker would refuse it as poison.
-import { ConfigurationError, prepareJob, Queue, validateEnqueueOptions } from '@partita/enqueuer';
-import { JobRequest, JobValidationError } from '@partita/job';
+import { ConfigurationError, Queue } from '@partita/enqueuer';
+import { prepareJob, validateEnqueueOptions } from '../../src/job-message';
+import { JobValidationError } from '@partita/job';
+import { JobRequest } from '@partita/job/dispatch';
 
 function request(overrides: Partial<JobRequest> = {}): JobRequest {
   return { queue: 'orders', name: 'ShipOrder', data: { orderId: 'o-1' }, classOptions: {}, ...overrides };

@@ -1,5 +1,8 @@
-import { decodeEnvelope, JOB_HEADER, JobOptions, JobRequest, JobValidationError, SerializationError } from '@partita/job';
-import { assertMessageSize, buildJobMessage, needsPartitionCount, partitionForKey, placeJob, prepareJob, validateEnqueueOptions } from '@partita/enqueuer';
+import { JobOptions, JobValidationError, SerializationError } from '@partita/job';
+import { JobRequest } from '@partita/job/dispatch';
+import { decodeEnvelope, JOB_HEADER } from '@partita/job/wire';
+import { partitionForKey } from '@partita/kafka';
+import { assertMessageSize, buildJobMessage, needsPartitionCount, placeJob, prepareJob, validateEnqueueOptions } from '../../src/job-message';
 
 const deps = { now: () => 1_700_000_000_000, newId: () => 'generated-id' };
 

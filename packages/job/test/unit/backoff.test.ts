@@ -1,4 +1,5 @@
-import { backoffDelay, clampDelay, JobValidationError, MAX_DELAY_MS, validateBackoff } from '@partita/job';
+import { JobValidationError } from '../../src';
+import { backoffDelay, clampDelay, MAX_DELAY_MS, validateBackoff } from '../../src/subpaths/options';
 
 describe('validateBackoff', () => {
   it.each([0, 250, { type: 'fixed', delay: 0 }, { type: 'exponential', delay: 100, jitter: 1 }, { type: 'exponential', delay: 1, jitter: 0 }])(

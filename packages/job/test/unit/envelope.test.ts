@@ -1,15 +1,5 @@
-import {
-  decodeEnvelope,
-  encodeEnvelope,
-  Envelope,
-  ENVELOPE_VERSION,
-  envelopeHeaders,
-  JOB_HEADER,
-  peekEnvelopeId,
-  readJobHeader,
-  PoisonMessageError,
-  SerializationError,
-} from '@partita/job';
+import { PoisonMessageError, SerializationError } from '../../src';
+import { decodeEnvelope, encodeEnvelope, Envelope, ENVELOPE_VERSION, envelopeHeaders, JOB_HEADER, peekEnvelopeId, readJobHeader } from '../../src/subpaths/wire';
 
 function envelope(data: unknown, overrides: Partial<Envelope> = {}): Envelope {
   return { v: ENVELOPE_VERSION, id: 'job-1', name: 'SendWelcome', data, enqueuedAt: 1_700_000_000_000, opts: {}, ...overrides };

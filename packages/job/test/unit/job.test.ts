@@ -1,4 +1,5 @@
-import { EnqueueResult, Job, JobDispatcher, JobOptions, JobRequest, JobValidationError, setJobDispatcher } from '@partita/job';
+import { EnqueueResult, Job, JobOptions, JobValidationError } from '../../src';
+import { JobDispatcher, JobRequest, setJobDispatcher } from '../../src/subpaths/dispatch';
 
 class Recorder implements JobDispatcher {
   readonly requests: JobRequest[] = [];

@@ -1,17 +1,7 @@
-import {
-  Job,
-  JobOptions,
-  JobRegistry,
-  JobValidationError,
-  MAX_ATTEMPTS,
-  mergeJobOptions,
-  resolveJobOptions,
-  validateAttempts,
-  validateDeadLetter,
-  validateJobOptions,
-  validatePartition,
-  wireOptionsProblem,
-} from '@partita/job';
+import { Job, JobOptions, JobValidationError } from '../../src';
+import { MAX_ATTEMPTS, mergeJobOptions, resolveJobOptions, validateAttempts, validateDeadLetter, validateJobOptions, validatePartition } from '../../src/subpaths/options';
+import { JobRegistry } from '../../src/subpaths/registry';
+import { wireOptionsProblem } from '../../src/subpaths/wire';
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {

@@ -1,4 +1,6 @@
-import { Job, jobClassesIn, JobClass, jobNameOf, JobRegistry, JobValidationError, queueOf } from '@partita/job';
+import { Job, JobClass, JobValidationError } from '../../src';
+import { jobNameOf, queueOf } from '../../src/subpaths/options';
+import { jobClassesIn, JobRegistry } from '../../src/subpaths/registry';
 
 class SendWelcome extends Job<{ userId: string }> {
   static queue = 'emails';

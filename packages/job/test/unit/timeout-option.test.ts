@@ -1,4 +1,6 @@
-import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION, JobValidationError, MAX_DELAY_MS, PoisonMessageError, validateJobOptions, wireOptionsProblem } from '@partita/job';
+import { JobValidationError, PoisonMessageError } from '../../src';
+import { MAX_DELAY_MS, validateJobOptions } from '../../src/subpaths/options';
+import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION, wireOptionsProblem } from '../../src/subpaths/wire';
 
 describe('the timeout option', () => {
   it('is accepted as whole milliseconds a timer can hold', () => {

@@ -1,4 +1,6 @@
-import { isTopicName, Job, JobRegistry, JobValidationError, queueOf, topicNameProblem } from '@partita/job';
+import { Job, JobValidationError } from '../../src';
+import { isTopicName, queueOf, topicNameProblem } from '../../src/subpaths/options';
+import { JobRegistry } from '../../src/subpaths/registry';
 
 describe('topicNameProblem', () => {
   it.each(['emails', 'orders.dlq', 'a_b-c.9', 'x'.repeat(249), '_single_underscore'])('accepts %j', (name) => {

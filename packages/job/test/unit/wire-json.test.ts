@@ -1,5 +1,6 @@
 import SuperJSON from 'superjson';
-import { decodeEnvelope, encodeEnvelope, Envelope, ENVELOPE_VERSION, SerializationError } from '@partita/job';
+import { SerializationError } from '../../src';
+import { decodeEnvelope, encodeEnvelope, Envelope, ENVELOPE_VERSION } from '../../src/subpaths/wire';
 import { toSuperJsonText } from '../../src/wire-json';
 
 const roundTrip = (value: unknown) => SuperJSON.parse(toSuperJsonText(value));

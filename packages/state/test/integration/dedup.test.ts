@@ -1,7 +1,7 @@
 // jobId deduplication across processes: 4 processes add the same 2,000 ids through real Queues
 // with state, in lock step (see fixtures/add-child.js); each id is produced to Kafka exactly once.
 import { Redis } from 'ioredis';
-import { decodeEnvelope } from '@partita/job';
+import { decodeEnvelope } from '@partita/job/wire';
 import { BROKERS, TestAdmin } from '../../../../test/support/kafka-admin';
 import { readTopic } from '../../../../test/support/raw-kafka';
 import { uniqueName } from '../../../../test/support/wait';

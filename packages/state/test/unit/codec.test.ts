@@ -1,5 +1,5 @@
 import SuperJSON from 'superjson';
-import { encodeEnvelope, toSuperJsonText } from '@partita/job';
+import { encodeEnvelope, toSuperJsonText } from '@partita/job/wire';
 import { decodeDataField, decodeJobHash, decodeValue, encodeKey, storableEnvelope, encodeValue, reasonOf, stackOf, MAX_STACK_CHARS } from '../../src/codec';
 
 describe('encodeValue / decodeValue (superjson text)', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { jobClassesIn, JobClass, PartitaError } from '@partita/job';
+import { JobClass, PartitaError } from '@partita/job';
+import { jobClassesIn } from '@partita/job/registry';
 
 /** The jobs module given to `partita worker --jobs` is missing or exports no Job classes. */
 export class JobsModuleError extends PartitaError {}

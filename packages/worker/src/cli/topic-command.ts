@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { provisionTopic } from '@partita/enqueuer';
+import { provisionTopic } from '@partita/kafka';
 import { parsePositiveInt } from './worker-command';
 
 /** `partita topic create <name>`: provisions a queue topic (partita never relies on auto-creation). */

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { JobRegistry } from '@partita/job';
+import { JobRegistry } from '@partita/job/registry';
 import { ShutdownTimeoutError, shutdownBudget, Worker } from '../worker';
 import type { WorkerOptions } from '../config';
 import type { TopicPartition } from '../events';

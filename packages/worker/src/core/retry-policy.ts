@@ -1,4 +1,5 @@
-import { Backoff, backoffDelay, clampDelay, PoisonMessageError, UnrecoverableError } from '@partita/job';
+import { Backoff, PoisonMessageError, UnrecoverableError } from '@partita/job';
+import { backoffDelay, clampDelay } from '@partita/job/options';
 
 /** A custom backoff: milliseconds until the next try (at most 2^31-1, more is waited as that), or -1 to stop retrying. */
 export type BackoffStrategy = (attempt: number, error: Error, job: { id: string; name: string; data: unknown }) => number;

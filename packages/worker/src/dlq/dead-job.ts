@@ -1,4 +1,4 @@
-import { decodeEnvelope, Envelope, readJobHeader } from '@partita/job';
+import { decodeEnvelope, Envelope, readJobHeader } from '@partita/job/wire';
 import { DLQ_HEADERS } from '../dead-letter-record';
 
 /** A record of a dead letter topic, with the headers partita wrote decoded. */

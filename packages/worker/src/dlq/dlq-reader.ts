@@ -1,6 +1,6 @@
 import { KafkaConsumer, LibrdKafkaError, Message } from '@confluentinc/kafka-javascript';
 import { PartitaError } from '@partita/job';
-import { createTopicAdmin, ConnectionOptions, resolveConnection } from '@partita/enqueuer';
+import { createTopicAdmin, ConnectionOptions, resolveConnection } from '@partita/kafka';
 import { toInboundMessage } from '../kafka/message-conversion';
 import { DeadJob, toDeadJob } from './dead-job';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { encodeEnvelope, envelopeHeaders } from '@partita/job';
-import { ConnectionOptions, getProducer, validateTopicName } from '@partita/enqueuer';
+import { encodeEnvelope, envelopeHeaders } from '@partita/job/wire';
+import { ConnectionOptions, getProducer, validateTopicName } from '@partita/kafka';
 import type { DeadJob } from './dead-job';
 
 /** Headers a replayed job carries, next to its own. */

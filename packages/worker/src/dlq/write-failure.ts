@@ -1,5 +1,5 @@
 import { CODES } from '@confluentinc/kafka-javascript';
-import { BrokerUnavailableError, EnqueueTimeoutError, TopicNotFoundError } from '@partita/enqueuer';
+import { BrokerUnavailableError, EnqueueTimeoutError, TopicNotFoundError } from '@partita/kafka';
 
 /**
  * What a failed dead-letter write says about trying again:

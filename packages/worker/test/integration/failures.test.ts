@@ -2,7 +2,7 @@
 // DLQ with their story in headers, poison messages never crash the worker, and a DLQ that cannot be
 // written keeps the job uncommitted until it can.
 import { Queue } from '@partita/enqueuer';
-import { encodeEnvelope, envelopeHeaders } from '@partita/job';
+import { encodeEnvelope, envelopeHeaders } from '@partita/job/wire';
 import { readDeadJobs, Worker } from '@partita/worker';
 import { BROKERS, TestAdmin } from '../../../../test/support/kafka-admin';
 import { produceRaw } from '../../../../test/support/raw-kafka';

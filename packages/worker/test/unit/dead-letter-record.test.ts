@@ -1,4 +1,5 @@
-import { encodeEnvelope, Envelope, PoisonMessageError } from '@partita/job';
+import { PoisonMessageError } from '@partita/job';
+import { encodeEnvelope, Envelope } from '@partita/job/wire';
 import type { QueuedJob } from '../../src/core/partition-work';
 import {
   DeadLetterRecord,

@@ -1,4 +1,5 @@
-import { Job, JobOptions, JobRegistry } from '@partita/job';
+import { Job, JobOptions } from '@partita/job';
+import { JobRegistry } from '@partita/job/registry';
 import { resolveWorkerConfig, WorkerConfigError, WorkerOptions } from '../../src/config';
 import { deadLetterTarget, refusedDeadLetterWarning } from '../../src/dead-letter-target';
 

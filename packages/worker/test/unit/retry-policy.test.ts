@@ -1,4 +1,5 @@
-import { MAX_DELAY_MS, PoisonMessageError, UnrecoverableError } from '@partita/job';
+import { PoisonMessageError, UnrecoverableError } from '@partita/job';
+import { MAX_DELAY_MS } from '@partita/job/options';
 import { BackoffStrategy, decideAfterFailure, FailureContext } from '../../src/core/retry-policy';
 
 const job = { id: 'j1', name: 'SendEmail', data: { to: 'a@b' } };

@@ -1,5 +1,7 @@
-import { createTopicAdmin, provisionTopic, Queue, TopicMismatchError } from '@partita/enqueuer';
-import { BROKERS, Closer, uniqueTopic } from './helpers';
+import { Queue } from '@partita/enqueuer';
+import { TopicMismatchError } from '../../src/errors';
+import { createTopicAdmin, provisionTopic } from '../../src/topic-admin';
+import { BROKERS, Closer, uniqueTopic } from '../../../../test/support/topic-fixture';
 
 const admin = createTopicAdmin({ brokers: BROKERS });
 const created: string[] = [];

@@ -1,4 +1,4 @@
-import { murmur2, partitionForKey } from '@partita/enqueuer';
+import { murmur2, partitionForKey } from '../../src/murmur2';
 
 describe('murmur2 (Kafka Utils.murmur2)', () => {
   // The vectors of Kafka's own UtilsTest.testMurmur2 (clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java).

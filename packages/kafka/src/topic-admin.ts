@@ -2,7 +2,7 @@ import { AdminClient, CODES, IAdminClient, LibrdKafkaError, OffsetSpec, TopicDes
 import { baseClientConfig, ConnectionOptions, ResolvedConnection, resolveConnection } from './connection';
 import { BrokerUnavailableError, ConfigurationError, TopicAdminError, TopicMismatchError, TopicNotFoundError } from './errors';
 import { describeTopicConfigs, TopicConfigs } from './topic-config';
-import { topicNameProblem } from '@partita/job';
+import { topicNameProblem } from '@partita/job/options';
 
 /** What a queue topic should look like. */
 export interface TopicSpec {

@@ -1,6 +1,8 @@
-import { BrokerUnavailableError, DeliveryError, EnqueueTimeoutError, getProducer, Queue } from '@partita/enqueuer';
-import { encodeEnvelope, ENVELOPE_VERSION } from '@partita/job';
-import { BROKERS, Closer, TopicFixture, uniqueTopic } from './helpers';
+import { Queue } from '@partita/enqueuer';
+import { BrokerUnavailableError, DeliveryError, EnqueueTimeoutError } from '../../src/errors';
+import { getProducer } from '../../src/producer';
+import { encodeEnvelope, ENVELOPE_VERSION } from '@partita/job/wire';
+import { BROKERS, Closer, TopicFixture, uniqueTopic } from '../../../../test/support/topic-fixture';
 
 // Nothing listens on port 1: connection refused at once. The bound must hold all the same.
 const DEAD = { brokers: '127.0.0.1:1', connectTimeoutMs: 3_000 };

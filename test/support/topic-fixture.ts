@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { KafkaConsumer, Message } from '@confluentinc/kafka-javascript';
-import { createTopicAdmin, TopicAdmin } from '@partita/enqueuer';
+import { createTopicAdmin, TopicAdmin } from '@partita/kafka';
 
 // These tests are about Kafka: a job-state store (enabled by this env) would de-duplicate the
 // fixed job ids they use across runs.

@@ -1,9 +1,9 @@
-import { peekEnvelopeId } from '@partita/job';
+import { peekEnvelopeId } from '@partita/job/wire';
 
 /**
- * The ids of the fast-lane messages librdkafka may still hold, oldest first. That lane reports
+ * The ids of the fast-channel messages librdkafka may still hold, oldest first. That channel reports
  * failures only, so when partita gives up on its producer these are the jobs it names. Pruned when
- * the lane is seen idle or a barrier settles; the producer's watchdog settles messages a few
+ * the channel is seen idle or a barrier settles; the producer's watchdog settles messages a few
  * seconds old with a barrier, so memory stays at one reference per recent unsettled message.
  */
 export class FastLedger {
@@ -16,7 +16,7 @@ export class FastLedger {
   /** Failures librdkafka reported for messages still in the ledger: not reported twice on give-up. */
   readonly reported = new Set<string>();
 
-  /** Messages handed to librdkafka since the producer lane started. */
+  /** Messages handed to librdkafka since the producer channel started. */
   get accepted(): number {
     return this.dropped + this.ids.length;
   }

@@ -1,10 +1,10 @@
 import { AdminClient, CODES, DeliveryReport, LibrdKafkaError, MessageHeader, Producer } from '@confluentinc/kafka-javascript';
-import { peekEnvelopeId } from '@partita/job';
+import { peekEnvelopeId } from '@partita/job/wire';
 import { ConnectionOptions, ResolvedConnection, resolveConnection } from './connection';
 import { DeliveryError, EnqueuerClosedError, EnqueueTimeoutError, TopicNotFoundError } from './errors';
-import { FastLedger } from './fast-lane-ledger';
-import { NativeLane } from './native-lane';
-import { ProducerLane, ProducerOptions, ResolvedProducerOptions, resolveProducerOptions } from './producer-options';
+import { FastLedger } from './fast-channel-ledger';
+import { NativeChannel } from './native-channel';
+import { ProducerChannel, ProducerOptions, ResolvedProducerOptions, resolveProducerOptions } from './producer-options';
 import { TopicAdmin } from './topic-admin';
 
 export {
@@ -14,7 +14,7 @@ export {
   producerConfig,
   resolveProducerOptions,
 } from './producer-options';
-export type { ProducerLane, ProducerOptions, ResolvedProducerOptions } from './producer-options';
+export type { ProducerChannel, ProducerOptions, ResolvedProducerOptions } from './producer-options';
 
 /** A message for {@link ProducerHandle.produce}. */
 export interface OutgoingMessage {
@@ -88,13 +88,13 @@ export interface ProducerHandle {
    * `EnqueueTimeoutError` after `timeoutMs`, or with a `DeliveryError` naming every async message
    * that failed since the last flush (`jobIds`).
    * Async messages are waited for with everything the process produced async before the call
-   * (their lane reports failures only), while later messages wait in line for a few ms.
+   * (their channel reports failures only), while later messages wait in line for a few ms.
    */
   flush(timeoutMs?: number): Promise<void>;
   /** Flushes, then releases this reference. Idempotent. */
   close(): Promise<void>;
   /**
-   * Calls `listener` once for every async message of this handle (and, since the fast lane does
+   * Calls `listener` once for every async message of this handle (and, since the fast channel does
    * not know whose message failed, of other handles with async messages outstanding at the time)
    * that could not be delivered, as soon as that is known. Returns a function that removes it.
    */
@@ -142,34 +142,34 @@ function installBeforeExitHook(): void {
 }
 
 /**
- * How long async messages keep going through the acked lane after a message that needed an
- * acknowledgement. Changing lanes waits until the lane in use has drained (see
- * {@link SharedProducer}), so traffic that mixes sync and async jobs stays on one lane.
+ * How long async messages keep going through the acked channel after a message that needed an
+ * acknowledgement. Changing channels waits until the channel in use has drained (see
+ * {@link SharedProducer}), so traffic that mixes sync and async jobs stays on one channel.
  */
 const ACKED_HOLD_MS = 1_000;
 
-/** One message on its way through librdkafka. On the acked lane it travels as the message's opaque. */
+/** One message on its way through librdkafka. On the acked channel it travels as the message's opaque. */
 interface Ticket {
   readonly message: OutgoingMessage;
   readonly owner: Handle;
-  readonly lane: ProducerLane;
-  /** Fast lane: the message's place in that lane's order (see `SharedProducer.fastSettled`); 0 otherwise. */
+  readonly channel: ProducerChannel;
+  /** Fast channel: the message's place in that channel's order (see `SharedProducer.fastSettled`); 0 otherwise. */
   readonly seq: number;
   /** Settles the promise of a sync produce from the delivery report. */
   ack?: { resolve(result: DeliveryResult): void; reject(error: Error): void; timer: NodeJS.Timeout };
   /** Set while the ticket waits in the backlog: settles once librdkafka took the message (or refused it). */
   taken?: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
-  /** Acked lane: when librdkafka took the message (for the delivery timeout). */
+  /** Acked channel: when librdkafka took the message (for the delivery timeout). */
   producedAt?: number;
 }
 
 /**
- * A place in the backlog where the fast lane is flushed: every fast message submitted before it
+ * A place in the backlog where the fast channel is flushed: every fast message submitted before it
  * is then acknowledged or reported failed. `Handle.flush` waits on one.
  */
 interface Barrier {
   readonly barrier: true;
-  /** The last fast-lane seq submitted before the barrier. */
+  /** The last fast-channel seq submitted before the barrier. */
   readonly seq: number;
   readonly timeoutMs: number;
   started: boolean;
@@ -184,30 +184,30 @@ const { ERR__QUEUE_FULL, ERR__MSG_TIMED_OUT } = CODES.ERRORS;
 /** How long a partition count stays in use after the broker could not be asked for a fresh one. */
 const STALE_COUNT_TRUST_MS = 30_000;
 
-/** How often the delivery timeout is checked and the fast lane's ledger pruned. */
+/** How often the delivery timeout is checked and the fast channel's ledger pruned. */
 const WATCH_INTERVAL_MS = 500;
 
-/** Fast-lane messages still unsettled after this long are settled by a barrier (see `watch`). */
+/** Fast-channel messages still unsettled after this long are settled by a barrier (see `watch`). */
 const SETTLE_AFTER_MS = 2_000;
 
 /**
  * The process-wide producer of one connection. Hands messages to librdkafka in call order through
- * one of two lanes (see {@link ProducerLane}): async messages through the fast lane, whose
+ * one of two channels (see {@link ProducerChannel}): async messages through the fast channel, whose
  * librdkafka producer reports failures only, and messages that wait for the broker's
- * acknowledgement through the acked lane, whose delivery reports settle their promises.
+ * acknowledgement through the acked channel, whose delivery reports settle their promises.
  *
- * Order across lanes: messages go to one lane at a time. A message for the other lane, and every
- * message after it, waits in the backlog until the lane in use has drained, so two jobs of one
- * key never overtake each other. The fast lane knows no per-message success, so a flush puts a
- * barrier in the backlog: the fast lane is flushed with everything after the barrier held back.
+ * Order across channels: messages go to one channel at a time. A message for the other channel, and every
+ * message after it, waits in the backlog until the channel in use has drained, so two jobs of one
+ * key never overtake each other. The fast channel knows no per-message success, so a flush puts a
+ * barrier in the backlog: the fast channel is flushed with everything after the barrier held back.
  */
 class SharedProducer {
   private refs = 0;
-  private readonly lanes: Record<ProducerLane, NativeLane>;
-  /** The lane librdkafka messages currently go to. */
-  private active: ProducerLane = 'fast';
-  /** The lane of the last submitted message. */
-  private tailLane: ProducerLane = 'fast';
+  private readonly channels: Record<ProducerChannel, NativeChannel>;
+  /** The channel librdkafka messages currently go to. */
+  private active: ProducerChannel = 'fast';
+  /** The channel of the last submitted message. */
+  private tailChannel: ProducerChannel = 'fast';
   private ackedUntil = 0;
   private topicAdmin: TopicAdmin | undefined;
   /** Messages (and barriers) waiting their turn, oldest first; while it is not empty new messages queue behind it. */
@@ -217,16 +217,16 @@ class SharedProducer {
   private lastError: LibrdKafkaError | undefined;
   private closing = false;
   private readonly handles = new Set<Handle>();
-  /** The seq of the last message submitted to the fast lane. */
+  /** The seq of the last message submitted to the fast channel. */
   private fastSubmitted = 0;
-  /** The seq of the last fast-lane message handed to librdkafka (or refused by it). */
+  /** The seq of the last fast-channel message handed to librdkafka (or refused by it). */
   private fastProduced = 0;
-  /** Every fast-lane message up to this seq is acknowledged or reported failed. */
+  /** Every fast-channel message up to this seq is acknowledged or reported failed. */
   fastSettled = 0;
-  /** Failure reports of the fast lane received so far. */
+  /** Failure reports of the fast channel received so far. */
   private fastReports = 0;
   private readonly ledger = new FastLedger();
-  /** Acked-lane messages librdkafka holds, oldest first (a Set keeps insertion order). */
+  /** Acked-channel messages librdkafka holds, oldest first (a Set keeps insertion order). */
   private readonly ackedOutstanding = new Set<Ticket>();
   private probing = false;
   /** See {@link ProducerHandle.generation}. */
@@ -244,17 +244,17 @@ class SharedProducer {
       // Kept to explain timeouts ("Connection refused" says more than "Message timed out").
       this.lastError = error;
     };
-    this.lanes = {
-      fast: new NativeLane('fast', connection, options, {
+    this.channels = {
+      fast: new NativeChannel('fast', connection, options, {
         onReport: this.onFastReport,
         onError,
         onRetired: (reason) => {
-          // The admin client rides on the fast lane's producer.
+          // The admin client rides on the fast channel's producer.
           this.topicAdmin = undefined;
           if (reason === 'fatal') this.onFatal('fast');
         },
       }),
-      acked: new NativeLane('acked', connection, options, {
+      acked: new NativeChannel('acked', connection, options, {
         onReport: this.onAckedReport,
         onError,
         onRetired: (reason) => reason === 'fatal' && this.onFatal('acked'),
@@ -279,7 +279,7 @@ class SharedProducer {
     clearInterval(this.watchdog);
     this.onClosed();
     this.topicAdmin = undefined;
-    await Promise.all([this.lanes.fast.close(), this.lanes.acked.close()]);
+    await Promise.all([this.channels.fast.close(), this.channels.acked.close()]);
   }
 
   /** Whether any handle still has messages that are not acknowledged or failed. */
@@ -293,15 +293,15 @@ class SharedProducer {
     await Promise.all([...this.handles].map((handle) => handle.flush(timeoutMs)));
   }
 
-  /** Connects the fast lane (which also carries admin requests); rejects with `BrokerUnavailableError`. */
+  /** Connects the fast channel (which also carries admin requests); rejects with `BrokerUnavailableError`. */
   async connect(): Promise<void> {
     if (this.closing) throw new EnqueuerClosedError('the producer is closed');
-    await this.lanes.fast.connect();
+    await this.channels.fast.connect();
   }
 
   async admin(): Promise<TopicAdmin> {
     if (this.closing) throw new EnqueuerClosedError('the producer is closed');
-    const native = await this.lanes.fast.connect();
+    const native = await this.channels.fast.connect();
     if (!this.topicAdmin) {
       // Reuses the producer's connections instead of opening a second client.
       this.topicAdmin = new TopicAdmin(AdminClient.createFrom(native), this.connection.connectTimeoutMs, false, this.connection.brokers);
@@ -341,13 +341,13 @@ class SharedProducer {
    */
   submit(message: OutgoingMessage, owner: Handle, wantsAck: boolean): Ticket {
     if (this.closing) throw new EnqueuerClosedError('the producer is closed');
-    const lane = this.laneFor(wantsAck);
-    this.tailLane = lane;
-    const ticket: Ticket = { message, owner, lane, seq: lane === 'fast' ? ++this.fastSubmitted : 0 };
-    if (lane === 'fast') owner.lastFastSeq = ticket.seq;
+    const channel = this.channelFor(wantsAck);
+    this.tailChannel = channel;
+    const ticket: Ticket = { message, owner, channel, seq: channel === 'fast' ? ++this.fastSubmitted : 0 };
+    if (channel === 'fast') owner.lastFastSeq = ticket.seq;
     else owner.pending += 1;
-    const native = this.lanes[lane].connected;
-    if (native === undefined || lane !== this.active || this.backlogHead < this.backlog.length) {
+    const native = this.channels[channel].connected;
+    if (native === undefined || channel !== this.active || this.backlogHead < this.backlog.length) {
       this.toBacklog(ticket);
       return ticket;
     }
@@ -355,7 +355,7 @@ class SharedProducer {
       this.produceNative(native, ticket);
     } catch (error) {
       if ((error as LibrdKafkaError).code !== ERR__QUEUE_FULL) {
-        if (lane === 'acked') owner.settleOne();
+        if (channel === 'acked') owner.settleOne();
         throw this.produceError(error, message);
       }
       this.toBacklog(ticket);
@@ -364,7 +364,7 @@ class SharedProducer {
   }
 
   /**
-   * Resolves once every fast-lane message submitted so far is acknowledged or reported failed;
+   * Resolves once every fast-channel message submitted so far is acknowledged or reported failed;
    * false when that took longer than `timeoutMs`.
    */
   fastBarrier(timeoutMs: number): Promise<boolean> {
@@ -377,17 +377,17 @@ class SharedProducer {
     return settled;
   }
 
-  /** Sends what lingers in the acked lane's batches now. */
+  /** Sends what lingers in the acked channel's batches now. */
   kickAcked(): void {
-    this.lanes.acked.kick();
+    this.channels.acked.kick();
   }
 
-  private laneFor(wantsAck: boolean): ProducerLane {
+  private channelFor(wantsAck: boolean): ProducerChannel {
     if (wantsAck) {
       this.ackedUntil = Date.now() + ACKED_HOLD_MS;
       return 'acked';
     }
-    return this.tailLane === 'acked' && Date.now() < this.ackedUntil ? 'acked' : 'fast';
+    return this.tailChannel === 'acked' && Date.now() < this.ackedUntil ? 'acked' : 'fast';
   }
 
   private toBacklog(ticket: Ticket): void {
@@ -407,7 +407,7 @@ class SharedProducer {
       if (isHeaderList(message.headers)) for (const [name, value] of message.headers) headers.push({ [name]: value });
       else for (const name in message.headers) headers.push({ [name]: message.headers[name]! });
     }
-    if (ticket.lane === 'fast') {
+    if (ticket.channel === 'fast') {
       this.fastProduced = ticket.seq;
       // No opaque: the binding would hold a reference for a report that never comes on success.
       native.produce(message.topic, message.partition ?? null, message.value, message.key ?? null, null, undefined, headers);
@@ -420,7 +420,7 @@ class SharedProducer {
   }
 
   /**
-   * Works through the backlog in order: barriers, lane changes, and messages as room frees up.
+   * Works through the backlog in order: barriers, channel changes, and messages as room frees up.
    * Giving up (see {@link giveUp}) may empty the backlog while this awaits: after every await the
    * entry is looked up again.
    */
@@ -435,28 +435,28 @@ class SharedProducer {
         const entry = this.backlog[this.backlogHead]!;
         if ('barrier' in entry) {
           entry.started = true;
-          const settled = await this.settleFastLane(entry.timeoutMs);
+          const settled = await this.settleFastChannel(entry.timeoutMs);
           if (settled) this.fastSettled = Math.max(this.fastSettled, entry.seq);
           if (this.backlog[this.backlogHead] === entry) this.shiftBacklog();
           entry.resolve(settled);
           continue;
         }
-        if (entry.lane !== this.active) {
-          // Waits until every message of the old lane is written, reported failed or given up on
+        if (entry.channel !== this.active) {
+          // Waits until every message of the old channel is written, reported failed or given up on
           // (within the delivery timeout), so none can land after what follows.
           if (this.active === 'fast') {
             const produced = this.fastProduced;
-            if (await this.settleFastLane(drainTimeoutMs)) this.fastSettled = Math.max(this.fastSettled, produced);
+            if (await this.settleFastChannel(drainTimeoutMs)) this.fastSettled = Math.max(this.fastSettled, produced);
           } else {
-            await this.lanes.acked.flush(drainTimeoutMs);
+            await this.channels.acked.flush(drainTimeoutMs);
           }
           if (this.backlog[this.backlogHead] !== entry) continue;
-          this.active = entry.lane;
+          this.active = entry.channel;
         }
-        let native = this.lanes[entry.lane].connected;
+        let native = this.channels[entry.channel].connected;
         if (!native) {
           try {
-            native = await this.lanes[entry.lane].connect();
+            native = await this.channels[entry.channel].connect();
           } catch (error) {
             this.failBacklog(error as Error);
             return;
@@ -496,14 +496,14 @@ class SharedProducer {
   }
 
   /**
-   * Flushes the fast lane, then lets its failure reports reach JS: the binding hands them over in
+   * Flushes the fast channel, then lets its failure reports reach JS: the binding hands them over in
    * slices of 100 per event-loop turn after librdkafka served them, so this waits until a turn
    * brings none. True when the flush finished within `timeoutMs`.
    */
-  private async settleFastLane(timeoutMs: number): Promise<boolean> {
+  private async settleFastChannel(timeoutMs: number): Promise<boolean> {
     // Everything before this point has been handed to librdkafka.
     const accepted = this.ledger.accepted;
-    const flushed = await this.lanes.fast.flush(timeoutMs);
+    const flushed = await this.channels.fast.flush(timeoutMs);
     if (flushed) this.ledger.settle(accepted);
     let seen: number;
     do {
@@ -541,7 +541,7 @@ class SharedProducer {
   }
 
   private failTicket(ticket: Ticket, error: Error): void {
-    if (ticket.lane === 'acked') ticket.owner.settleOne();
+    if (ticket.channel === 'acked') ticket.owner.settleOne();
     ticket.taken?.reject(error);
     if (ticket.ack) {
       clearTimeout(ticket.ack.timer);
@@ -551,7 +551,7 @@ class SharedProducer {
 
   /**
    * Every WATCH_INTERVAL_MS: gives up when a message has waited longer than the delivery timeout,
-   * and prunes the fast lane's ledger (seen idle: all of it; grown large: a barrier settles it).
+   * and prunes the fast channel's ledger (seen idle: all of it; grown large: a barrier settles it).
    */
   private readonly watch = (): void => {
     const now = Date.now();
@@ -570,12 +570,12 @@ class SharedProducer {
     if (!this.probing) {
       this.probing = true;
       const accepted = this.ledger.accepted;
-      void this.lanes.fast.isIdle().then((idle) => {
+      void this.channels.fast.isIdle().then((idle) => {
         this.probing = false;
         if (idle) this.ledger.settle(accepted);
       });
     }
-    // Under steady load the lane is never seen idle: a barrier (a pause of about one round trip)
+    // Under steady load the channel is never seen idle: a barrier (a pause of about one round trip)
     // settles what is older than SETTLE_AFTER_MS, so that giving up names few jobs that were in
     // fact written, and the ledger stays small.
     if (now - this.ledger.oldestProducedBy(now) > SETTLE_AFTER_MS && !this.barrierQueued()) void this.fastBarrier(limit + 5_000);
@@ -597,8 +597,8 @@ class SharedProducer {
     const limit = this.options.deliveryTimeoutMs;
     const why = `was not acknowledged by Kafka at ${this.connection.brokers} within ${limit} ms, so the producer gave up on it and on every job it still held (a job that was in flight may still have been written)${this.lastErrorText()}`;
     this.generation += 1;
-    this.lanes.fast.abandon();
-    this.lanes.acked.abandon();
+    this.channels.fast.abandon();
+    this.channels.acked.abandon();
 
     const fastIds = this.ledger.takeAll();
     const owners = [...this.handles].filter((handle) => handle.lastFastSeq > this.fastSettled);
@@ -626,14 +626,14 @@ class SharedProducer {
   }
 
   /**
-   * A lane's producer hit a fatal error: librdkafka fails what it queued (reported by id) and the
-   * lane is replaced. What waits in the backlog was submitted before that was reported, so it fails
+   * A channel's producer hit a fatal error: librdkafka fails what it queued (reported by id) and the
+   * channel is replaced. What waits in the backlog was submitted before that was reported, so it fails
    * too rather than being written after a failed job of its key.
    */
-  private onFatal(lane: ProducerLane): void {
+  private onFatal(channel: ProducerChannel): void {
     this.generation += 1;
     this.failBacklog(
-      new DeliveryError(undefined, -1, `the job was not produced: the ${lane} producer of Kafka at ${this.connection.brokers} hit a fatal error${this.lastErrorText()}`),
+      new DeliveryError(undefined, -1, `the job was not produced: the ${channel} producer of Kafka at ${this.connection.brokers} hit a fatal error${this.lastErrorText()}`),
     );
   }
 
@@ -652,7 +652,7 @@ class SharedProducer {
     ticket.ack?.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
   };
 
-  /** The fast lane reports failures only; the message's value names the job. */
+  /** The fast channel reports failures only; the message's value names the job. */
   private readonly onFastReport = (error: LibrdKafkaError | null | undefined, report: DeliveryReport): void => {
     this.fastReports += 1;
     if (!error) return;
@@ -701,9 +701,9 @@ function isHeaderList(headers: NonNullable<OutgoingMessage['headers']>): headers
 
 /** One reference to a {@link SharedProducer}; counts its own in-flight messages for `flush`. */
 class Handle implements ProducerHandle {
-  /** Acked-lane messages of this handle produced (or backlogged) and not yet acknowledged or failed. */
+  /** Acked-channel messages of this handle produced (or backlogged) and not yet acknowledged or failed. */
   pending = 0;
-  /** The seq of this handle's last fast-lane message. */
+  /** The seq of this handle's last fast-channel message. */
   lastFastSeq = 0;
   private idleWaiters: Array<() => void> = [];
   /** The first few async failures, for the error's message and cause. */
@@ -780,7 +780,7 @@ class Handle implements ProducerHandle {
   }
 
   /**
-   * Waits for this handle's acked messages one by one, and for its fast-lane messages with a
+   * Waits for this handle's acked messages one by one, and for its fast-channel messages with a
    * barrier (which waits for the other handles' earlier fast messages too).
    */
   async flush(timeoutMs: number = this.shared.options.deliveryTimeoutMs + 5_000): Promise<void> {
@@ -831,7 +831,7 @@ class Handle implements ProducerHandle {
     return this.closed;
   }
 
-  /** Called once per acked-lane message when it is acknowledged or failed. */
+  /** Called once per acked-channel message when it is acknowledged or failed. */
   settleOne(): void {
     this.pending -= 1;
     if (this.pending === 0 && this.idleWaiters.length > 0) {

@@ -1,8 +1,9 @@
 // TopicAdmin.describeConfigs: the binding has no DescribeConfigs, so partita sends that request
 // itself; checked here against the real broker.
 import net from 'node:net';
-import { createTopicAdmin, TopicConfigUnavailableError } from '@partita/enqueuer';
-import { BROKERS, uniqueTopic } from './helpers';
+import { TopicConfigUnavailableError } from '../../src/errors';
+import { createTopicAdmin } from '../../src/topic-admin';
+import { BROKERS, uniqueTopic } from '../../../../test/support/topic-fixture';
 
 const admin = createTopicAdmin({ brokers: BROKERS });
 const created: string[] = [];

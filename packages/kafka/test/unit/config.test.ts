@@ -1,12 +1,7 @@
-import {
-  ConfigurationError,
-  DEFAULT_BROKERS,
-  producerConfig,
-  Queue,
-  resolveBrokers,
-  resolveConnection,
-  resolveProducerOptions,
-} from '@partita/enqueuer';
+import { Queue } from '@partita/enqueuer';
+import { DEFAULT_BROKERS, resolveBrokers, resolveConnection } from '../../src/connection';
+import { ConfigurationError } from '../../src/errors';
+import { producerConfig, resolveProducerOptions } from '../../src/producer-options';
 
 function optionOf(fn: () => unknown): string {
   try {

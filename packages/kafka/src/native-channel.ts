@@ -1,16 +1,16 @@
 import { DeliveryReport, LibrdKafkaError, Producer } from '@confluentinc/kafka-javascript';
 import { ResolvedConnection } from './connection';
 import { BrokerUnavailableError, ConfigurationError, EnqueuerClosedError } from './errors';
-import { ProducerLane, producerConfig, ResolvedProducerOptions } from './producer-options';
+import { ProducerChannel, producerConfig, ResolvedProducerOptions } from './producer-options';
 
-/** What a {@link NativeLane} tells its owner. */
-export interface NativeLaneEvents {
-  /** A delivery report (every message on the acked lane, failures only on the fast lane). */
+/** What a {@link NativeChannel} tells its owner. */
+export interface NativeChannelEvents {
+  /** A delivery report (every message on the acked channel, failures only on the fast channel). */
   onReport(error: LibrdKafkaError | null | undefined, report: DeliveryReport): void;
   /** A client error; kept to explain timeouts. */
   onError(error: LibrdKafkaError): void;
   /**
-   * The lane's producer was dropped, after a fatal error or by {@link NativeLane.abandon}: whatever
+   * The channel's producer was dropped, after a fatal error or by {@link NativeChannel.abandon}: whatever
    * cached it must drop it.
    */
   onRetired(reason: 'fatal' | 'abandoned'): void;
@@ -19,9 +19,9 @@ export interface NativeLaneEvents {
 /**
  * One librdkafka producer of a connection: connects lazily (the first caller connects, a failed
  * connect lets the next call try again), is replaced after a fatal error or when its owner gives up
- * on it ({@link NativeLane.abandon}), and flushes on close.
+ * on it ({@link NativeChannel.abandon}), and flushes on close.
  */
-export class NativeLane {
+export class NativeChannel {
   private native: Producer | undefined;
   private connecting: Promise<Producer> | undefined;
   /** Producers torn down after a fatal error, still failing or delivering what they held. */
@@ -29,10 +29,10 @@ export class NativeLane {
   private closed = false;
 
   constructor(
-    readonly kind: ProducerLane,
+    readonly kind: ProducerChannel,
     private readonly connection: ResolvedConnection,
     private readonly options: ResolvedProducerOptions,
-    private readonly events: NativeLaneEvents,
+    private readonly events: NativeChannelEvents,
   ) {}
 
   /** The connected producer, if any; no I/O. */

@@ -1,13 +1,6 @@
 import net from 'node:net';
-import { PartitaError } from '@partita/job';
+import { TopicConfigUnavailableError } from './errors';
 import type { ResolvedConnection } from './connection';
-
-/**
- * Topic configuration could not be read. The librdkafka binding has no DescribeConfigs, so partita
- * sends that one request itself, over a plain connection to a bootstrap broker; it cannot when the
- * brokers need TLS or SASL, or none answers.
- */
-export class TopicConfigUnavailableError extends PartitaError {}
 
 /** Values of the asked configuration keys of each topic; a topic that does not exist is absent. */
 export type TopicConfigs = Map<string, Map<string, string | null>>;
