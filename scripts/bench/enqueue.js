@@ -14,6 +14,7 @@ const path = require('node:path');
 const { execSync } = require('node:child_process');
 const { runBullmq } = require('./bullmq-enqueue');
 const { updateSection } = require('./benchmarks-md');
+const { loadPackage } = require('./partita-packages');
 
 const ROOT = path.resolve(__dirname, '../..');
 const args = new Set(process.argv.slice(2));
@@ -29,15 +30,7 @@ const SIZES = QUICK
 const BATCH = 1_000;
 
 function loadPartita() {
-  try {
-    return {
-      enqueuer: require(path.join(ROOT, 'packages/enqueuer/dist')),
-      job: require(path.join(ROOT, 'packages/job/dist')),
-    };
-  } catch (error) {
-    console.error('Build first: npx turbo run build (or npx tsc -p packages/job && npx tsc -p packages/enqueuer)');
-    throw error;
-  }
+  return { enqueuer: loadPackage('enqueuer'), kafka: loadPackage('kafka') };
 }
 
 /** A job as a web handler would enqueue it: an id, a few fields, a date. About 200 bytes. */
@@ -70,12 +63,12 @@ async function timed(fn) {
   return { count, seconds, rate: count / seconds, returnedRate: count / returnedSeconds };
 }
 
-async function runPartita({ enqueuer }) {
+async function runPartita({ enqueuer, kafka }) {
   const topic = `partita-bench-enqueue-${Date.now().toString(36)}`;
   const connection = { brokers: BROKERS };
   // The enqueuer alone: no job-state store, even if PARTITA_REDIS_URL is set.
   const queueOptions = { connection, state: false };
-  const admin = enqueuer.createTopicAdmin(connection);
+  const admin = kafka.createTopicAdmin(connection);
   await admin.ensureTopic(topic, { partitions: PARTITIONS, replicationFactor: 1 });
   const results = [];
   try {
@@ -161,7 +154,7 @@ function formatTable(results) {
   return lines.join('\n');
 }
 
-function versions({ enqueuer }) {
+function versions({ kafka }) {
   let kafka = 'Kafka 4.1 (scripts/kafka)';
   let librdkafka = 'unknown';
   try {
@@ -181,7 +174,7 @@ function versions({ enqueuer }) {
     redis,
     bullmq: require('bullmq/package.json').version,
     node: process.version,
-    producer: enqueuer.resolveProducerOptions(),
+    producer: kafka.resolveProducerOptions(),
   };
 }
 
@@ -216,7 +209,7 @@ async function main() {
     goal,
     '',
     `How it is measured: job data is a ~200-byte object with a Date; partita jobs carry a key (1,000 distinct keys) on a ${PARTITIONS}-partition topic, ` +
-      `through one idempotent producer (acks=all, linger.ms=${v.producer.lingerMs}, compression ${v.producer.compression}; async jobs on its lane without success reports, sync jobs on its acknowledged lane). ` +
+      `through one idempotent producer (acks=all, linger.ms=${v.producer.lingerMs}, compression ${v.producer.compression}; async jobs on its channel without success reports, sync jobs on its acknowledged channel). ` +
       `"one at a time" awaits every call. The "stored/acked" rate stops the clock when every job is stored: for partita's async rows that is after a final flush saw every job acknowledged by the broker ` +
       `(the "calls returned" rate is what the caller saw: async add returns once the job is queued in the process), ` +
       `and the run checks the topic's message count against the jobs sent. Sync rows are bound by linger.ms plus one broker round trip per job. ` +

@@ -20,8 +20,8 @@
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { fillTopic } = require('./fill-topic');
+const { loadPackage } = require('./partita-packages');
 
-const ROOT = path.resolve(__dirname, '../..');
 const BROKERS = process.env.PARTITA_BROKERS || '127.0.0.1:9092';
 const PARTITIONS = 4;
 const KEYS = 1_000;
@@ -65,9 +65,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 async function main() {
   const { rounds, jobs, variants } = parseArgs(process.argv.slice(2));
-  const enqueuer = require(path.join(ROOT, 'packages/enqueuer/dist'));
+  const enqueuer = loadPackage('enqueuer');
   const topic = `partita-bench-ab-${Date.now().toString(36)}`;
-  const admin = enqueuer.createTopicAdmin({ brokers: BROKERS });
+  const admin = loadPackage('kafka').createTopicAdmin({ brokers: BROKERS });
   const results = new Map(variants.map((v) => [v.name, { rates: [], cpu: [], main: [] }]));
   let runNumber = 0;
   try {

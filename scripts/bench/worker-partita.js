@@ -1,23 +1,14 @@
 'use strict';
-// The partita side of scripts/bench/worker.js: a Worker from packages/worker/dist consuming a
+// The partita side of scripts/bench/worker.js: a Worker from @partita/worker consuming a
 // pre-filled topic with a no-op processor (or a registered no-op Job class, or a job that sleeps).
 
-const path = require('node:path');
 const { createHash } = require('node:crypto');
 const { completionClock } = require('./completion-clock');
+const { loadPackage } = require('./partita-packages');
 
-const ROOT = path.resolve(__dirname, '../..');
 
 function loadPartita() {
-  try {
-    return {
-      worker: require(path.join(ROOT, 'packages/worker/dist')),
-      job: require(path.join(ROOT, 'packages/job/dist')),
-    };
-  } catch (error) {
-    console.error('Build first: npx turbo run build');
-    throw error;
-  }
+  return { worker: loadPackage('worker'), job: loadPackage('job') };
 }
 
 /**
@@ -61,7 +52,7 @@ const statePrefix = (groupId) => `pb-${createHash('sha1').update(groupId).digest
  * fill's Queue, it records the jobs as waiting, as a Queue with state does.
  */
 function stateStoreFor(groupId) {
-  const { createStateStore } = require(path.join(ROOT, 'packages/state/dist'));
+  const { createStateStore } = loadPackage('state');
   return createStateStore({ redis: STATE_REDIS_URL, prefix: statePrefix(groupId) });
 }
 

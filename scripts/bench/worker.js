@@ -30,6 +30,7 @@ const path = require('node:path');
 const { fork, execSync } = require('node:child_process');
 const Kafka = require('@confluentinc/kafka-javascript');
 const { partitaWorkerOptions, stateStoreFor } = require('./worker-partita');
+const { loadPackage } = require('./partita-packages');
 const { summariseProfile, formatProfile } = require('./worker-profile');
 const { fillTopic } = require('./fill-topic');
 
@@ -78,17 +79,13 @@ const GOALS = { vsRaw: 0.7, vsBullmq: 5, vpEfficiency: 0.85, stateCost: 0.25 };
 
 // ---- helpers ---------------------------------------------------------------------------------
 function loadPackages() {
-  try {
-    return { enqueuer: require(path.join(ROOT, 'packages/enqueuer/dist')), worker: require(path.join(ROOT, 'packages/worker/dist')) };
-  } catch (error) {
-    console.error('Build first: npx turbo run build');
-    throw error;
-  }
+  return { enqueuer: loadPackage('enqueuer'), kafka: loadPackage('kafka'), worker: loadPackage('worker') };
 }
 
 /** The settings a partita row really ran with: partitaWorkerOptions() resolved by the worker's own config code. */
 function describePartita(worker, options) {
-  const c = worker.resolveWorkerConfig(['bench'], options);
+  // A Worker resolves its options when constructed; it connects only in run().
+  const c = new worker.Worker(['bench'], async () => undefined, options).config;
   return {
     config: c,
     text:
@@ -243,7 +240,7 @@ function writeSection(file, body) {
 
 // ---- the run ---------------------------------------------------------------------------------
 async function main() {
-  const { enqueuer, worker } = loadPackages();
+  const { enqueuer, kafka, worker } = loadPackages();
   const started = Date.now();
   const loadAtStart = os.loadavg()[0];
   findOwnPids();
@@ -253,7 +250,7 @@ async function main() {
   const stamp = Date.now().toString(36);
   const topic = `partita-bench-worker-${stamp}`;
   const vpTopic = `partita-bench-worker-vp-${stamp}`;
-  const admin = enqueuer.createTopicAdmin({ brokers: BROKERS });
+  const admin = kafka.createTopicAdmin({ brokers: BROKERS });
   const kafkaAdmin = rdAdmin();
   const topics = [];
   const groups = [];
