@@ -15,7 +15,7 @@ module.exports = {
   // Integration tests wait on a real broker and real worker processes.
   testTimeout: 120000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{packages,apps}/*/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{packages,apps}/*/test/unit/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',

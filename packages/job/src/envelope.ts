@@ -61,6 +61,7 @@ function quotedName(name: string): string {
   return quoted;
 }
 
+/** The Kafka headers of a job's message: the {@link JOB_HEADER} with name, id and envelope version. */
 export function envelopeHeaders(envelope: Pick<Envelope, 'name' | 'id' | 'v'>): JobHeaders {
   return { [JOB_HEADER]: jobHeaderValue(envelope) };
 }

@@ -55,7 +55,9 @@ export interface JobClass<J extends Job<unknown, unknown> = Job<unknown, unknown
   readonly name: string;
 }
 
+/** The data type of a job class's instances, e.g. `JobData<SendWelcome>`. */
 export type JobData<J> = J extends Job<infer D, unknown> ? D : never;
+/** What a job class's `perform` resolves with. */
 export type JobResult<J> = J extends Job<unknown, infer R> ? R : never;
 
 function isDataWithOpts<D>(item: unknown): item is { data: D; opts?: EnqueueOptions } {

@@ -127,6 +127,7 @@ export function validateJobOptions(options: unknown, where = 'options'): asserts
 }
 
 /** A try's `timeout`: whole milliseconds, at most what a timer can hold ({@link MAX_DELAY_MS}). */
+/** Throws a {@link JobValidationError} unless `timeout` is a whole number of ms from 1 to `MAX_DELAY_MS`. */
 export function validateTimeout(timeout: unknown, field = 'timeout'): asserts timeout is number {
   if (!isTimeout(timeout)) {
     throw new JobValidationError('timeout', `${field} must be an integer number of milliseconds between 1 and ${MAX_DELAY_MS}, got ${describeValue(timeout)}`);
@@ -137,6 +138,7 @@ function isTimeout(timeout: unknown): timeout is number {
   return typeof timeout === 'number' && Number.isInteger(timeout) && timeout >= 1 && timeout <= MAX_DELAY_MS;
 }
 
+/** Throws a {@link JobValidationError} unless `attempts` is an integer from 1 to {@link MAX_ATTEMPTS}. */
 export function validateAttempts(attempts: unknown, field = 'attempts'): asserts attempts is number {
   if (!isAttempts(attempts)) {
     throw new JobValidationError(field, `${field} must be an integer >= 1 and <= ${MAX_ATTEMPTS} (total tries), got ${String(attempts)}`);
@@ -208,6 +210,7 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
+/** Throws a {@link JobValidationError} unless `partition` is a non-negative integer. */
 export function validatePartition(partition: unknown, field = 'partition'): asserts partition is number {
   if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0) {
     throw new JobValidationError(field, `${field} must be an integer >= 0, got ${String(partition)}`);

@@ -37,7 +37,9 @@ export interface ResolvedConnection {
 
 /** Used when neither `connection.brokers` nor `PARTITA_BROKERS` is set: the local dev broker. */
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
+/** The Kafka `client.id` when `connection.clientId` is not set. */
 export const DEFAULT_CLIENT_ID = 'partita';
+/** How long a first connection to the brokers may take before `BrokerUnavailableError` (ms). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**

@@ -44,8 +44,11 @@ export interface ResolvedProducerOptions {
   compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 }
 
+/** How long a job may wait for the broker's acknowledgement before it fails (ms). */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+/** librdkafka's `linger.ms`: how long messages wait to fill a batch. */
 export const DEFAULT_LINGER_MS = 1;
+/** How many messages the producer holds before `add` waits for room. */
 export const DEFAULT_MAX_QUEUED_MESSAGES = 100_000;
 
 /** Validates {@link ProducerOptions} and fills in defaults. */
