@@ -486,7 +486,7 @@ async function main() {
     [byId('partita-state'), 'state on the Worker only (jobs enqueued without state)'],
   ].filter(([row]) => row && !row.unavailable);
   const stateGoal = stateRows.flatMap(([row, label]) => stateLines(row, label)).join('\n');
-  console.log(`\n${table}\n\n${vpTable}\n\nGoals (primary partita row: processor function):\n${goals}\n${stateGoal ? `\nJob state (issue 6):\n${stateGoal}\n` : ''}`);
+  console.log(`\n${table}\n\n${vpTable}\n\nGoals (primary partita row: processor function):\n${goals}\n${stateGoal ? `\nJob state:\n${stateGoal}\n` : ''}`);
 
   const kafkaRows = [...rows.filter((r) => r.committed !== undefined), ...vp.map((r) => ({ contender: `virtual partitions (${r.id})`, committed: r.committed }))];
   const commitNote = kafkaRows.every((r) => r.committed)
@@ -554,13 +554,13 @@ async function main() {
     '',
     vpTable,
     '',
-    `### Goals (issue 4)`,
+    `### Goals`,
     '',
     'Against the primary partita row (processor function):',
     '',
     goals,
     '',
-    ...(stateGoal ? ['### Job state (issue 6)', '', stateGoal, ''] : []),
+    ...(stateGoal ? ['### Job state', '', stateGoal, ''] : []),
     `How it is measured: one fresh ${PARTITIONS}-partition topic, filled once with ${fmtInt(JOBS)} no-op jobs (partita's \`Queue.addBulk\`, ${KEYS} keys), ` +
       `is read by each Kafka contender in its own consumer group, one contender at a time, each run in a fresh Node process` +
       `${RUNS > 1 ? `; each throughput row is the best of ${RUNS} runs (all runs shown)` : ''}. ` +
