@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // Worker throughput with and without the state store, in one run: no-op jobs on the local Kafka,
-// state in the local Redis. Build first: npx turbo run build (or tsc -p each package).
+// state in the local Redis. Build first: npx turbo run build. PARTITA_ROOT=<another checkout> runs
+// that checkout's packages instead (see scripts/bench/partita-packages.js).
 //
 //   [ENQUEUER_STATE=1] [RECORD_DATA=0] node packages/state/bench/worker-state.js [jobs=100000] [rounds=1]
 'use strict';
 
-const path = require('node:path');
-const ROOT = path.resolve(__dirname, '../../..');
-const { Queue, createTopicAdmin } = require(path.join(ROOT, 'packages/enqueuer/dist'));
-const { Worker } = require(path.join(ROOT, 'packages/worker/dist'));
-const { createStateStore, attachStateRecorder } = require(path.join(ROOT, 'packages/state/dist'));
-const { Redis } = require(path.join(ROOT, 'node_modules/ioredis'));
+const { loadPackage } = require('../../../scripts/bench/partita-packages');
+const { Queue } = loadPackage('enqueuer');
+const { createTopicAdmin } = loadPackage('kafka');
+const { Worker } = loadPackage('worker');
+const { createStateStore, attachStateRecorder } = loadPackage('state');
+const { Redis } = require('ioredis');
 
 const JOBS = Number(process.argv[2] || 100_000);
 const ROUNDS = Number(process.argv[3] || 1);

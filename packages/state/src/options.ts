@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { ConnectionTimeouts, RedisConnection } from './connection';
+import { ConnectionTimeouts, RedisConnection } from './redis/connection';
 import { StateConfigError } from './errors';
-import { DEFAULT_PREFIX, validatePrefix } from './keys';
-import { DEFAULT_REMOVE_ON_COMPLETE, DEFAULT_REMOVE_ON_FAIL, KeepJobs, parseRetention, RetentionRule } from './retention';
+import { DEFAULT_PREFIX, validatePrefix } from './redis/keys';
+import { DEFAULT_REMOVE_ON_COMPLETE, DEFAULT_REMOVE_ON_FAIL, KeepJobs, parseRetention, RetentionRule } from './write/retention';
 
 /** Where warnings of the store go. */
 export interface StateLogger {

@@ -1,3 +1,5 @@
+import { StateConfigError } from './errors';
+
 /**
  * Where a job is in its life:
  * - `waiting`: enqueued, not started (or started by a worker that has not reported yet);
@@ -15,10 +17,12 @@ export const JOB_STATES: readonly JobState[] = ['waiting', 'active', 'retrying',
 /** States a job does not leave (unless it is added again with the same id). */
 export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'dead'];
 
+/** Whether `value` names a {@link JobState}. */
 export function isJobState(value: unknown): value is JobState {
   return typeof value === 'string' && (JOB_STATES as readonly string[]).includes(value);
 }
 
+/** Whether `state` is one a job does not leave: `completed`, `failed` or `dead`. */
 export function isFinishedState(state: JobState): state is 'completed' | 'failed' | 'dead' {
   return state === 'completed' || state === 'failed' || state === 'dead';
 }
@@ -39,4 +43,12 @@ export function stateSeq(state: JobState, attempt: number): number {
     default:
       return attempt * 4 + 3;
   }
+}
+
+/** Returns `states` when each is a {@link JobState}; else throws a {@link StateConfigError} naming the bad one. */
+export function checkStates<S extends string>(states: S[]): S[] {
+  for (const state of states) {
+    if (!isJobState(state)) throw new StateConfigError('state', `unknown job state ${JSON.stringify(state)}; states: ${JOB_STATES.join(', ')}`);
+  }
+  return states;
 }

@@ -1,4 +1,5 @@
-import type { StateRecorder, StateStore, StateStoreOptions, WorkerEventSource } from '@partita/state';
+import type { StateRecorder, StateStore, StateStoreOptions } from '@partita/state';
+import type { WorkerEventSource } from '@partita/state/recorder';
 
 /**
  * Attaches the job-state recorder when state is enabled (option or env `PARTITA_REDIS_URL`).

@@ -1,7 +1,7 @@
 // Counts after 10,000 jobs with 5% failures, and retention keeping Redis bounded over 50,000 jobs.
 import { Redis } from 'ioredis';
 import { attachStateRecorder, createStateStore, StateStore } from '@partita/state';
-import { parseStreamEntry } from '../../src/events-stream';
+import { parseStreamEntry } from '../../src/read/events-stream';
 import { dropPrefix, FakeWorker, keysUnder, REDIS_URL, uniquePrefix } from './helpers';
 
 const redis = new Redis(REDIS_URL);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import type { RecordedJob, RecordedWorkerEvents } from '@partita/state';
+import type { RecordedJob, RecordedWorkerEvents } from '../../src/write/recorder';
 
 /** The Redis the integration tests use (scripts/dev/test.sh starts it). */
 export const REDIS_URL = process.env.PARTITA_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,6 +1,6 @@
-import { APPLY_SCRIPT_SHA, applyCommand, COMMAND_HEADROOM, COMMAND_TAILROOM, isNoScript } from '../../src/apply-command';
-import { WRITER_CAPACITY } from '../../src/op-list-writer';
-import { encodeOps } from '../../src/ops';
+import { APPLY_SCRIPT_SHA, applyCommand, COMMAND_HEADROOM, COMMAND_TAILROOM, isNoScript } from '../../src/redis/apply-command';
+import { WRITER_CAPACITY } from '../../src/redis/op-list-writer';
+import { encodeOps } from '../../src/write/ops';
 
 describe('applyCommand', () => {
   const ops = [{ kind: 'log' as const, queue: 'q', id: 'j', line: 'é' }];

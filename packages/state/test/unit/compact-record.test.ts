@@ -1,4 +1,4 @@
-import { expandCompactRecord, jobHashOf } from '../../src/compact-record';
+import { expandCompactRecord, jobHashOf } from '../../src/read/compact-record';
 
 describe('expandCompactRecord', () => {
   test('the four newline-separated fields as the job hash they stand for; empty data and result left out', () => {

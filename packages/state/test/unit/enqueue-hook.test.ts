@@ -1,4 +1,5 @@
-import { addJobsWithState, WaitingJob } from '@partita/state';
+import type { WaitingJob } from '@partita/state';
+import { addJobsWithState } from '../../src/write/enqueue-hook';
 
 /** A store double: ids in `known` are known and unfinished. */
 function fakeStore(known: string[] = []) {

@@ -1,4 +1,4 @@
-import { parseStreamEntry } from '../../src/events-stream';
+import { parseStreamEntry } from '../../src/read/events-stream';
 
 const entry = (fields: Record<string, string>) => Object.entries(fields).flat();
 

@@ -1,4 +1,5 @@
-import { QueueKeys, StateConfigError } from '@partita/state';
+import { StateConfigError } from '@partita/state';
+import { QueueKeys } from '../../src/redis/keys';
 
 describe('QueueKeys', () => {
   test('every key of a queue shares its hash tag; jobs, logs, states and events are apart', () => {

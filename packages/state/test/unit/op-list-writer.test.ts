@@ -1,4 +1,4 @@
-import { OpListWriter } from '../../src/op-list-writer';
+import { OpListWriter } from '../../src/redis/op-list-writer';
 import { readOpList } from './msgpack-reader';
 
 const write = (fill: (w: OpListWriter) => void, capacity?: number) => {

@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { ActiveOp, encodeOp, encodeOps } from '../../src/ops';
-import { attachStateRecorder, RecordedJob, StateSink } from '../../src/recorder';
-import { endJoin, joinStart } from '../../src/try-join';
+import { ActiveOp, encodeOp, encodeOps, StateOp } from '../../src/write/ops';
+import { attachStateRecorder, RecordedJob, StateSink } from '../../src/write/recorder';
+import { endJoin, joinStart } from '../../src/write/try-join';
 import { readOpList } from './msgpack-reader';
-import { WRITER_CAPACITY } from '../../src/op-list-writer';
-import type { StateOp } from '@partita/state';
+import { WRITER_CAPACITY } from '../../src/redis/op-list-writer';
 
 const active = (id: string, attempt = 1): ActiveOp => ({
   kind: 'active',

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { attachStateRecorder, resolveStateOptions, StateConfigError, StateOp } from '@partita/state';
+import { attachStateRecorder, StateConfigError } from '@partita/state';
+import { resolveStateOptions } from '../../src/options';
+import type { StateOp } from '../../src/write/ops';
 import { stateSeq } from '../../src/states';
-import { resolveRedisTarget, connectionOptions } from '../../src/connection';
+import { resolveRedisTarget, connectionOptions } from '../../src/redis/connection';
 
 describe('resolveStateOptions', () => {
   test('defaults', () => {

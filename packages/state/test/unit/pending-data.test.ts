@@ -1,5 +1,5 @@
-import { PendingData } from '../../src/pending-data';
-import type { ActiveOp, StateOp } from '../../src/ops';
+import { PendingData } from '../../src/write/pending-data';
+import type { ActiveOp, StateOp } from '../../src/write/ops';
 
 const active = (id: string, envelope: Buffer | undefined, withData = true): ActiveOp => ({
   kind: 'active',

@@ -1,4 +1,4 @@
-import { firstWarningFor, persistenceWarning, readPersistence } from '../../src/persistence-check';
+import { firstWarningFor, persistenceWarning, readPersistence } from '../../src/redis/persistence-check';
 
 /** A Redis double answering CONFIG GET from `config` (or refusing it) and INFO persistence with `info`. */
 function redis(config: Record<string, string> | 'disabled', info = '') {

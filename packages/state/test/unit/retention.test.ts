@@ -1,5 +1,5 @@
-import { DEFAULT_REMOVE_ON_COMPLETE, DEFAULT_REMOVE_ON_FAIL, parseRetention, StateConfigError } from '@partita/state';
-import { retentionArgs } from '../../src/retention';
+import { StateConfigError } from '@partita/state';
+import { DEFAULT_REMOVE_ON_COMPLETE, DEFAULT_REMOVE_ON_FAIL, parseRetention, retentionArgs } from '../../src/write/retention';
 
 describe('parseRetention (removeOnComplete / removeOnFail)', () => {
   test('true removes at once, false keeps all, a number keeps that many', () => {

@@ -1,4 +1,4 @@
-import { SendResult, WriteBuffer, WriteBufferOptions } from '../../src/write-buffer';
+import { SendResult, WriteBuffer, WriteBufferOptions } from '../../src/write/write-buffer';
 
 const OPTIONS: WriteBufferOptions = { maxBuffered: 100, maxBatch: 10, maxInFlight: 1, flushIntervalMs: 1, retryMinMs: 5, retryMaxMs: 20 };
 

@@ -1,6 +1,6 @@
 import { parseJsonArray } from '@partita/job/wire';
-import { decodeValue } from './codec';
-import { isJobState, JobState } from './states';
+import { decodeValue } from '../codec';
+import { isJobState, JobState } from '../states';
 
 /** The events of a queue's event stream and what each carries. */
 export interface QueueEventMap {
@@ -12,6 +12,7 @@ export interface QueueEventMap {
   progress: { jobId: string; data: number | object };
   /** A try failed and another one follows after `delayMs`. */
   retrying: { jobId: string; failedReason: string; attemptsMade: number; delayMs: number };
+  /** A try succeeded; `returnvalue` is what the job returned. */
   completed: { jobId: string; returnvalue: unknown; attemptsMade: number };
   /**
    * The job failed for good: its tries are over. `deadLetterTopic` names the dead letter topic
@@ -22,6 +23,7 @@ export interface QueueEventMap {
   dead: { jobId: string; failedReason: string; attemptsMade: number; deadLetterTopic: string };
 }
 
+/** The name of a queue event (`added`, `active`, `progress`, `retrying`, `completed`, `failed`, `dead`). */
 export type QueueEventName = keyof QueueEventMap;
 
 /** One entry of the event stream, decoded. `eventId` is its stream id (resume after it). */

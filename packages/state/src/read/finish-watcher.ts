@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
-import { decodeValue } from './codec';
+import { decodeValue } from '../codec';
 import { jobHashOf, readRecords } from './compact-record';
-import { JobFailedError, StateStoreClosedError, WaitAbortedError, WaitTimeoutError } from './errors';
+import { JobFailedError, StateStoreClosedError, WaitAbortedError, WaitTimeoutError } from '../errors';
 import { parseStreamEntry, QueueEvent } from './events-stream';
-import { QueueKeys } from './keys';
+import { QueueKeys } from '../redis/keys';
 import { StreamEntry, StreamReader } from './stream-reader';
 
 /** Options of `waitUntilFinished`. */

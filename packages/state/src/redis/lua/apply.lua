@@ -1,137 +1,52 @@
-/**
- * The Lua scripts of the store. Each runs atomically on the Redis server; all keys of one call
- * belong to one queue (one hash tag), so they also run on Redis Cluster. KEYS[1] is always the
- * queue's event stream (it routes the call); the other keys are derived from ARGV[1], the queue's
- * key base `<prefix>:{<queue>}` (see `QueueKeys`).
- */
+-- apply.lua: applies a batch of recorded state changes of one queue, in order (the write path).
+-- Runs after helpers.lua (scripts.ts joins them). KEYS[1]: the queue's event stream (it gets
+-- the batch's events).
+--
+-- ARGV: 1 base, 2 events max length (0: no events), 3-4 completed retention (count, max age ms;
+-- -1 no bound), 5-6 failed/dead retention, 7 log lines kept per job (-1 all), 8 stack traces kept
+-- per job, 9 how long (ms) a job removed as it finishes stays readable, 10 now (ms), 11 the ops as
+-- a MessagePack array of string arrays (see `encodeOps`), 12 '1' to return only how many jobs were created:
+--   W  id ts name data opts key partition offset                    (enqueued)
+--   A  id attempt ts run who data                                   (try started)
+--   AC id attempt finishedAt run who data returnvalue               (started and completed;
+--                                                                   returnvalue '' for undefined)
+--   AC id attempt finishedAt record                                 (the same, its values joined by
+--                                   newlines as a compact record, see read/compact-record.ts: sent so
+--                                   when the data goes inline, when most jobs have no record yet)
+--   B  (id finishedAt record)...                                    (first tries that started and
+--                                   completed, their records joined as AC joins them; last in
+--                                   the list, see encodeOps and firstTries below)
+--   BW (id finishedAt record)...                                    (the same, their records without
+--                                   data, of jobs most likely waiting: see firstTriesOfWaiting)
+--   X  id data                                                      (data, unless there)
+--   P  id ts progress                                               (progress)
+--   L  id line                                                      (log line)
+--   R  id attempt ts failedReason stack delayMs                     (try failed, retry follows)
+--   T  id attempt ts failedReason stack                             (last try failed)
+--   C  id attempt ts returnvalue workerId                           (completed)
+--   D  id attempt ts failedReason stack deadLetterTopic name key partition offset enqueuedAt
+--                                                                   (dead, or failed when no topic)
+-- `run` packs a try's numbers, `who` its worker id, the job's name and key (see `run-field.ts`). A
+-- job nobody recorded yet also gets its data when the op carries it (data '' when not).
+-- An AC op of a job nobody recorded yet, with the data inline (ARGV 12) and completed jobs kept,
+-- becomes a compact record (see `read/compact-record.ts`): the batch's compact records are written by
+-- one HSET at the end. A BW op's jobs, when all were waiting, get completion records laid over
+-- their hashes (`:cw`, one HSET). Any later write to such a job first turns its record into (or
+-- into part of) its job hash.
+-- Every state change carries an ordering stamp (see `seqOf`: in the `seq` field, or for A and AC
+-- in their `run` field) and is skipped when the job already holds a later one. The per-state
+-- sorted sets are updated once per batch: each job leaves the set it was in before the batch and
+-- joins the set of its last state.
+-- The events of the applied ops go to the stream as one entry: a lone event as its fields
+-- (`event`, `jobId`, ...), several as `event` = `batch` and `events` = a JSON array of
+-- `[event, jobId, field, value, ...]` arrays, in op order, or for a job that started and completed
+-- on its first try with an undefined result, its id alone, when its state before the batch was the
+-- one the entry's `prev` field names (none: no record; `waiting`: its enqueuer's record): the
+-- first such job of the batch sets it (see `parseStreamEntry`).
+-- Returns the ids of the jobs an A or AC op created (no one had recorded them): the caller sends
+-- their data (X) next unless the op carried it (data '' when not sent). With ARGV 12 = '1' (the
+-- ops carried the data), only how many.
 
-const HELPERS = `
-local base = ARGV[1]
-local function jobKey(id) return base .. ':j:' .. id end
-local function logKey(id) return base .. ':l:' .. id end
-local function setKey(s) return base .. ':s:' .. s end
--- the ids of the jobs that have a log list: most jobs log nothing, and a removal then need not
--- look for (nor build the name of) a list per job
-local loggedKey = base .. ':logged'
-local function isFinished(s) return s == 'completed' or s == 'failed' or s == 'dead' end
--- cmd, then key unless nil, then the list's items, in calls of at most \`size\` items (unpack's
--- limit; even for a list of pairs). Returns the sum of the replies (commands that answer a count).
-local function callInParts(size, cmd, key, list)
-  local sum = 0
-  for i = 1, #list, size do
-    local last = math.min(i + size - 1, #list)
-    if key then
-      sum = sum + redis.call(cmd, key, unpack(list, i, last))
-    else
-      sum = sum + redis.call(cmd, unpack(list, i, last))
-    end
-  end
-  return sum
-end
--- whether any of the keys exists (EXISTS in calls of at most 500 keys, stopping at the first hit)
-local function anyExists(keys)
-  for i = 1, #keys, 500 do
-    if redis.call('EXISTS', unpack(keys, i, math.min(i + 499, #keys))) > 0 then return true end
-  end
-  return false
-end
--- removes the log lists of those of the ids that have one
-local function removeLogs(ids)
-  if #ids == 0 or redis.call('SCARD', loggedKey) == 0 then return end
-  for i = 1, #ids, 500 do
-    local part = { unpack(ids, i, math.min(i + 499, #ids)) }
-    local found = redis.call('SMISMEMBER', loggedKey, unpack(part))
-    local logged = {}
-    for j, member in ipairs(found) do
-      if member == 1 then logged[#logged + 1] = part[j] end
-    end
-    if #logged > 0 then
-      redis.call('SREM', loggedKey, unpack(logged))
-      local keys = {}
-      for j, id in ipairs(logged) do keys[j] = logKey(id) end
-      callInParts(500, 'DEL', nil, keys)
-    end
-  end
-end
--- compact records (see compact-record.ts): one hash for the jobs that started and completed in
--- one batch with no earlier record
-local compactKey = base .. ':c'
--- completion records laid over waiting jobs' hashes (see compact-record.ts)
-local completionsKey = base .. ':cw'
--- where a job's record may lie, by its hash's state: in the compact hash when it has no hash of
--- its own, or as a completion record over its hash while that says waiting; nil: nowhere
-local function recordsKeyOf(state)
-  if not state then return compactKey end
-  if state == 'waiting' then return completionsKey end
-  return nil
-end
--- removes the ids' fields of a records hash; returns how many there were (none without the hash:
--- most queues use one kind of record, and its ids were not worth the other's call)
-local function removeRecords(key, ids)
-  if redis.call('EXISTS', key) == 0 then return 0 end
-  return callInParts(500, 'HDEL', key, ids)
-end
-local function removeJobs(ids)
-  removeRecords(completionsKey, ids)
-  -- compact records first: when all the jobs were, there is no job hash to delete (nor key to build)
-  if removeRecords(compactKey, ids) < #ids then
-    local keys = {}
-    for i, id in ipairs(ids) do keys[i] = jobKey(id) end
-    callInParts(500, 'DEL', nil, keys)
-  end
-  removeLogs(ids)
-end
-`;
-
-/**
- * Applies a batch of state changes in order.
- *
- * ARGV: 1 base, 2 events max length (0: no events), 3-4 completed retention (count, max age ms;
- * -1 no bound), 5-6 failed/dead retention, 7 log lines kept per job (-1 all), 8 stack traces kept
- * per job, 9 how long (ms) a job removed as it finishes stays readable, 10 now (ms), 11 the ops as
- * a MessagePack array of string arrays (see `encodeOps`), 12 '1' to return only how many jobs were created:
- *   W  id ts name data opts key partition offset                    (enqueued)
- *   A  id attempt ts run who data                                   (try started)
- *   AC id attempt finishedAt run who data returnvalue               (started and completed;
- *                                                                   returnvalue '' for undefined)
- *   AC id attempt finishedAt record                                 (the same, its values joined by
- *                                   newlines as a compact record, see compact-record.ts: sent so
- *                                   when the data goes inline, when most jobs have no record yet)
- *   B  (id finishedAt record)...                                    (first tries that started and
- *                                   completed, their records joined as AC joins them; last in
- *                                   the list, see encodeOps and firstTries below)
- *   BW (id finishedAt record)...                                    (the same, their records without
- *                                   data, of jobs most likely waiting: see firstTriesOfWaiting)
- *   X  id data                                                      (data, unless there)
- *   P  id ts progress                                               (progress)
- *   L  id line                                                      (log line)
- *   R  id attempt ts failedReason stack delayMs                     (try failed, retry follows)
- *   T  id attempt ts failedReason stack                             (last try failed)
- *   C  id attempt ts returnvalue workerId                           (completed)
- *   D  id attempt ts failedReason stack deadLetterTopic name key partition offset enqueuedAt
- *                                                                   (dead, or failed when no topic)
- * `run` packs a try's numbers, `who` its worker id, the job's name and key (see `run-field.ts`). A
- * job nobody recorded yet also gets its data when the op carries it (data '' when not).
- * An AC op of a job nobody recorded yet, with the data inline (ARGV 12) and completed jobs kept,
- * becomes a compact record (see `compact-record.ts`): the batch's compact records are written by
- * one HSET at the end. A BW op's jobs, when all were waiting, get completion records laid over
- * their hashes (`:cw`, one HSET). Any later write to such a job first turns its record into (or
- * into part of) its job hash.
- * Every state change carries an ordering stamp (see `seqOf`: in the `seq` field, or for A and AC
- * in their `run` field) and is skipped when the job already holds a later one. The per-state
- * sorted sets are updated once per batch: each job leaves the set it was in before the batch and
- * joins the set of its last state.
- * The events of the applied ops go to the stream as one entry: a lone event as its fields
- * (`event`, `jobId`, ...), several as `event` = `batch` and `events` = a JSON array of
- * `[event, jobId, field, value, ...]` arrays, in op order, or for a job that started and completed
- * on its first try with an undefined result, its id alone, when its state before the batch was the
- * one the entry's `prev` field names (none: no record; `waiting`: its enqueuer's record): the
- * first such job of the batch sets it (see `parseStreamEntry`).
- * Returns the ids of the jobs an A or AC op created (no one had recorded them): the caller sends
- * their data (X) next unless the op carried it (data '' when not sent). With ARGV 12 = '1' (the
- * ops carried the data), only how many.
- */
-export const APPLY_SCRIPT = `${HELPERS}
 local evKey = KEYS[1]
 local evLen = tonumber(ARGV[2])
 local keepC, ageC = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -290,7 +205,7 @@ local compact = newPairs()
 
 -- run, who, data, returnvalue of a compact record (nil when it is not one)
 local function splitRecord(packed)
-  return string.match(packed, '^([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')
+  return string.match(packed, '^([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
 end
 
 -- Writes the job hash a compact record stands for: before any later write to the job.
@@ -365,8 +280,8 @@ local function completedPairs()
   return direct.completed.items
 end
 
--- The entries of a B or BW op written per batch: their records into \`records\` (id, record
--- pairs, written by one HSET), their completed-set pairs and their events; \`prev\` is the
+-- The entries of a B or BW op written per batch: their records into `records` (id, record
+-- pairs, written by one HSET), their completed-set pairs and their events; `prev` is the
 -- state they were in before.
 local function writeFirstTries(op, records, prev)
   local scores = completedPairs()
@@ -381,14 +296,14 @@ local function writeFirstTries(op, records, prev)
     if string.byte(record, -1) == 10 then
       if evLen > 0 then events[#events + 1] = id end
     else
-      emit('completed', id, 'returnvalue', string.match(record, '\\n([^\\n]*)$'), 'attemptsMade', '1', 'active', '1', 'prev', prev)
+      emit('completed', id, 'returnvalue', string.match(record, '\n([^\n]*)$'), 'attemptsMade', '1', 'active', '1', 'prev', prev)
     end
   end
   idsPrev = prev
 end
 
 -- The entries of a B or BW op (id, finishedAt, record each) as AC ops at the end of the list,
--- applied one by one (each reads its job's state first); \`keys\`: their job keys when built already.
+-- applied one by one (each reads its job's state first); `keys`: their job keys when built already.
 local function entriesAsOps(op, keys)
   noneExisted = false
   for i = 2, #op, 3 do
@@ -421,7 +336,7 @@ end
 -- BW: the same entries, their records without data, of jobs whose enqueuers recorded them, last
 -- in the list. When all of them are waiting (they leave the waiting set: recorded, with no later
 -- state) and none had an earlier op in the batch, their records are written as completion records
--- laid over their hashes (see compact-record.ts), by one HSET for the batch: no write per job, and
+-- laid over their hashes (see read/compact-record.ts), by one HSET for the batch: no write per job, and
 -- their hashes are deleted with the others when retention removes them. Else each becomes an AC
 -- op at the end of the list (ZREM has taken some out of the waiting set: their AC ops read the
 -- state from their hashes, and their move out of the set is then a no-op).
@@ -461,7 +376,7 @@ local function applyOp(opIndex, op)
         addPair(compact, id, id, op[5])
         -- a record that ends in its separator: the job returned undefined
         local rv = ''
-        if string.byte(op[5], -1) ~= 10 then rv = string.match(op[5], '\\n([^\\n]*)$') end
+        if string.byte(op[5], -1) ~= 10 then rv = string.match(op[5], '\n([^\n]*)$') end
         completedNow(id, jk, nil, attempt, op[4], rv)
       else
         local st, run, who, data, rv = 'active', op[5], op[6], op[7], op[8]
@@ -645,61 +560,3 @@ if zadd['failed'] then trim('failed', keepF, ageF) end
 if zadd['dead'] then trim('dead', keepF, ageF) end
 if createdCountOnly then return #created + createdFirstTries end
 return created
-`;
-
-/**
- * Reserves job ids: an id whose job is known and not finished is a duplicate (0); any other id is
- * reserved (1): a `waiting` hash that expires unless the job is recorded. A finished job with the
- * same id is replaced. ARGV: 1 base, 2 now (ms), 3 reservation TTL (ms), 4.. ids.
- */
-export const RESERVE_SCRIPT = `${HELPERS}
-local now, ttl = ARGV[2], tonumber(ARGV[3])
-local result = {}
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  local jk = jobKey(id)
-  local st = redis.call('HGET', jk, 'state')
-  local recordsKey = recordsKeyOf(st)
-  if recordsKey and redis.call('HDEL', recordsKey, id) == 1 then st = 'completed' end
-  if st and not isFinished(st) then
-    result[#result + 1] = 0
-  else
-    if st then
-      redis.call('ZREM', setKey(st), id)
-      redis.call('DEL', jk)
-      removeLogs({ id })
-    end
-    redis.call('HSET', jk, 'state', 'waiting', 'seq', '0', 'timestamp', now, 'reservedAt', now)
-    redis.call('PEXPIRE', jk, ttl)
-    result[#result + 1] = 1
-  end
-end
-return result
-`;
-
-/** Drops reservations that were not followed by a record (the produce failed). ARGV: 1 base, 2.. ids. */
-export const RELEASE_SCRIPT = `${HELPERS}
-local released = 0
-for i = 2, #ARGV do
-  local jk = jobKey(ARGV[i])
-  if redis.call('HGET', jk, 'reservedAt') then
-    redis.call('DEL', jk)
-    released = released + 1
-  end
-end
-return released
-`;
-
-/**
- * Removes up to ARGV[4] jobs of state ARGV[2] whose score (finish time; enqueue, start or retry
- * time for unfinished states) is at most ARGV[3]. Returns their ids. ARGV: 1 base.
- */
-export const CLEAN_SCRIPT = `${HELPERS}
-local key = setKey(ARGV[2])
-local ids = redis.call('ZRANGEBYSCORE', key, '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
-if #ids > 0 then
-  removeJobs(ids)
-  redis.call('ZREM', key, unpack(ids))
-end
-return ids
-`;

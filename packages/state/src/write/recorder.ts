@@ -1,7 +1,7 @@
 import { type JobInfo } from '@partita/job';
 import { ENCODED_ENVELOPE } from '@partita/job/wire';
-import { encodeValue, reasonOf, stackOf } from './codec';
-import { defaultWorkerId } from './options';
+import { encodeValue, reasonOf, stackOf } from '../codec';
+import { defaultWorkerId } from '../options';
 import { ActiveOp, StateOp } from './ops';
 import { endJoin, joinStart } from './try-join';
 

@@ -1,4 +1,4 @@
-import { storableEnvelope } from './codec';
+import { storableEnvelope } from '../codec';
 import type { DataOp, StateOp } from './ops';
 
 /**

@@ -17,7 +17,7 @@
  */
 
 import type { ChainableCommander } from 'ioredis';
-import type { QueueKeys } from './keys';
+import type { QueueKeys } from '../redis/keys';
 
 /** A compact record as the job hash it stands for (the form `decodeJobHash` reads). */
 export function expandCompactRecord(text: string | null | undefined): Record<string, string> | undefined {

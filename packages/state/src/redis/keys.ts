@@ -1,5 +1,5 @@
-import { StateConfigError } from './errors';
-import { JobState } from './states';
+import { StateConfigError } from '../errors';
+import { JobState } from '../states';
 
 /** The default key prefix. */
 export const DEFAULT_PREFIX = 'partita';

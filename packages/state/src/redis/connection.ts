@@ -1,5 +1,5 @@
 import { Redis, RedisOptions } from 'ioredis';
-import { StateConfigError } from './errors';
+import { StateConfigError } from '../errors';
 
 /** Where Redis is: a `redis://` / `rediss://` URL or ioredis options. */
 export type RedisConnection = string | RedisOptions;

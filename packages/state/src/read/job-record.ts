@@ -1,6 +1,6 @@
-import { JobRecordData } from './codec';
+import { JobRecordData } from '../codec';
 import { WaitOptions } from './finish-watcher';
-import { isFinishedState, JobState } from './states';
+import { isFinishedState, JobState } from '../states';
 
 /** What a {@link JobRecord} needs of its store. */
 export interface JobRecordSource {

@@ -1,5 +1,5 @@
-import { encodeKey, encodeValue, ENVELOPE_WRAP, flatJsonText, PLAIN_JSON_WRAP, storableEnvelope } from './codec';
-import { OpListWriter } from './op-list-writer';
+import { encodeKey, encodeValue, ENVELOPE_WRAP, flatJsonText, PLAIN_JSON_WRAP, storableEnvelope } from '../codec';
+import { OpListWriter } from '../redis/op-list-writer';
 
 /**
  * A state change to write, as the recorder and the enqueuer hooks produce it. Writes are

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
-import { APPLY_SCRIPT } from './lua';
+import { APPLY_SCRIPT } from './scripts';
 
 /** The SHA1 of the apply script, as EVALSHA names it. */
 export const APPLY_SCRIPT_SHA = createHash('sha1').update(APPLY_SCRIPT).digest('hex');

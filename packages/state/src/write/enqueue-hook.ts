@@ -1,6 +1,6 @@
 import type { EnqueueOptions, EnqueueResult } from '@partita/job';
-import { StateUnavailableError } from './errors';
-import type { StateStore } from './store';
+import { StateUnavailableError } from '../errors';
+import type { StateStore } from '../store';
 
 /** A job as `Queue.add` / `addBulk` get it. */
 export interface JobToAdd {

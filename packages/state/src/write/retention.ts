@@ -1,4 +1,4 @@
-import { StateConfigError } from './errors';
+import { StateConfigError } from '../errors';
 
 /**
  * Which finished jobs to keep, as BullMQ's `removeOnComplete` / `removeOnFail`:

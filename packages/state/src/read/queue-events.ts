@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import { openConnection, RedisConnection, resolveRedisTarget } from './connection';
-import { StateConfigError } from './errors';
+import { openConnection, RedisConnection, resolveRedisTarget } from '../redis/connection';
+import { StateConfigError } from '../errors';
 import { parseStreamEntry, QueueEventMap } from './events-stream';
-import { DEFAULT_PREFIX, QueueKeys } from './keys';
+import { DEFAULT_PREFIX, QueueKeys } from '../redis/keys';
 import { StreamReader } from './stream-reader';
 import { TypedEmitter } from '@partita/job/emitter';
 
