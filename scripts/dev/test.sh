@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `npm test`: install what is missing, build, run the unit tests, start Kafka and Redis, run the
-# integration tests against them, then the chaos suite.
+# `npm test`: install what is missing, build, lint (ESLint and Prettier), run the unit tests, start Kafka
+# and Redis, run the integration tests against them, then the chaos suite.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 ensure_build
+say "lint"
+(cd "$ROOT" && npm run --silent lint)
 say "unit tests"
 (cd "$ROOT" && npx --no-install jest --selectProjects unit "$@")
 ensure_kafka
