@@ -1,3 +1,4 @@
+import { describeOption } from './describe-value';
 import { JobValidationError } from './errors';
 
 /** How long to wait before the next attempt of a failed job. */
@@ -41,7 +42,10 @@ export function backoffProblem(backoff: unknown, field = 'backoff', allowUnknown
     return undefined;
   }
   if (typeof backoff !== 'object' || backoff === null || Array.isArray(backoff)) {
-    return { field, message: `${field} must be a number or { type, delay, jitter? }, got ${backoff === null ? 'null' : Array.isArray(backoff) ? 'an array' : typeof backoff}` };
+    return {
+      field,
+      message: `${field} must be a number or { type, delay, jitter? }, got ${backoff === null ? 'null' : Array.isArray(backoff) ? 'an array' : typeof backoff}`,
+    };
   }
   const b = backoff as Record<string, unknown>;
   if (!allowUnknownKeys) {
@@ -57,11 +61,14 @@ export function backoffProblem(backoff: unknown, field = 'backoff', allowUnknown
   }
   const delay = b.delay;
   if (typeof delay !== 'number' || !(delay >= 0 && delay <= MAX_DELAY_MS)) {
-    return { field: `${field}.delay`, message: `${field}.delay must be a non-negative number of milliseconds, at most ${MAX_DELAY_MS} (about 24.8 days), got ${String(delay)}` };
+    return {
+      field: `${field}.delay`,
+      message: `${field}.delay must be a non-negative number of milliseconds, at most ${MAX_DELAY_MS} (about 24.8 days), got ${String(delay)}`,
+    };
   }
   const jitter = b.jitter;
   if (jitter !== undefined && (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1))) {
-    return { field: `${field}.jitter`, message: `${field}.jitter must be a number between 0 and 1, got ${String(jitter)}` };
+    return { field: `${field}.jitter`, message: `${field}.jitter must be a number between 0 and 1, got ${describeOption(jitter)}` };
   }
   return undefined;
 }

@@ -2,7 +2,8 @@ import SuperJSON from 'superjson';
 import { PoisonMessageError } from './errors';
 import { utf8Bytes } from './utf8-slab';
 import { toSuperJsonText } from './wire-json';
-import { describeValue, WireJobOptions, wireOptionsProblem } from './options';
+import { describeValue } from './describe-value';
+import { WireJobOptions, wireOptionsProblem } from './options';
 import { parseJsonArray } from './json-array';
 
 /** The current wire format version. A worker treats any other version as a poison message. */
@@ -86,7 +87,7 @@ export function readJobHeader(headers: Readonly<Record<string, string>>): JobHea
 export function peekEnvelopeId(value: Buffer | null | undefined): string | undefined {
   if (!value) return undefined;
   const match = ENVELOPE_ID_AT_START.exec(value.toString('utf8', 0, Math.min(value.length, 1024)));
-  return match ? (parseJsonArray(`[${match[1]!}]`)?.[0] as string | undefined) : undefined;
+  return match ? (parseJsonArray(`[${match[1]}]`)?.[0] as string | undefined) : undefined;
 }
 
 /** `encodeEnvelope` writes the version and then the id first (an object's keys keep their order). */
@@ -121,7 +122,7 @@ export function decodeEnvelope(value: Buffer | string | null | undefined): Envel
     // and superjson's deep copy (a large share of a no-op job's cost) can be skipped.
     parsed =
       typeof raw === 'object' && raw !== null && 'json' in raw && (raw as { meta?: unknown }).meta === undefined
-        ? (raw as { json: unknown }).json
+        ? raw.json
         : SuperJSON.deserialize(raw as Parameters<typeof SuperJSON.deserialize>[0]);
   } catch (error) {
     if (error instanceof PoisonMessageError) throw error;
@@ -134,8 +135,10 @@ export function decodeEnvelope(value: Buffer | string | null | undefined): Envel
   if (e.v !== ENVELOPE_VERSION) {
     throw new PoisonMessageError('unknown-version', `unknown envelope version ${describeValue(e.v)}; this worker reads version ${ENVELOPE_VERSION}`);
   }
-  if (typeof e.id !== 'string' || e.id === '') throw new PoisonMessageError('undecodable', `envelope id must be a non-empty string, got ${describeValue(e.id)}`);
-  if (typeof e.name !== 'string' || e.name === '') throw new PoisonMessageError('undecodable', `envelope name must be a non-empty string, got ${describeValue(e.name)}`);
+  if (typeof e.id !== 'string' || e.id === '')
+    throw new PoisonMessageError('undecodable', `envelope id must be a non-empty string, got ${describeValue(e.id)}`);
+  if (typeof e.name !== 'string' || e.name === '')
+    throw new PoisonMessageError('undecodable', `envelope name must be a non-empty string, got ${describeValue(e.name)}`);
   if (typeof e.enqueuedAt !== 'number' || !Number.isFinite(e.enqueuedAt)) {
     throw new PoisonMessageError('undecodable', `envelope enqueuedAt must be a number (epoch ms), got ${describeValue(e.enqueuedAt)}`);
   }
@@ -168,4 +171,3 @@ function hasProtoKey(root: unknown): boolean {
   }
   return false;
 }
-

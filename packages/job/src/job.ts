@@ -36,9 +36,7 @@ export abstract class Job<TData = unknown, TResult = unknown> {
     this: JobClass<J>,
     list: Array<JobData<J> | { data: JobData<J>; opts?: EnqueueOptions }>,
   ): Promise<EnqueueResult[]> {
-    const requests = list.map((item) =>
-      isDataWithOpts<JobData<J>>(item) ? jobRequest(this, item.data, item.opts) : jobRequest(this, item as JobData<J>, undefined),
-    );
+    const requests = list.map((item) => (isDataWithOpts<JobData<J>>(item) ? jobRequest(this, item.data, item.opts) : jobRequest(this, item, undefined)));
     return getJobDispatcher().enqueueAll(requests);
   }
 }

@@ -1,4 +1,5 @@
 import { Backoff, backoffProblem, MAX_DELAY_MS, validateBackoff } from './backoff';
+import { describeOption, describeValue } from './describe-value';
 import { JobValidationError } from './errors';
 import { isTopicName, topicNameProblem } from './topic-name';
 
@@ -114,11 +115,14 @@ export function validateJobOptions(options: unknown, where = 'options'): asserts
     throw new JobValidationError('partitioner', `${where}.partitioner must be a function (job) => string`);
   }
   if (o.partitionKeyType !== undefined && !['key', 'partitionKey', 'partition'].includes(o.partitionKeyType as string)) {
-    throw new JobValidationError('partitionKeyType', `${where}.partitionKeyType must be 'key', 'partitionKey' or 'partition', got ${String(o.partitionKeyType)}`);
+    throw new JobValidationError(
+      'partitionKeyType',
+      `${where}.partitionKeyType must be 'key', 'partitionKey' or 'partition', got ${describeOption(o.partitionKeyType)}`,
+    );
   }
   if (o.partition !== undefined && typeof o.partition !== 'function') validatePartition(o.partition, `${where}.partition`);
   if (o.dispatch !== undefined && o.dispatch !== 'async' && o.dispatch !== 'sync') {
-    throw new JobValidationError('dispatch', `${where}.dispatch must be 'async' or 'sync', got ${String(o.dispatch)}`);
+    throw new JobValidationError('dispatch', `${where}.dispatch must be 'async' or 'sync', got ${describeOption(o.dispatch)}`);
   }
   if (o.attempts !== undefined) validateAttempts(o.attempts, `${where}.attempts`);
   if (o.backoff !== undefined) validateBackoff(o.backoff, `${where}.backoff`);
@@ -198,17 +202,6 @@ export function wireOptionsProblem(opts: object): string | undefined {
 
 /** The last dead letter topic found valid: a queue's jobs mostly name the same one (saves a regex per job). */
 let lastTopicName: string | undefined;
-
-/** A value as an error quotes it: JSON where possible, cut short (a message may carry anything). */
-export function describeValue(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = typeof value;
-  }
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}
 
 /** Throws a {@link JobValidationError} unless `partition` is a non-negative integer. */
 export function validatePartition(partition: unknown, field = 'partition'): asserts partition is number {

@@ -52,8 +52,6 @@ type TypeAnnotation = [string] | [string, AnnotationTree];
 type AnnotationTree = { [path: string]: TypeAnnotation };
 type Annotation = TypeAnnotation | AnnotationTree;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** Shared by every annotation of their kind: JSON.stringify only reads them. */
 const DATE_ANNOTATION: TypeAnnotation = ['Date'];
 const UNDEFINED_ANNOTATION: TypeAnnotation = ['undefined'];
@@ -129,7 +127,7 @@ class Walk {
     }
     if (value === null) return true;
     const object = value as object;
-    const proto = Object.getPrototypeOf(object);
+    const proto: unknown = Object.getPrototypeOf(object);
     if (proto === Date.prototype && !Object.prototype.hasOwnProperty.call(object, 'toJSON')) {
       if (Number.isNaN((object as Date).getTime())) throw this.error('is an invalid Date, which cannot be serialised');
       this.annotate(DATE_ANNOTATION);
@@ -147,7 +145,7 @@ class Walk {
       this.enter(object);
       // for-in with an own-property check: the keys JSON.stringify writes, without a keys array
       for (const key in object) {
-        if (!hasOwn.call(object, key)) continue;
+        if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
         if (key === '__proto__') throw this.protoKeyError(key);
         this.segments.push(key);
         const native = this.scan((object as Record<string, unknown>)[key]);
@@ -276,7 +274,9 @@ class Walk {
    */
   private escapeSegment(key: string): string {
     if (key.endsWith('\\')) {
-      throw this.error(`has the key ${JSON.stringify(key)} (ending in a backslash) above a Date/Map/Set/BigInt/undefined value, which superjson cannot address`);
+      throw this.error(
+        `has the key ${JSON.stringify(key)} (ending in a backslash) above a Date/Map/Set/BigInt/undefined value, which superjson cannot address`,
+      );
     }
     return key.includes('.') ? key.replace(/\./g, '\\.') : key;
   }
@@ -287,7 +287,7 @@ class Walk {
   }
 
   private assertPlainObject(object: object): void {
-    const proto = Object.getPrototypeOf(object);
+    const proto: unknown = Object.getPrototypeOf(object);
     if (proto !== Object.prototype && proto !== null) {
       const kind = (object as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
       throw this.error(`is a ${kind} instance; only plain objects, arrays, Date, Map, Set, BigInt, RegExp and Error are supported`);
@@ -306,7 +306,7 @@ class Walk {
   private error(what: string): SerializationError {
     let path = '';
     for (let i = 0; i < this.segments.length; i++) {
-      const segment = this.segments[i]!;
+      const segment = this.segments[i];
       if (typeof segment === 'number') path += `[${segment}]`;
       else if (segment === SET_ITEM) path += '<item>';
       else if (segment === MAP_KEY) path += '<key>';

@@ -5,7 +5,6 @@
  */
 export {
   DEFAULT_ATTEMPTS,
-  describeValue,
   MAX_ATTEMPTS,
   mergeJobOptions,
   validateAttempts,
@@ -14,6 +13,7 @@ export {
   validatePartition,
   validateTimeout,
 } from '../options';
+export { describeValue } from '../describe-value';
 export { backoffDelay, backoffProblem, clampDelay, MAX_DELAY_MS, validateBackoff } from '../backoff';
 export type { BackoffProblem } from '../backoff';
 export { isTopicName, MAX_TOPIC_NAME_LENGTH, topicNameProblem } from '../topic-name';

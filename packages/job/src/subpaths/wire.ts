@@ -3,16 +3,7 @@
  * that read it). For partita's own packages; no semver promise.
  * @packageDocumentation
  */
-export {
-  decodeEnvelope,
-  encodeEnvelope,
-  envelopeHeaders,
-  ENVELOPE_VERSION,
-  JOB_HEADER,
-  jobHeaderValue,
-  peekEnvelopeId,
-  readJobHeader,
-} from '../envelope';
+export { decodeEnvelope, encodeEnvelope, envelopeHeaders, ENVELOPE_VERSION, JOB_HEADER, jobHeaderValue, peekEnvelopeId, readJobHeader } from '../envelope';
 export type { Envelope, JobHeader, JobHeaders } from '../envelope';
 export { ENCODED_ENVELOPE } from '../job-info';
 export { toSuperJsonText } from '../wire-json';

@@ -1,5 +1,14 @@
 import { PoisonMessageError, SerializationError } from '../../src';
-import { decodeEnvelope, encodeEnvelope, Envelope, ENVELOPE_VERSION, envelopeHeaders, JOB_HEADER, peekEnvelopeId, readJobHeader } from '../../src/subpaths/wire';
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  Envelope,
+  ENVELOPE_VERSION,
+  envelopeHeaders,
+  JOB_HEADER,
+  peekEnvelopeId,
+  readJobHeader,
+} from '../../src/subpaths/wire';
 
 function envelope(data: unknown, overrides: Partial<Envelope> = {}): Envelope {
   return { v: ENVELOPE_VERSION, id: 'job-1', name: 'SendWelcome', data, enqueuedAt: 1_700_000_000_000, opts: {}, ...overrides };
@@ -266,8 +275,11 @@ describe("an own '__proto__' key: the same verdict on JSON.parse's path and supe
   });
 
   it('sees a __proto__ key spelled with JSON escapes', () => {
-    const escaped = JSON.stringify({ json: { ...job, data: { '\u0001': 1 } }, meta: { values: { enqueuedAt: ['number'] } } }).replace('"opts"', '"\\u005f_proto__":{"v":1},"opts"');
-    expect(JSON.parse(escaped).json).toHaveProperty(['__proto__']);
+    const escaped = JSON.stringify({ json: { ...job, data: { '\u0001': 1 } }, meta: { values: { enqueuedAt: ['number'] } } }).replace(
+      '"opts"',
+      '"\\u005f_proto__":{"v":1},"opts"',
+    );
+    expect((JSON.parse(escaped) as { json: unknown }).json).toHaveProperty(['__proto__']);
     expect(poisonOf(escaped).reason).toBe('undecodable');
   });
 

@@ -3,9 +3,9 @@ import { JobDispatcher, JobRequest, setJobDispatcher } from '../../src/subpaths/
 
 class Recorder implements JobDispatcher {
   readonly requests: JobRequest[] = [];
-  async enqueue(request: JobRequest): Promise<EnqueueResult> {
+  enqueue(request: JobRequest): Promise<EnqueueResult> {
     this.requests.push(request);
-    return { id: `id-${this.requests.length}` };
+    return Promise.resolve({ id: `id-${this.requests.length}` });
   }
   async enqueueAll(requests: JobRequest[]): Promise<EnqueueResult[]> {
     return Promise.all(requests.map((r) => this.enqueue(r)));
@@ -31,12 +31,15 @@ describe('Job.performLater / performAllLater', () => {
     expect(result).toEqual({ id: 'id-1' });
     const [request] = recorder.requests;
     expect(request).toMatchObject({ queue: 'images', name: 'Resize', data: { imageId: 'img-1', width: 100 }, opts: { dispatch: 'sync' } });
-    expect(request!.classOptions.attempts).toBe(2);
-    expect(typeof request!.classOptions.partitioner).toBe('function');
+    expect(request.classOptions.attempts).toBe(2);
+    expect(typeof request.classOptions.partitioner).toBe('function');
   });
 
   it('performAllLater takes plain data or { data, opts } items', async () => {
-    await Resize.performAllLater([{ imageId: 'a', width: 1 }, { data: { imageId: 'b', width: 2 }, opts: { jobId: 'mine' } }]);
+    await Resize.performAllLater([
+      { imageId: 'a', width: 1 },
+      { data: { imageId: 'b', width: 2 }, opts: { jobId: 'mine' } },
+    ]);
     expect(recorder.requests.map((r) => [r.data, r.opts])).toEqual([
       [{ imageId: 'a', width: 1 }, undefined],
       [{ imageId: 'b', width: 2 }, { jobId: 'mine' }],

@@ -1,5 +1,13 @@
 import { Job, JobOptions, JobValidationError } from '../../src';
-import { MAX_ATTEMPTS, mergeJobOptions, resolveJobOptions, validateAttempts, validateDeadLetter, validateJobOptions, validatePartition } from '../../src/subpaths/options';
+import {
+  MAX_ATTEMPTS,
+  mergeJobOptions,
+  resolveJobOptions,
+  validateAttempts,
+  validateDeadLetter,
+  validateJobOptions,
+  validatePartition,
+} from '../../src/subpaths/options';
 import { JobRegistry } from '../../src/subpaths/registry';
 import { wireOptionsProblem } from '../../src/subpaths/wire';
 
@@ -66,14 +74,9 @@ describe('validateJobOptions', () => {
 describe('mergeJobOptions', () => {
   it('merges per key, later layers win, undefined values do not erase', () => {
     const partitioner = () => 'k';
-    expect(
-      mergeJobOptions<unknown>(
-        { attempts: 2, partitioner, dispatch: 'sync' },
-        undefined,
-        { attempts: 5, dispatch: undefined },
-        { backoff: 100 },
-      ),
-    ).toEqual({ attempts: 5, partitioner, dispatch: 'sync', backoff: 100 });
+    expect(mergeJobOptions<unknown>({ attempts: 2, partitioner, dispatch: 'sync' }, undefined, { attempts: 5, dispatch: undefined }, { backoff: 100 })).toEqual(
+      { attempts: 5, partitioner, dispatch: 'sync', backoff: 100 },
+    );
   });
 
   it('replaces a backoff object whole rather than mixing two', () => {
@@ -145,7 +148,7 @@ describe('limits that keep a job from looping', () => {
     );
   });
 
-  it("a job class whose deadLetter is its own queue is refused (registry and performLater resolve options this way)", () => {
+  it('a job class whose deadLetter is its own queue is refused (registry and performLater resolve options this way)', () => {
     class Loops extends Job {
       static queue = 'emails';
       static options: JobOptions = { deadLetter: 'emails' };
@@ -157,10 +160,12 @@ describe('limits that keep a job from looping', () => {
 });
 
 describe('wireOptionsProblem: the options a message carries, checked like the API', () => {
-  it.each([{}, { attempts: 1 }, { attempts: 1000, backoff: 0, deadLetter: false }, { backoff: { type: 'exponential', delay: 5, jitter: 1 }, deadLetter: 'a.dlq' }])(
-    'accepts %j',
-    (opts) => expect(wireOptionsProblem(opts)).toBeUndefined(),
-  );
+  it.each([
+    {},
+    { attempts: 1 },
+    { attempts: 1000, backoff: 0, deadLetter: false },
+    { backoff: { type: 'exponential', delay: 5, jitter: 1 }, deadLetter: 'a.dlq' },
+  ])('accepts %j', (opts) => expect(wireOptionsProblem(opts)).toBeUndefined());
 
   it('ignores keys it does not know (a newer partita may write them), in opts and in backoff', () => {
     expect(wireOptionsProblem({ priority: 3, attempts: 2 })).toBeUndefined();

@@ -13,7 +13,13 @@ describe('toSuperJsonText: superjson wire format, decoded by SuperJSON.parse', (
     ['a top-level bigint', 99n],
     ['special numbers', [NaN, Infinity, -Infinity, -0, 0]],
     ['Dates and undefined deep in arrays', { list: [[new Date(1), undefined], { when: new Date(2) }] }],
-    ['a Map of Sets of BigInts', new Map([['a', new Set([1n, 2n])], ['b', new Set<bigint>()]])],
+    [
+      'a Map of Sets of BigInts',
+      new Map([
+        ['a', new Set([1n, 2n])],
+        ['b', new Set<bigint>()],
+      ]),
+    ],
     ['a Map with Date keys and undefined values', new Map([[new Date(3), undefined]])],
     ['a Set of Maps', new Set([new Map([[1, new Date(4)]])])],
     ['RegExp', { re: /x+y/gim }],
@@ -94,7 +100,10 @@ describe('toSuperJsonText: superjson wire format, decoded by SuperJSON.parse', (
     // an enumerable key added to Object.prototype is not data (JSON.stringify skips it)
     Object.defineProperty(Object.prototype, 'polluted', { value: new Date(8), enumerable: true, configurable: true });
     try {
-      expect(JSON.parse(toSuperJsonText({ own: 1, at: new Date(9) }))).toEqual({ json: { own: 1, at: new Date(9).toISOString() }, meta: { values: { at: ['Date'] } } });
+      expect(JSON.parse(toSuperJsonText({ own: 1, at: new Date(9) }))).toEqual({
+        json: { own: 1, at: new Date(9).toISOString() },
+        meta: { values: { at: ['Date'] } },
+      });
     } finally {
       delete (Object.prototype as { polluted?: unknown }).polluted;
     }
