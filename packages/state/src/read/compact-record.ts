@@ -2,7 +2,7 @@
  * Compact job records. A job that started and completed in one write batch, with no earlier
  * record (its enqueuer records no state), is stored as one field of the queue's compact hash
  * (`QueueKeys.compact`), not as a hash of its own: Redis then writes a batch of such jobs with one
- * command instead of one per job, which was the largest part of the state store's cost in Redis.
+ * command instead of one per job, the largest part of the state store's cost in Redis.
  *
  * The value is the fields such a job's hash would hold, newline-separated:
  * `run \n who \n data \n returnvalue` (see `run-field.ts`; data and returnvalue are superjson text

@@ -5,8 +5,8 @@ import type { DataOp, StateOp } from './ops';
  * The data of a chunk's started jobs, sent without it (their enqueuers most likely recorded
  * them), kept until Redis answers which of the jobs it created: those get their data then (see
  * `StateStore`). Kept as one Buffer of the jobs' message values and their ids, not as the ops: ops
- * kept for a round trip to Redis held each job's data and message value, which the garbage
- * collector then copied (Queue-and-Worker runs were about a tenth faster without them). A job whose
+ * kept for a round trip to Redis would hold each job's data and message value, which the garbage
+ * collector would then copy. A job whose
  * message value cannot be stored as it is keeps its data object (rare: a worker that read a job
  * from its message always has one).
  */

@@ -198,7 +198,7 @@ export class StoreWrites {
   /**
    * The write buffer's sender: one script call per chunk, all sent at once (ioredis writes each
    * to the socket without waiting for the others' replies); a failed chunk is retried as it is.
-   * Not a pipeline: it copied each chunk's bytes once more, into one buffer for all the calls.
+   * Not a pipeline: that would copy each chunk's bytes once more, into one buffer for all the calls.
    */
   private async sendBatch(chunks: EncodedChunk[]): Promise<SendResult<EncodedChunk>> {
     const grace = this.connections.writerWasReady ? 0 : Math.max(0, this.options.connectTimeoutMs - (Date.now() - this.createdAt));
@@ -282,9 +282,9 @@ export class StoreWrites {
   /**
    * Encodes the ops recorded so far into chunks (one apply-script call each) and hands them to
    * the write buffer. Done every `flushIntervalMs` (or every `OPS_PER_CALL` ops), whatever
-   * Redis is doing: under load a send takes tens of ms, and ops kept that long as objects (with
-   * the job data they point to) were copied and promoted by the garbage collector, which cost
-   * about 10% of a worker's throughput. Bytes cost it nothing. `everything` false lets running
+   * Redis is doing: under load a send takes a while, and ops kept that long as objects (with
+   * the job data they point to) get copied and promoted by the garbage collector, at a cost to
+   * the worker; bytes cost it nothing. `everything` false lets running
    * starts wait for one more seal (see {@link keepBackRunningStarts}).
    */
   private seal(everything = true): void {

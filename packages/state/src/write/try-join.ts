@@ -6,9 +6,8 @@ import type { ActiveOp } from './ops';
  * (`AC`), which halves the work in Redis for jobs that finish quickly.
  *
  * The recorder reaches the start through the try's `JobInfo` (the worker passes the same object
- * to `active` and `completed`), so no map from job id to op is needed: a map of a few hundred
- * entries, cleared and regrown every write interval, was a visible share of the garbage
- * collector's work. Only the job's latest op may be joined: any other op of the job recorded in
+ * to `active` and `completed`), so no map from job id to op is needed: such a map, cleared and
+ * regrown every write interval, would give the garbage collector work on the hot path. Only the job's latest op may be joined: any other op of the job recorded in
  * between ({@link endJoin}) keeps the two apart, so that the job's changes stay in order.
  */
 

@@ -117,7 +117,7 @@ local function move(id, old, new, score)
   finalScore[id] = score
 end
 
--- events of the batch, written as one stream entry at the end (one XADD per job cost more than the job's hash)
+-- events of the batch, written as one stream entry at the end (one XADD per job costs more than the job's hash)
 local events = {}
 -- the state before the batch of the jobs whose completion is their id alone in events ('' none)
 local idsPrev = nil
@@ -161,7 +161,7 @@ end
 local function completedNow(id, jk, old, attempt, finishedAt, rv)
   finish(id, jk, old, 'completed', finishedAt, keepC)
   -- the commonest case (first try, no result, no earlier record or a waiting one) is the job id
-  -- alone: its event table and its JSON were a visible share of the script's time
+  -- alone: an event table and its JSON per job would cost the script more than the job's write
   local prev = old or ''
   if rv == '' and attempt == '1' and (prev == '' or prev == 'waiting') and (idsPrev == nil or idsPrev == prev) then
     idsPrev = prev
@@ -173,7 +173,7 @@ end
 
 -- A state change's ordering stamp: attempt * 4 + step (1 started, 2 failed, 3 finished). A
 -- write older than the job's stamp is skipped, so a late or repeated write never moves a job back.
--- By attempt (text) and step: converting text to numbers was a visible share of the script's time.
+-- Cached by attempt (text) and step: converting text to numbers per op is costly in the script.
 local seqCache = {}
 local function seqOf(attempt, step)
   local byAttempt = seqCache[step]
