@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Message } from '@confluentinc/kafka-javascript';
 import { decodeEnvelope, encodeEnvelope, envelopeHeaders } from '@partita/job/wire';
-import { DLQ_HEADERS, REPLAY_HEADERS } from '@partita/worker';
+import { DLQ_HEADERS, REPLAY_HEADERS } from '@partita/worker/dead-letter';
 import { waitForFullyCommitted } from '../support/committed';
 import { BROKERS } from '../support/kafka-admin';
 import { produceRaw, RawMessage, readTopic } from '../support/raw-kafka';

@@ -1,10 +1,11 @@
-import { Backoff, JobClass, PartitaError } from '@partita/job';
+import type { Backoff, JobClass } from '@partita/job';
 import { DEFAULT_ATTEMPTS, isTopicName, MAX_DELAY_MS, resolveJobOptions, topicNameProblem, validateAttempts, validateBackoff } from '@partita/job/options';
 import { JobRegistry } from '@partita/job/registry';
 import type { BackoffStrategy } from './core/retry-policy';
 import { byMessageKey, LaneDistribution, VirtualPartitioner } from './core/lane-router';
 import { ConnectionOptions, resolveBrokers } from '@partita/kafka';
 import type { StateStore, StateStoreOptions } from '@partita/state';
+import { WorkerConfigError } from './errors';
 
 /** Virtual partitions: fan-out of one Kafka partition's jobs to parallel ordered lanes. */
 export interface VirtualPartitionOptions {
@@ -98,16 +99,6 @@ export interface WorkerOptions {
   state?: StateStore | StateStoreOptions | false;
 }
 
-/** A worker option, or a combination of them, is invalid. Names the option and the fix. */
-export class WorkerConfigError extends PartitaError {
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(`${option}: ${message}`);
-  }
-}
-
 /** Worker options with every default applied, validated. */
 export interface ResolvedWorkerConfig {
   queues: string[];
@@ -151,9 +142,9 @@ const WORKER_OPTION_KEYS = [
 ];
 
 /**
- * librdkafka properties partita owns: the engine stores offsets as the commit point advances and
- * needs cooperative rebalancing to drain revoked partitions (seed 000: no manual offset management
- * with virtual partitions).
+ * librdkafka properties partita owns: the engine stores offsets as the commit point advances (a
+ * commit point over jobs that finish out of order cannot be managed by hand) and needs cooperative
+ * rebalancing to drain revoked partitions.
  */
 const OWNED_PROPERTIES: Record<string, string> = {
   'enable.auto.offset.store': 'partita stores offsets itself as the commit point advances (manual offset management cannot be combined with virtual partitions); remove it',
@@ -256,16 +247,16 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
   }
   const shutdownTimeoutMs = positiveInt('shutdownTimeoutMs', options.shutdownTimeoutMs, 30000, 0);
   if (options.longRunning && shutdownTimeoutMs === 0) {
-    throw new WorkerConfigError('shutdownTimeoutMs', 'long-running jobs need a shutdown timeout above 0 to finish on SIGTERM (seed 000)');
+    throw new WorkerConfigError('shutdownTimeoutMs', 'long-running jobs need a shutdown timeout above 0 to finish on SIGTERM; raise shutdownTimeoutMs');
   }
   const highWatermark = positiveInt('highWatermark', options.highWatermark, 5000);
   const lowWatermark = positiveInt('lowWatermark', options.lowWatermark, Math.floor(highWatermark / 2), 0);
   if (lowWatermark >= highWatermark) {
     throw new WorkerConfigError('lowWatermark', `(${lowWatermark}) must be below highWatermark (${highWatermark})`);
   }
-  // A poll that can fill a partition's whole allowance paused it on nearly every poll, and the
-  // worker ran at a few thousand jobs/s (measured: 5k/s at batchSize 500 with highWatermark 300 or
-  // 500, 106k/s at 299 and 300). The default batch shrinks to fit; an explicit one must fit.
+  // A poll that can fill a partition's whole allowance pauses it on nearly every poll (each pause
+  // drops librdkafka's prefetch), and the worker crawls. The default batch shrinks to fit; an
+  // explicit one must fit.
   const batchSize = positiveInt('batchSize', options.batchSize, Math.max(1, Math.min(DEFAULT_BATCH_SIZE, highWatermark - 1)));
   if (options.batchSize !== undefined && batchSize >= highWatermark && highWatermark > 1) {
     throw new WorkerConfigError(

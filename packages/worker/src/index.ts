@@ -1,19 +1,33 @@
-export { ListenerError, ShutdownTimeoutError, shutdownBudget, Worker } from './worker';
+/**
+ * `@partita/worker`: runs partita jobs from Kafka. Jobs with the same key run one at a time in
+ * order, the others in parallel (virtual partitions), at-least-once.
+ * @packageDocumentation
+ */
+export { shutdownBudget, Worker } from './worker';
 export type { WorkerHandler } from './worker';
-export { resolveWorkerConfig, WorkerConfigError } from './config';
 export type { ResolvedWorkerConfig, VirtualPartitionOptions, WorkerOptions } from './config';
 export type { ConnectionOptions } from '@partita/kafka';
 export type { DeadLetterInfo, FailureInfo, JobInfo, TopicPartition, WorkerEvents } from './events';
-export type { Processor } from './runner';
+export type { Processor } from './engine/runner';
 export type { LaneDistribution, VirtualPartitioner } from './core/lane-router';
 export type { RoutableMessage } from './core/inbound-message';
 export type { BackoffStrategy } from './core/retry-policy';
-export { CommitError, DeadLetterWriteError, RevokedError, ShutdownError } from './engine';
-export { DLQ_HEADERS } from './dead-letter-record';
-export { KafkaClientError, KafkaConnectError } from './kafka/consumer-shell';
-export { filterDeadJobs, parseSince } from './dlq/dead-job';
-export type { DeadJob, DeadJobFilter } from './dlq/dead-job';
-export { DeadLetterTopicMissingError, readDeadJobs } from './dlq/dlq-reader';
-export { REPLAY_HEADERS, replayDeadJobs } from './dlq/dlq-replay';
-export type { ReplayOutcome } from './dlq/dlq-replay';
-export { formatDeadJobTable } from './dlq/dlq-table';
+export {
+  CommitError,
+  DeadLetterTopicMissingError,
+  DeadLetterWriteError,
+  KafkaClientError,
+  KafkaConnectError,
+  ListenerError,
+  QueueTopicMissingError,
+  RevokedError,
+  ShutdownError,
+  ShutdownTimeoutError,
+  StateModuleMissingError,
+  ThrownValueError,
+  WorkerConfigError,
+} from './errors';
+export { readDeadJobs } from './dead-letter/reader';
+export { replayDeadJobs } from './dead-letter/replay';
+export type { DeadJob } from './dead-letter/dead-job';
+export type { ReplayOutcome } from './dead-letter/replay';

@@ -1,15 +1,17 @@
-import { JobClass, PartitaError } from '@partita/job';
+import type { JobClass } from '@partita/job';
 import { JobRegistry } from '@partita/job/registry';
-import { resolveWorkerConfig, ResolvedWorkerConfig, WorkerOptions } from './config';
-import { DeadLetterSink, Engine } from './engine';
-import { TypedEmitter, WorkerEvents } from './events';
-import { ConsumerShell } from './kafka/consumer-shell';
-import { JobRunner, Processor } from './runner';
-import { createDeadLetterSink } from './dead-letter';
-import { prepareQueueTopics } from './queue-topics';
-import { toError } from './core/thrown-value';
-import { openWorkerState } from './worker-state';
 import type { StateRecorder, StateStore } from '@partita/state';
+import { resolveWorkerConfig, ResolvedWorkerConfig, WorkerOptions } from './config';
+import { toError } from './core/thrown-value';
+import { createDeadLetterSink } from './dead-letter/sink';
+import type { DeadLetterSink } from './engine/contracts';
+import { Engine } from './engine/engine';
+import { JobRunner, Processor } from './engine/runner';
+import { ListenerError, ShutdownTimeoutError } from './errors';
+import { TopicPartition, TypedEmitter, WorkerEvents } from './events';
+import { ConsumerShell } from './kafka/consumer-shell';
+import { prepareQueueTopics } from './kafka/queue-topics';
+import { openWorkerState } from './worker-state';
 
 /** Job classes (or a registry of them), or a BullMQ-style processor function. */
 export type WorkerHandler = JobRegistry | JobClass[] | Processor;
@@ -27,6 +29,7 @@ type State = 'idle' | 'starting' | 'running' | 'closing' | 'closed';
  * ```
  */
 export class Worker extends TypedEmitter<WorkerEvents> {
+  /** The worker's options with every default applied. */
   readonly config: ResolvedWorkerConfig;
   private readonly engine: Engine;
   private readonly shell: ConsumerShell;
@@ -45,9 +48,8 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     }
     this.deadLetters = createDeadLetterSink(this.config);
     this.shell = new ConsumerShell(this.config, {
-      onAssign: (partitions) => this.engine.assign(partitions),
-      onCommitted: (committed) => this.engine.restore(committed),
-      onRevoke: (partitions, lost) => this.engine.revoke(partitions, { lost }),
+      onAssigned: (partitions, control) => this.engine.rebalance.assigned(partitions, control),
+      onRevoked: (partitions, control) => this.engine.rebalance.revoked(partitions, control),
       onMessages: (messages) => this.engine.push(messages),
       afterPoll: () => this.engine.flushOffsets(),
       onError: (error) => this.reportError(error),
@@ -96,6 +98,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.engine.pause();
   }
 
+  /** Starts jobs and fetching again after {@link pause}. */
   resume(): void {
     this.engine.resume();
   }
@@ -106,7 +109,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   }
 
   /** Partitions assigned to this worker. */
-  assignment() {
+  assignment(): TopicPartition[] {
     return this.engine.assignment();
   }
 
@@ -178,16 +181,6 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   }
 }
 
-/** A listener of a worker event threw; the worker reports it and goes on. */
-export class ListenerError extends PartitaError {
-  constructor(
-    readonly event: string,
-    cause: Error,
-  ) {
-    super(`a '${event}' listener threw: ${cause.message}`, { cause });
-  }
-}
-
 /**
  * How a shutdown of `totalMs` is spent: running jobs get `jobsMs` to finish; then up to 1 s for
  * aborted jobs to settle; the rest (a quarter of the total, at most 5 s) is kept for committing,
@@ -212,19 +205,4 @@ function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
     timer = setTimeout(() => resolve(false), Math.max(0, ms));
   });
   return Promise.race([settled, timedOut]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The shutdown reached its deadline (`shutdownTimeoutMs`) with steps unfinished; `close()` resolved
- * anyway. A process should exit now; when `steps` includes leaving the consumer group, the group
- * gives its partitions to others only after `session.timeout.ms`.
- */
-export class ShutdownTimeoutError extends PartitaError {
-  constructor(
-    readonly timeoutMs: number,
-    /** The steps that had not finished, in order. */
-    readonly steps: string[],
-  ) {
-    super(`shutdown did not finish within ${timeoutMs} ms (shutdownTimeoutMs); unfinished: ${steps.join(', ')}`);
-  }
 }

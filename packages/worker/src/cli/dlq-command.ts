@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { filterDeadJobs, parseSince } from '../dlq/dead-job';
-import { readDeadJobs } from '../dlq/dlq-reader';
-import { replayDeadJobs } from '../dlq/dlq-replay';
-import { formatDeadJobTable } from '../dlq/dlq-table';
+import { filterDeadJobs, parseSince } from '../dead-letter/dead-job';
+import { readDeadJobs } from '../dead-letter/reader';
+import { replayDeadJobs } from '../dead-letter/replay';
+import { formatDeadJobTable } from '../dead-letter/table';
 import { parsePositiveInt } from './worker-command';
 
 interface DlqFlags {

@@ -1,9 +1,7 @@
 import path from 'node:path';
-import { JobClass, PartitaError } from '@partita/job';
+import type { JobClass } from '@partita/job';
 import { jobClassesIn } from '@partita/job/registry';
-
-/** The jobs module given to `partita worker --jobs` is missing or exports no Job classes. */
-export class JobsModuleError extends PartitaError {}
+import { JobsModuleError } from '../errors';
 
 /** Loads a module of the app and returns the Job classes it exports (named, default, or in arrays). */
 export function loadJobClasses(modulePath: string, cwd = process.cwd()): JobClass[] {

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { JobRegistry } from '@partita/job/registry';
-import { ShutdownTimeoutError, shutdownBudget, Worker } from '../worker';
+import { ShutdownTimeoutError } from '../errors';
+import { shutdownBudget, Worker } from '../worker';
 import type { WorkerOptions } from '../config';
 import type { TopicPartition } from '../events';
 import { watchLauncher } from './launcher-watch';

@@ -25,5 +25,5 @@ export interface InboundMessage {
   readonly timestamp?: number;
 }
 
-/** What a virtual partitioner sees: key and headers, never the payload (seed 002). */
+/** What a virtual partitioner sees: key and headers, never the payload. */
 export type RoutableMessage = Pick<InboundMessage, 'topic' | 'partition' | 'offset' | 'key' | 'headers'>;

@@ -1,9 +1,9 @@
 import type { RoutableMessage } from './inbound-message';
 
 /**
- * How ordering groups are formed inside a partition.
- * - `balanced`: every distinct key is its own ordering group; at most `maxPartitions` groups of a
- *   partition run at once, and a free lane goes to the group that has waited longest. A failing or
+ * How keys share the lanes of a partition.
+ * - `balanced`: every distinct key orders only its own jobs; at most `maxPartitions` keys of a
+ *   partition run at once, and a free lane goes to the key that has waited longest. A failing or
  *   slow key holds back only itself.
  * - `consistent`: keys are hashed onto `maxPartitions` fixed lanes, as in Karafka; keys sharing a
  *   lane run one after another, and a key always lands in the same lane.
@@ -17,16 +17,20 @@ export type VirtualPartitioner = (message: RoutableMessage) => string | null | u
 export const byMessageKey: VirtualPartitioner = (message) => message.key;
 
 /**
- * An ordering group: a key (balanced), a lane number (consistent), or for a keyless message in
- * balanced mode its offset. Numbers and strings never collide as Map keys, so a key that spells a
- * number is still its own group, and routing builds no string per message.
+ * What orders jobs inside a partition (jobs with the same ordering key run one at a time, in offset
+ * order): the job's key (balanced), the lane its key hashes to (consistent), or for a keyless
+ * message in balanced mode its offset. Numbers and strings never collide as Map keys, so a key that
+ * spells a number is still its own, and routing builds no string per message.
  */
-export type GroupId = string | number;
+export type OrderingKey = string | number;
 
-/** The group of jobs whose partitioner failed: they run one at a time in offset order. No offset or lane is negative. */
-export const PARTITIONER_ERROR_GROUP: GroupId = -1;
+/** The ordering key of jobs whose partitioner failed: they run one at a time in offset order. No offset or lane is negative. */
+export const PARTITIONER_ERROR_KEY: OrderingKey = -1;
 
-/** Routes messages to ordering groups. Keyless messages need no order: each is a group of its own. */
+/**
+ * Gives each message its ordering key, which decides its lane. Keyless messages need no order:
+ * each gets one of its own.
+ */
 export class LaneRouter {
   constructor(
     private readonly partitioner: VirtualPartitioner,
@@ -34,7 +38,7 @@ export class LaneRouter {
     private readonly maxPartitions: number,
   ) {}
 
-  route(message: RoutableMessage): GroupId {
+  route(message: RoutableMessage): OrderingKey {
     const key = this.partitioner(message);
     if (key === null || key === undefined || key === '') {
       return this.distribution === 'consistent' ? message.offset % this.maxPartitions : message.offset;

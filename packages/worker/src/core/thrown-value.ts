@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { PartitaError } from '@partita/job';
+import { ThrownValueError } from '../errors';
 
 /** Longest `message` kept on a normalised error; a job's own 2 MB message must not travel in full. */
 export const MAX_ERROR_MESSAGE_CHARS = 4096;
@@ -7,21 +7,6 @@ export const MAX_ERROR_MESSAGE_CHARS = 4096;
 export const MAX_ERROR_STACK_CHARS = 16384;
 /** Longest `name` kept (it becomes a header and a log word). */
 export const MAX_ERROR_NAME_CHARS = 200;
-
-/**
- * A job threw (or rejected with) something that is not an Error: a string, a number, `undefined`,
- * an object without a prototype, or an Error-like value whose properties cannot be read. The value
- * is kept in {@link ThrownValueError.value}; the message describes it.
- */
-export class ThrownValueError extends PartitaError {
-  constructor(
-    message: string,
-    /** What was thrown, as it was. */
-    readonly value: unknown,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Turns anything a job may throw into an Error whose `name`, `message` and `stack` are strings of

@@ -1,5 +1,5 @@
 import { decodeEnvelope, Envelope, readJobHeader } from '@partita/job/wire';
-import { DLQ_HEADERS } from '../dead-letter-record';
+import { DLQ_HEADERS } from './record';
 
 /** A record of a dead letter topic, with the headers partita wrote decoded. */
 export interface DeadJob {

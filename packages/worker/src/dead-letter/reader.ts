@@ -1,11 +1,9 @@
-import { KafkaConsumer, LibrdKafkaError, Message } from '@confluentinc/kafka-javascript';
+import { CODES, KafkaConsumer, LibrdKafkaError, Message } from '@confluentinc/kafka-javascript';
 import { PartitaError } from '@partita/job';
 import { createTopicAdmin, ConnectionOptions, resolveConnection } from '@partita/kafka';
+import { DeadLetterTopicMissingError } from '../errors';
 import { toInboundMessage } from '../kafka/message-conversion';
 import { DeadJob, toDeadJob } from './dead-job';
-
-/** The dead letter topic to read does not exist. */
-export class DeadLetterTopicMissingError extends PartitaError {}
 
 const READ_TIMEOUT_MS = 30000;
 
@@ -49,7 +47,7 @@ export async function readDeadJobs(dlqTopic: string, connection: ConnectionOptio
     while (remaining.size > 0) {
       if (Date.now() > deadline) throw new PartitaError(`reading ${dlqTopic} took longer than ${READ_TIMEOUT_MS} ms`);
       const batch = await new Promise<Message[]>((resolve, reject) =>
-        consumer.consume(1000, (err, messages) => (err && err.code !== -185 ? reject(err) : resolve(messages ?? []))),
+        consumer.consume(1000, (err, messages) => (err && err.code !== CODES.ERRORS.ERR__TIMED_OUT ? reject(err) : resolve(messages ?? []))),
       );
       for (const m of batch) {
         const end = remaining.get(m.partition);

@@ -1,7 +1,7 @@
 import { PoisonMessageError, WorkerCrashedError } from '@partita/job';
-import { Envelope, JOB_HEADER, jobHeaderValue, readJobHeader } from '@partita/job/wire';
-import type { QueuedJob } from './core/partition-work';
-import { toError, truncateText } from './core/thrown-value';
+import { JOB_HEADER, jobHeaderValue, readJobHeader } from '@partita/job/wire';
+import type { QueuedJob } from '../core/partition-work';
+import { toError, truncateText } from '../core/thrown-value';
 
 /** Header names of a dead letter record, next to the job's own headers. */
 export const DLQ_HEADERS = {
@@ -67,7 +67,7 @@ export const REDUCED_OWN_HEADER_BYTES = 8 * 1024;
  */
 export function deadLetterRecord(job: QueuedJob, error: unknown, topic: string, groupId: string): DeadLetterRecord {
   const { message } = job;
-  const envelope = job.decoded as Envelope | undefined;
+  const envelope = job.envelope;
   const failure = toError(error);
   const now = Date.now();
   const ownHeaders = safely(() => ownHeadersOf(job), []);

@@ -11,7 +11,9 @@ export const REPLAY_HEADERS = {
   replayedFrom: 'partita-replayed-from',
 } as const;
 
+/** What {@link replayDeadJobs} did with each dead job it was given. */
 export interface ReplayOutcome {
+  /** Jobs written to the queue again: the new id, and where the new message landed. */
   replayed: Array<{ job: DeadJob; id: string; topic: string; partition: number; offset: number }>;
   /** Records that are not replayed, and why: not a valid job, or from another queue. */
   skipped: Array<{ job: DeadJob; why: string }>;

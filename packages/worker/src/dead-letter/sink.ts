@@ -1,12 +1,11 @@
-import type { ResolvedWorkerConfig } from './config';
-import { deadLetterTarget, refusedDeadLetterWarning } from './dead-letter-target';
-import type { QueuedJob } from './core/partition-work';
-import { DeadLetterForm, DeadLetterRecord, deadLetterRecord, minimalDeadLetterRecord, reducedDeadLetterRecord } from './dead-letter-record';
-import { toError } from './core/thrown-value';
-import { classifyWriteFailure } from './dlq/write-failure';
-import type { DeadLetterSink } from './engine';
-import type { DeadLetterInfo } from './events';
-import type { Envelope } from '@partita/job/wire';
+import type { ResolvedWorkerConfig } from '../config';
+import type { QueuedJob } from '../core/partition-work';
+import { toError } from '../core/thrown-value';
+import type { DeadLetterSink } from '../engine/contracts';
+import type { DeadLetterInfo } from '../events';
+import { DeadLetterForm, DeadLetterRecord, deadLetterRecord, minimalDeadLetterRecord, reducedDeadLetterRecord } from './record';
+import { deadLetterTarget, refusedDeadLetterWarning } from './target';
+import { classifyWriteFailure } from './write-failure';
 import { ConnectionOptions, getProducer, ProducerHandle } from '@partita/kafka';
 
 /** The part of the enqueuer's producer that dead-lettering uses. */
@@ -122,7 +121,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   /** The job's own `deadLetter` option wins over the worker's. */
   private topicFor(job: QueuedJob): string | false {
     // The job's own `deadLetter` comes from its message: honoured only where this worker allows it.
-    const envelope = job.decoded as Envelope | undefined;
+    const envelope = job.envelope;
     const queue = job.message.topic;
     const target = deadLetterTarget(this.config, queue, envelope?.name, envelope?.opts?.deadLetter);
     const warning = refusedDeadLetterWarning(this.config, queue, target);

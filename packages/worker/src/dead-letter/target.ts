@@ -1,4 +1,4 @@
-import type { ResolvedWorkerConfig } from './config';
+import type { ResolvedWorkerConfig } from '../config';
 
 /** Where a dead job goes, and the topic its message asked for in vain, if it did. */
 export interface DeadLetterTarget {

@@ -1,11 +1,12 @@
 import { Backoff, JobClass, JobContext, JobOptions, PoisonMessageError } from '@partita/job';
 import { DEFAULT_ATTEMPTS, resolveJobOptions } from '@partita/job/options';
 import { JobRegistry } from '@partita/job/registry';
-import { ENCODED_ENVELOPE, decodeEnvelope, Envelope, readJobHeader } from '@partita/job/wire';
-import type { QueuedJob } from './core/partition-work';
-import { toError } from './core/thrown-value';
-import type { ExecutionResult, JobExecutor, JobLimits, RunHandle } from './engine';
-import type { JobInfo, TypedEmitter, WorkerEvents } from './events';
+import { ENCODED_ENVELOPE, decodeEnvelope, readJobHeader } from '@partita/job/wire';
+import type { QueuedJob } from '../core/partition-work';
+import { toError } from '../core/thrown-value';
+import type { JobInfo, TypedEmitter, WorkerEvents } from '../events';
+import type { ExecutionResult, JobExecutor, JobLimits, RunHandle } from './contracts';
+import { RunContext } from './run-context';
 
 /** A BullMQ-style processor: receives the job and its context, returns the job's result. */
 export type Processor<TData = unknown, TResult = unknown> = (job: JobInfo<TData>, ctx: JobContext) => Promise<TResult> | TResult;
@@ -53,14 +54,14 @@ export class JobRunner implements JobExecutor {
    * class's options under the envelope's own. A poison message gives the error that dead-letters it.
    */
   private plan(job: QueuedJob): JobPlan | PoisonMessageError {
-    let envelope = job.decoded as Envelope | undefined;
+    let envelope = job.envelope;
     if (envelope === undefined) {
       try {
         envelope = decodeEnvelope(job.message.value);
       } catch (error) {
         return error as PoisonMessageError;
       }
-      job.decoded = envelope;
+      job.envelope = envelope;
     }
     let { attempts, backoff, timeout } = envelope.opts;
     if (!(this.handler instanceof JobRegistry)) {
@@ -91,7 +92,7 @@ export class JobRunner implements JobExecutor {
     // One JobInfo per try: `active`, the processor and `completed` share it.
     // Kept on the job rather than in a WeakMap: one lookup per event on the hot path, no ephemerons for the GC.
     const cached = job.described;
-    if (cached && cached.attempt === job.attempt && (cached.data !== undefined || job.decoded === undefined)) return cached;
+    if (cached && cached.attempt === job.attempt && (cached.data !== undefined || job.envelope === undefined)) return cached;
     const info = this.describeNow(job);
     job.described = info;
     return info;
@@ -99,7 +100,7 @@ export class JobRunner implements JobExecutor {
 
   private describeNow(job: QueuedJob): JobInfo {
     const { message } = job;
-    const envelope = job.decoded as Envelope | undefined;
+    const envelope = job.envelope;
     // Without an envelope (a poison message), the job header may still say what it was.
     const header = envelope ? undefined : readJobHeader(message.headers);
     return {
@@ -115,52 +116,5 @@ export class JobRunner implements JobExecutor {
       // only for a job whose envelope was read from these bytes
       [ENCODED_ENVELOPE]: envelope && message.value ? message.value : undefined,
     };
-  }
-}
-
-/** The `ctx` of one try. A class, not an object of closures: one is made per job on the hot path. */
-class RunContext implements JobContext {
-  readonly attempt: number;
-  readonly jobId: string;
-  readonly queue: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: string | null;
-
-  constructor(
-    private readonly info: JobInfo,
-    private readonly handle: RunHandle,
-    private readonly events: TypedEmitter<WorkerEvents>,
-  ) {
-    this.attempt = info.attempt;
-    this.jobId = info.id;
-    this.queue = info.queue;
-    this.partition = info.partition;
-    this.offset = info.offset;
-    this.key = info.key;
-  }
-
-  get signal(): AbortSignal {
-    return this.handle.signal;
-  }
-
-  isRevoked(): boolean {
-    return this.handle.isRevoked();
-  }
-
-  log(...args: unknown[]): void {
-    this.events.emit('log', this.info, args.map((a) => (typeof a === 'string' ? a : safeInspect(a))).join(' '));
-  }
-
-  updateProgress(progress: number | object): void {
-    this.events.emit('progress', this.info, progress);
-  }
-}
-
-function safeInspect(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
   }
 }

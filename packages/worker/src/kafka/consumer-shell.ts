@@ -1,17 +1,20 @@
 import { CODES, KafkaConsumer, LibrdKafkaError, Message, TopicPartition as RdTopicPartition } from '@confluentinc/kafka-javascript';
 import type { ResolvedWorkerConfig } from '../config';
 import type { InboundMessage } from '../core/inbound-message';
-import type { ConsumerControl, TopicPartitionOffset } from '../engine';
+import type { AssignmentControl, ConsumerControl, TopicPartitionOffset } from '../engine/contracts';
+import { KafkaClientError, KafkaConnectError } from '../errors';
 import type { TopicPartition } from '../events';
 import { toInboundMessage } from './message-conversion';
 
 /** What the shell reports to its owner. */
 export interface ConsumerShellHandlers {
-  onAssign(partitions: TopicPartition[]): void;
-  /** The committed offsets (and metadata) of assigned partitions; offset -1 when none or unknown. */
-  onCommitted(committed: TopicPartitionOffset[]): void;
-  /** Resolves when the revoked partitions may be released. */
-  onRevoke(partitions: TopicPartition[], lost: boolean): Promise<void>;
+  /**
+   * The group assigned partitions (called inside the rebalance callback, see engine/rebalance.ts);
+   * `control` takes them, reads their committed offsets and later releases them.
+   */
+  onAssigned(partitions: TopicPartition[], control: AssignmentControl): void;
+  /** The group revokes partitions; resolves once they were released through `control`. */
+  onRevoked(partitions: TopicPartition[], control: AssignmentControl): Promise<void>;
   onMessages(messages: InboundMessage[]): void;
   /** Called after each poll, a good moment to store moved commit points. */
   afterPoll(): void;
@@ -31,13 +34,6 @@ type CooperativeConsumer = KafkaConsumer & {
 };
 
 /** librdkafka's error objects are not `Error`s; wrap them so events always carry an Error. */
-export class KafkaClientError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message);
-    this.name = 'KafkaClientError';
-  }
-}
-
 function kafkaError(err: LibrdKafkaError): Error {
   return err instanceof Error ? err : new KafkaClientError(err.code, err.message);
 }
@@ -61,10 +57,12 @@ function isAllBrokersDown(error: LibrdKafkaError): boolean {
 }
 
 /**
- * The thin Kafka shell: owns the librdkafka consumer (callback API), the poll loop, the rebalance
- * callback, pause/resume and offsets. The poll loop never waits on a job.
+ * The thin Kafka shell: owns the librdkafka consumer (callback API), the poll loop, pause/resume,
+ * offsets, and the rebalance callback, which hands assignments and revocations to the engine's
+ * rebalance handling (engine/rebalance.ts) with this shell as its {@link AssignmentControl}. The
+ * poll loop never waits on a job.
  */
-export class ConsumerShell implements ConsumerControl {
+export class ConsumerShell implements ConsumerControl, AssignmentControl {
   private readonly consumer: CooperativeConsumer;
   private polling = false;
   private closing = false;
@@ -93,7 +91,7 @@ export class ConsumerShell implements ConsumerControl {
         // Keep librdkafka's prefetch small: our own buffer does the buffering (bounded memory).
         'queued.max.messages.kbytes': 8192,
         // A small prefetch fills up often, and librdkafka then postpones that partition's next fetch
-        // by this much (default 1 s): whole benchmark runs went at 75k instead of 100k jobs/s.
+        // by this much (default 1 s), which would leave the worker idle.
         'fetch.queue.backoff.ms': 10,
         ...config.kafka,
         rebalance_cb: (err: LibrdKafkaError, assignment: RdTopicPartition[]) => this.onRebalance(err, assignment),
@@ -210,24 +208,29 @@ export class ConsumerShell implements ConsumerControl {
   }
 
   private rebalance(err: LibrdKafkaError, assignment: RdTopicPartition[]): void {
-    const partitions = assignment.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
     if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-      this.guard(() => this.consumer.incrementalAssign(assignment));
-      this.handlers.onAssign(partitions);
-      this.fetchCommitted(partitions);
+      this.handlers.onAssigned(assignment, this);
       return;
     }
     if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
-      const lost = this.guardValue(() => this.consumer.assignmentLost(), false);
-      // librdkafka waits for incrementalUnassign; meanwhile the loop keeps polling and running jobs drain.
-      const revocation = this.handlers
-        .onRevoke(partitions, lost)
-        .catch((error: Error) => this.handlers.onError(error))
-        .finally(() => this.guard(() => this.consumer.incrementalUnassign(assignment)));
+      // librdkafka waits for the release; meanwhile the loop keeps polling and running jobs drain.
+      const revocation = this.handlers.onRevoked(assignment, this).catch((error: Error) => this.handlers.onError(error));
       this.revocations = this.revocations.then(() => revocation);
       return;
     }
     this.handlers.onError(kafkaError(err));
+  }
+
+  take(partitions: TopicPartition[]): void {
+    this.guard(() => this.consumer.incrementalAssign(partitions as RdTopicPartition[]));
+  }
+
+  release(partitions: TopicPartition[]): void {
+    this.guard(() => this.consumer.incrementalUnassign(partitions as RdTopicPartition[]));
+  }
+
+  assignmentLost(): boolean {
+    return this.guardValue(() => this.consumer.assignmentLost(), false);
   }
 
   /** Every broker is down: report it once, then probe for their return. */
@@ -264,24 +267,24 @@ export class ConsumerShell implements ConsumerControl {
   }
 
   /** Reads the group's committed offsets and metadata of new partitions (what a previous owner finished). */
-  private fetchCommitted(partitions: TopicPartition[]): void {
+  fetchCommitted(partitions: TopicPartition[]): Promise<TopicPartitionOffset[]> {
     const unknown = () => partitions.map((tp) => ({ ...tp, offset: -1 }));
-    try {
-      this.consumer.committed(partitions, COMMITTED_TIMEOUT_MS, (err, committed) => {
-        if (err) {
-          // Without the metadata, finished jobs above the commit point may run again: at-least-once holds.
-          this.handlers.onError(new KafkaClientError(err.code, `could not read committed offsets: ${err.message}`));
-          this.handlers.onCommitted(unknown());
-          return;
-        }
-        this.handlers.onCommitted(
-          committed.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: tp.offset ?? -1, metadata: tp.metadata ?? undefined })),
-        );
-      });
-    } catch (error) {
-      this.handlers.onError(error as Error);
-      this.handlers.onCommitted(unknown());
-    }
+    return new Promise((resolve) => {
+      try {
+        this.consumer.committed(partitions, COMMITTED_TIMEOUT_MS, (err, committed) => {
+          if (err) {
+            // Without the metadata, finished jobs above the commit point may run again: at-least-once holds.
+            this.handlers.onError(new KafkaClientError(err.code, `could not read committed offsets: ${err.message}`));
+            resolve(unknown());
+            return;
+          }
+          resolve(committed.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: tp.offset ?? -1, metadata: tp.metadata ?? undefined })));
+        });
+      } catch (error) {
+        this.handlers.onError(error as Error);
+        resolve(unknown());
+      }
+    });
   }
 
   private guard(action: () => unknown): void {
@@ -296,13 +299,5 @@ export class ConsumerShell implements ConsumerControl {
       if (!this.closing && this.consumer.isConnected()) this.handlers.onError(error as Error);
       return fallback;
     }
-  }
-}
-
-/** The brokers could not be reached at startup. */
-export class KafkaConnectError extends Error {
-  constructor(brokers: string, cause: Error) {
-    super(`could not connect to Kafka at ${brokers}: ${cause.message}. Is the broker running (scripts/kafka/start) and PARTITA_BROKERS right?`, { cause });
-    this.name = 'KafkaConnectError';
   }
 }

@@ -1,14 +1,7 @@
-import { PartitaError } from '@partita/job';
 import { createTopicAdmin, TopicAdmin, TopicConfigs } from '@partita/kafka';
-import type { ResolvedWorkerConfig } from './config';
-import { REDUCED_VALUE_BYTES } from './dead-letter-record';
-
-/** A queue the worker should consume has no topic. */
-export class QueueTopicMissingError extends PartitaError {
-  constructor(readonly queue: string) {
-    super(`queue ${queue} has no Kafka topic: create it with queue.ensureTopic({ partitions }) or \`partita topic create ${queue} --partitions <n>\``);
-  }
-}
+import type { ResolvedWorkerConfig } from '../config';
+import { REDUCED_VALUE_BYTES } from '../dead-letter/record';
+import { QueueTopicMissingError } from '../errors';
 
 /**
  * What a dead letter topic takes beyond its queue's `max.message.bytes`: partita's headers (error

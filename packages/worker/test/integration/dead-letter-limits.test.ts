@@ -4,7 +4,8 @@
 // any failure.
 import { randomBytes } from 'node:crypto';
 import { createTopicAdmin, Queue } from '@partita/enqueuer';
-import { DeadLetterInfo, DLQ_HEADERS, JobInfo, readDeadJobs, Worker } from '@partita/worker';
+import { DeadLetterInfo, JobInfo, readDeadJobs, Worker } from '@partita/worker';
+import { DLQ_HEADERS } from '../../src/dead-letter/record';
 import { BROKERS, TestAdmin } from '../../../../test/support/kafka-admin';
 import { uniqueName, waitFor } from '../../../../test/support/wait';
 

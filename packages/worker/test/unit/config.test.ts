@@ -1,4 +1,5 @@
-import { DEFAULT_ATTEMPTS, resolveWorkerConfig, WorkerConfigError, WorkerOptions } from '../../src/config';
+import { DEFAULT_ATTEMPTS, resolveWorkerConfig, WorkerOptions } from '../../src/config';
+import { WorkerConfigError } from '../../src/errors';
 import { byMessageKey } from '../../src/core/lane-router';
 import { msg } from './helpers';
 

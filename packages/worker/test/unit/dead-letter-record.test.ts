@@ -9,13 +9,13 @@ import {
   REDUCED_OWN_HEADER_BYTES,
   REDUCED_VALUE_BYTES,
   reducedDeadLetterRecord,
-} from '../../src/dead-letter-record';
+} from '../../src/dead-letter/record';
 import { msg } from './helpers';
 
 const envelope: Envelope = { v: 1, id: 'job-1', name: 'Charge', data: { n: 1 }, enqueuedAt: 1, opts: {} };
 
 function job(extra: Partial<QueuedJob> = {}, message = msg(2, 40, 'k', { value: encodeEnvelope(envelope) })): QueuedJob {
-  return { message, group: 'k', attempt: 4, firstFailedAt: 1_700_000_000_000, lastFailedAt: 1_700_000_001_000, decoded: envelope, ...extra };
+  return { message, orderingKey: 'k', attempt: 4, firstFailedAt: 1_700_000_000_000, lastFailedAt: 1_700_000_001_000, envelope, ...extra };
 }
 
 /** The last value of a header name, as Kafka readers take it. */
@@ -55,7 +55,7 @@ describe('deadLetterRecord', () => {
   });
 
   it('names the poison reason', () => {
-    const record = deadLetterRecord(job({ decoded: undefined }), new PoisonMessageError('undecodable', 'not json'), 'd', 'g');
+    const record = deadLetterRecord(job({ envelope: undefined }), new PoisonMessageError('undecodable', 'not json'), 'd', 'g');
     expect(header(record, DLQ_HEADERS.reason)).toBe('undecodable');
     expect(record.jobId).toBeUndefined();
   });
@@ -95,7 +95,7 @@ describe('deadLetterRecord', () => {
         { name: 'trace', value: Buffer.from('b') },
       ],
     });
-    const record = deadLetterRecord(job({ decoded: undefined }, message), new Error('x'), 'd', 'g');
+    const record = deadLetterRecord(job({ envelope: undefined }, message), new Error('x'), 'd', 'g');
     expect(record.headers.slice(0, 3)).toEqual([
       ['trace', Buffer.from('a')],
       ['bin', latin1],

@@ -2,9 +2,9 @@ import { CODES } from '@confluentinc/kafka-javascript';
 import { DeliveryError, EnqueueTimeoutError, OutgoingMessage, TopicNotFoundError } from '@partita/enqueuer';
 import { resolveWorkerConfig } from '../../src/config';
 import type { QueuedJob } from '../../src/core/partition-work';
-import { DLQ_HEADERS, REDUCED_VALUE_BYTES } from '../../src/dead-letter-record';
-import { deadLetterConnection, KafkaDeadLetterSink, RecordProducer, UNKNOWN_FAILURES_PER_FORM } from '../../src/dead-letter';
-import { classifyWriteFailure } from '../../src/dlq/write-failure';
+import { DLQ_HEADERS, REDUCED_VALUE_BYTES } from '../../src/dead-letter/record';
+import { deadLetterConnection, KafkaDeadLetterSink, RecordProducer, UNKNOWN_FAILURES_PER_FORM } from '../../src/dead-letter/sink';
+import { classifyWriteFailure } from '../../src/dead-letter/write-failure';
 import { msg } from './helpers';
 
 const E = CODES.ERRORS;
@@ -31,7 +31,7 @@ class ScriptedProducer implements RecordProducer {
 const config = resolveWorkerConfig(['q'], { connection: { brokers: '127.0.0.1:1' } });
 
 function bigJob(): QueuedJob {
-  return { message: msg(4, 10, 'k', { value: Buffer.alloc(5_000_000, 1) }), group: 'k', attempt: 1 };
+  return { message: msg(4, 10, 'k', { value: Buffer.alloc(5_000_000, 1) }), orderingKey: 'k', attempt: 1 };
 }
 
 /** Calls write the way the engine does: again after each rejection, up to `limit` calls. */

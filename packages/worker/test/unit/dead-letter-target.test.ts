@@ -1,7 +1,8 @@
 import { Job, JobOptions } from '@partita/job';
 import { JobRegistry } from '@partita/job/registry';
-import { resolveWorkerConfig, WorkerConfigError, WorkerOptions } from '../../src/config';
-import { deadLetterTarget, refusedDeadLetterWarning } from '../../src/dead-letter-target';
+import { resolveWorkerConfig, WorkerOptions } from '../../src/config';
+import { WorkerConfigError } from '../../src/errors';
+import { deadLetterTarget, refusedDeadLetterWarning } from '../../src/dead-letter/target';
 
 class Plain extends Job {
   static queue = 'orders';

@@ -1,7 +1,8 @@
 import { resolveWorkerConfig, WorkerOptions } from '../../src/config';
 import type { QueuedJob } from '../../src/core/partition-work';
-import type { GroupId } from '../../src/core/lane-router';
-import { ConsumerControl, DeadLetterSink, Engine, ExecutionResult, JobExecutor, JobLimits, RunHandle, TopicPartitionOffset } from '../../src/engine';
+import type { OrderingKey } from '../../src/core/lane-router';
+import type { ConsumerControl, DeadLetterSink, ExecutionResult, JobExecutor, JobLimits, RunHandle, TopicPartitionOffset } from '../../src/engine/contracts';
+import { Engine } from '../../src/engine/engine';
 import { DeadLetterInfo, JobInfo, TopicPartition, TypedEmitter, WorkerEvents } from '../../src/events';
 import type { Backoff } from '@partita/job';
 import { decodeFinishedOffsets } from '../../src/core/commit-metadata';
@@ -76,7 +77,7 @@ export interface FakeRun {
   readonly handle: RunHandle;
   readonly partition: number;
   readonly offset: number;
-  readonly group: GroupId;
+  readonly orderingKey: OrderingKey;
   readonly attempt: number;
   settled: boolean;
   settle(result: ExecutionResult): void;
@@ -84,7 +85,7 @@ export interface FakeRun {
 
 /**
  * An executor whose tries end only when the test says so. It checks the ordering invariants on
- * every start: never two runs of one ordering group at once, and a group's jobs start in offset order.
+ * every start: never two runs of one ordering key at once, and a key's jobs start in offset order.
  */
 export class FakeExecutor implements JobExecutor {
   readonly runs: FakeRun[] = [];
@@ -99,8 +100,8 @@ export class FakeExecutor implements JobExecutor {
 
   execute(job: QueuedJob, handle: RunHandle): Promise<ExecutionResult> {
     const { partition, offset } = job.message;
-    const groupId = `${partition}/${typeof job.group}:${job.group}`;
-    if (this.active().some((r) => r.partition === partition && r.group === job.group)) {
+    const groupId = `${partition}/${typeof job.orderingKey}:${job.orderingKey}`;
+    if (this.active().some((r) => r.partition === partition && r.orderingKey === job.orderingKey)) {
       this.violations.push(`overlap in group ${groupId} at offset ${offset}`);
     }
     const last = this.lastStarted.get(groupId);
@@ -112,7 +113,7 @@ export class FakeExecutor implements JobExecutor {
         handle,
         partition,
         offset,
-        group: job.group,
+        orderingKey: job.orderingKey,
         attempt: job.attempt,
         settled: false,
         settle: (result) => {

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from '@partita/job';
-import { CommitError, DeadLetterWriteError, RevokedError, ShutdownError } from '../../src/engine';
+import { CommitError, DeadLetterWriteError, RevokedError, ShutdownError } from '../../src/errors';
 import type { FailureInfo } from '../../src/events';
 import { decodeFinishedOffsets, encodeFinishedOffsets } from '../../src/core/commit-metadata';
 import { flush, setup } from './engine-harness';

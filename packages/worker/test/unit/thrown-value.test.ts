@@ -1,6 +1,7 @@
 import vm from 'node:vm';
 import { UnrecoverableError } from '@partita/job';
-import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, ThrownValueError, toError, truncateText } from '../../src/core/thrown-value';
+import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, toError, truncateText } from '../../src/core/thrown-value';
+import { ThrownValueError } from '../../src/errors';
 
 /** What every result of toError must satisfy. */
 function expectWellFormed(error: Error): void {
