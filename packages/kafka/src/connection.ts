@@ -76,7 +76,10 @@ export function resolveConnection(connection?: ConnectionOptions, env: NodeJS.Pr
   const allowed = ['brokers', 'kafka', 'clientId', 'connectTimeoutMs'];
   for (const key of Object.keys(connection ?? {})) {
     if (!allowed.includes(key)) {
-      throw new ConfigurationError(`connection.${key}`, `unknown option connection.${key}; allowed: ${allowed.join(', ')} (librdkafka properties go in connection.kafka)`);
+      throw new ConfigurationError(
+        `connection.${key}`,
+        `unknown option connection.${key}; allowed: ${allowed.join(', ')} (librdkafka properties go in connection.kafka)`,
+      );
     }
   }
   const kafka = connection?.kafka ?? {};

@@ -72,10 +72,7 @@ export class TopicNotFoundError extends PartitaError {
     readonly topic: string,
     options?: { cause?: unknown },
   ) {
-    super(
-      `topic ${topic} does not exist: create it with queue.ensureTopic({ partitions }) or \`partita topic create ${topic} --partitions N\``,
-      options,
-    );
+    super(`topic ${topic} does not exist: create it with queue.ensureTopic({ partitions }) or \`partita topic create ${topic} --partitions N\``, options);
   }
 }
 

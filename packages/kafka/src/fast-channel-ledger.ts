@@ -35,7 +35,7 @@ export class FastLedger {
     if (n <= 0) return;
     this.ids = n >= this.ids.length ? [] : this.ids.slice(n);
     this.dropped += n;
-    while (this.marks.length > 0 && this.marks[0]!.count <= this.dropped) this.marks.shift();
+    while (this.marks.length > 0 && this.marks[0].count <= this.dropped) this.marks.shift();
     if (this.ids.length === 0) this.reported.clear();
   }
 

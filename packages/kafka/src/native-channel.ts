@@ -6,14 +6,14 @@ import { ProducerChannel, producerConfig, ResolvedProducerOptions } from './prod
 /** What a {@link NativeChannel} tells its owner. */
 export interface NativeChannelEvents {
   /** A delivery report (every message on the acked channel, failures only on the fast channel). */
-  onReport(error: LibrdKafkaError | null | undefined, report: DeliveryReport): void;
+  readonly onReport: (error: LibrdKafkaError | null | undefined, report: DeliveryReport) => void;
   /** A client error; kept to explain timeouts. */
-  onError(error: LibrdKafkaError): void;
+  readonly onError: (error: LibrdKafkaError) => void;
   /**
    * The channel's producer was dropped, after a fatal error or by {@link NativeChannel.abandon}: whatever
    * cached it must drop it.
    */
-  onRetired(reason: 'fatal' | 'abandoned'): void;
+  readonly onRetired: (reason: 'fatal' | 'abandoned') => void;
 }
 
 /**

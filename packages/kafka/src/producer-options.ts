@@ -90,8 +90,7 @@ export function producerConfig(
   options: ResolvedProducerOptions,
   channel: ProducerChannel = 'acked',
 ): Record<string, string | number | boolean> {
-  const reports: Record<string, boolean> =
-    channel === 'fast' ? { 'delivery.report.only.error': true, dr_msg_cb: true } : { dr_cb: true };
+  const reports: Record<string, boolean> = channel === 'fast' ? { 'delivery.report.only.error': true, dr_msg_cb: true } : { dr_cb: true };
   return {
     // Exactly once per partition and in order, even when librdkafka retries a batch.
     'enable.idempotence': true,

@@ -2,7 +2,7 @@ import { AdminClient, CODES, IAdminClient, LibrdKafkaError, OffsetSpec, TopicDes
 import { baseClientConfig, ConnectionOptions, ResolvedConnection, resolveConnection } from './connection';
 import { BrokerUnavailableError, ConfigurationError, TopicAdminError, TopicMismatchError, TopicNotFoundError } from './errors';
 import { describeTopicConfigs, TopicConfigs } from './topic-config';
-import { topicNameProblem } from '@partita/job/options';
+import { describeValue, topicNameProblem } from '@partita/job/options';
 
 /** What a queue topic should look like. */
 export interface TopicSpec {
@@ -45,6 +45,11 @@ export interface TopicInfo {
 const PARTITION_COUNT_TTL_MS = 60_000;
 
 const { ERR_UNKNOWN_TOPIC_OR_PART, ERR_TOPIC_ALREADY_EXISTS, ERR__TIMED_OUT, ERR__TRANSPORT, ERR__ALL_BROKERS_DOWN } = CODES.ERRORS;
+
+/** The binding's errors inherit from Error at run time; its typings leave that out. */
+function asError(error: LibrdKafkaError): LibrdKafkaError & Error {
+  return error as LibrdKafkaError & Error;
+}
 
 /** Topic provisioning and partition counts over one librdkafka admin client. */
 export class TopicAdmin {
@@ -132,7 +137,7 @@ export class TopicAdmin {
             config: spec.config ?? {},
           },
           this.timeoutMs,
-          (error) => (error ? reject(error) : resolve()),
+          (error) => (error ? reject(asError(error)) : resolve()),
         );
       });
     } catch (error) {
@@ -167,7 +172,7 @@ export class TopicAdmin {
     this.counts.delete(topic);
     try {
       await new Promise<void>((resolve, reject) => {
-        this.client.deleteTopic(topic, this.timeoutMs, (error) => (error ? reject(error) : resolve()));
+        this.client.deleteTopic(topic, this.timeoutMs, (error) => (error ? reject(asError(error)) : resolve()));
       });
       return true;
     } catch (error) {
@@ -224,9 +229,13 @@ export class TopicAdmin {
     const code = (error as LibrdKafkaError)?.code;
     const message = (error as Error)?.message ?? String(error);
     if (code === ERR__TIMED_OUT || code === ERR__TRANSPORT || code === ERR__ALL_BROKERS_DOWN) {
-      return new BrokerUnavailableError(this.brokers, `could not ${action} topic ${topic}: no answer from Kafka at ${this.brokers} within ${this.timeoutMs} ms (${message})`, {
-        cause: error,
-      });
+      return new BrokerUnavailableError(
+        this.brokers,
+        `could not ${action} topic ${topic}: no answer from Kafka at ${this.brokers} within ${this.timeoutMs} ms (${message})`,
+        {
+          cause: error,
+        },
+      );
     }
     return new TopicAdminError(topic, code, `could not ${action} topic ${topic}: ${message}`, { cause: error });
   }
@@ -293,13 +302,16 @@ function validateTopicSpec(spec: unknown): asserts spec is TopicSpec {
   const { partitions, replicationFactor, config, ...rest } = spec as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) {
-    throw new ConfigurationError(unknown[0]!, `unknown topic option(s) ${unknown.join(', ')}; allowed: partitions, replicationFactor, config`);
+    throw new ConfigurationError(unknown[0], `unknown topic option(s) ${unknown.join(', ')}; allowed: partitions, replicationFactor, config`);
   }
   if (!Number.isInteger(partitions) || (partitions as number) < 1) {
-    throw new ConfigurationError('partitions', `partitions must be an integer >= 1, got ${String(partitions)}`);
+    throw new ConfigurationError('partitions', `partitions must be an integer >= 1, got ${describeValue(partitions)}`);
   }
   if (replicationFactor !== undefined && (!Number.isInteger(replicationFactor) || ((replicationFactor as number) < 1 && replicationFactor !== -1))) {
-    throw new ConfigurationError('replicationFactor', `replicationFactor must be an integer >= 1 (or -1 for the broker default), got ${String(replicationFactor)}`);
+    throw new ConfigurationError(
+      'replicationFactor',
+      `replicationFactor must be an integer >= 1 (or -1 for the broker default), got ${describeValue(replicationFactor)}`,
+    );
   }
   if (config !== undefined && (typeof config !== 'object' || config === null || Object.values(config).some((v) => typeof v !== 'string'))) {
     throw new ConfigurationError('config', 'config must be an object of string values, e.g. { "retention.ms": "604800000" }');

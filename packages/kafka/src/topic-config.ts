@@ -44,7 +44,7 @@ function parseAddress(broker: string): { host: string; port: number } | undefine
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(broker.replace(/^[a-z]+:\/\//i, ''));
   if (!match) return undefined;
   const port = Number(match[2]);
-  return port > 0 && port < 65536 ? { host: match[1]!, port } : undefined;
+  return port > 0 && port < 65536 ? { host: match[1], port } : undefined;
 }
 
 /** Sends one request and resolves with the body of its response (after the correlation id). */
@@ -67,7 +67,7 @@ function exchange(address: { host: string; port: number }, request: Buffer, time
       chunks.push(chunk);
       received += chunk.length;
       if (received < 4) return;
-      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       const size = all.readInt32BE(0);
       if (size < 4 || size > MAX_RESPONSE_BYTES) return done(new Error(`implausible response size ${size}`));
       if (all.length >= 4 + size) done(undefined, all.subarray(4, 4 + size));

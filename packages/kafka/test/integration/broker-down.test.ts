@@ -92,7 +92,7 @@ describe('a broker that is down or a job that cannot be delivered', () => {
       await expect(producer.flush(1_000)).resolves.toBeUndefined();
       // The first failure is also a process warning, in case nobody flushes.
       expect(emitWarning).toHaveBeenCalledTimes(1);
-      expect(emitWarning.mock.calls[0]![0]).toMatch(/partita: job async-0 was not acknowledged by Kafka at .* within 1500 ms/);
+      expect(emitWarning.mock.calls[0][0]).toMatch(/partita: job async-0 was not acknowledged by Kafka at .* within 1500 ms/);
     } finally {
       emitWarning.mockRestore();
     }

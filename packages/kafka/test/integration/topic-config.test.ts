@@ -24,7 +24,12 @@ test('reads max.message.bytes as set at creation, the broker default otherwise, 
   await admin.ensureTopic(big, { partitions: 1, config: { 'max.message.bytes': '8388608', 'retention.ms': '3600000' } });
   await admin.ensureTopic(plain, { partitions: 1 });
   const configs = await admin.describeConfigs([big, plain, missing], ['max.message.bytes', 'retention.ms']);
-  expect(configs.get(big)).toEqual(new Map([['max.message.bytes', '8388608'], ['retention.ms', '3600000']]));
+  expect(configs.get(big)).toEqual(
+    new Map([
+      ['max.message.bytes', '8388608'],
+      ['retention.ms', '3600000'],
+    ]),
+  );
   expect(Number(configs.get(plain)!.get('max.message.bytes'))).toBeGreaterThan(0);
   expect(configs.has(missing)).toBe(false);
 });
