@@ -99,8 +99,10 @@ async function run(topic, withState, store) {
     admin.close();
   }
   const avg = (a) => a.reduce((s, x) => s + x, 0) / a.length;
-  const ratio = avg(results.with) / avg(results.without);
-  console.log(`with/without: ${(ratio * 100).toFixed(1)}% (goal: >= 75%)`);
+  if (results.with.length > 0 && results.without.length > 0) {
+    const ratio = avg(results.with) / avg(results.without);
+    console.log(`with/without: ${(ratio * 100).toFixed(1)}% (goal: >= 75%)`);
+  }
   process.exit(0);
 })().catch((error) => {
   console.error(error);
