@@ -1,7 +1,17 @@
 import type { EnqueueResult, JobOptions } from '@partita/job';
 import type { JobDispatcher, JobRequest } from '@partita/job/dispatch';
 import { validateJobOptions } from '@partita/job/options';
-import { ConnectionOptions, DeliveryFailureListener, EnqueuerClosedError, EnqueueTimeoutError, getProducer, ProducerHandle, ProducerOptions, TopicInfo, TopicSpec } from '@partita/kafka';
+import {
+  ConnectionOptions,
+  DeliveryFailureListener,
+  EnqueuerClosedError,
+  EnqueueTimeoutError,
+  getProducer,
+  ProducerHandle,
+  ProducerOptions,
+  TopicInfo,
+  TopicSpec,
+} from '@partita/kafka';
 import { assertMessageSize, DEFAULT_MAX_MESSAGE_BYTES, JobMessage, placeJob, PreparedJob, prepareJob } from './job-message';
 
 /** Options of an {@link Enqueuer} (and of `Queue` and `configure`). */
@@ -53,17 +63,17 @@ export class Enqueuer implements JobDispatcher {
   async enqueue(request: JobRequest): Promise<EnqueueResult> {
     this.assertOpen();
     const [result] = await this.dispatch([prepareJob(request, this.defaults)], false);
-    return result!;
+    return result;
   }
 
   async enqueueAll(requests: JobRequest[]): Promise<EnqueueResult[]> {
     this.assertOpen();
     if (!Array.isArray(requests)) throw new TypeError('enqueueAll expects an array of job requests');
     // A plain loop, no closure per job: this is the bulk hot path.
-    const jobs: PreparedJob[] = new Array(requests.length);
+    const jobs = new Array<PreparedJob>(requests.length);
     for (let i = 0; i < requests.length; i++) {
       try {
-        jobs[i] = prepareJob(requests[i]!, this.defaults);
+        jobs[i] = prepareJob(requests[i], this.defaults);
       } catch (error) {
         throw numbered(i, error);
       }
@@ -146,9 +156,9 @@ export class Enqueuer implements JobDispatcher {
       // would put them after failed jobs of their keys.
       const { deliveryTimeoutMs } = this.producer.options;
       throw new EnqueueTimeoutError(
-        jobs.length === 1 ? jobs[0]!.id : undefined,
+        jobs.length === 1 ? jobs[0].id : undefined,
         deliveryTimeoutMs,
-        `not produced: while ${jobs.length === 1 ? `job ${jobs[0]!.id}` : `these ${jobs.length} jobs`} waited for the partition count of ${[...topics].join(', ')}, the producer gave up on the jobs added before (not acknowledged by Kafka at ${this.producer.brokers} within ${deliveryTimeoutMs} ms)`,
+        `not produced: while ${jobs.length === 1 ? `job ${jobs[0].id}` : `these ${jobs.length} jobs`} waited for the partition count of ${[...topics].join(', ')}, the producer gave up on the jobs added before (not acknowledged by Kafka at ${this.producer.brokers} within ${deliveryTimeoutMs} ms)`,
       );
     }
     return this.produce(jobs, counts, numberErrors);
@@ -160,11 +170,11 @@ export class Enqueuer implements JobDispatcher {
   }
 
   private async produce(jobs: PreparedJob[], counts: Map<string, number>, numberErrors: boolean): Promise<EnqueueResult[]> {
-    const messages: JobMessage[] = new Array(jobs.length);
+    const messages = new Array<JobMessage>(jobs.length);
     let syncCount = 0;
     for (let i = 0; i < jobs.length; i++) {
       try {
-        const message = placeJob(jobs[i]!, counts.get(jobs[i]!.topic));
+        const message = placeJob(jobs[i], counts.get(jobs[i].topic));
         assertMessageSize(message, this.maxMessageBytes);
         messages[i] = message;
         if (message.dispatch === 'sync') syncCount++;

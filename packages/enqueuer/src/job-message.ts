@@ -173,7 +173,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1_000_000;
  */
 export function assertMessageSize(message: JobMessage, maxBytes: number = DEFAULT_MAX_MESSAGE_BYTES): void {
   let size = message.value.length + (message.key === null ? 0 : Buffer.byteLength(message.key));
-  for (const name in message.headers) size += name.length + Buffer.byteLength(message.headers[name]!);
+  for (const name in message.headers) size += name.length + Buffer.byteLength(message.headers[name]);
   if (size > maxBytes) {
     throw new JobValidationError(
       'data',
@@ -184,12 +184,7 @@ export function assertMessageSize(message: JobMessage, maxBytes: number = DEFAUL
 }
 
 /** {@link prepareJob} then {@link placeJob}, for callers that already know the partition count. */
-export function buildJobMessage(
-  request: JobRequest,
-  partitionCount: number | undefined,
-  defaults?: JobOptions,
-  deps?: PrepareJobDeps,
-): JobMessage {
+export function buildJobMessage(request: JobRequest, partitionCount: number | undefined, defaults?: JobOptions, deps?: PrepareJobDeps): JobMessage {
   return placeJob(prepareJob(request, defaults, deps), partitionCount);
 }
 

@@ -140,7 +140,6 @@ export class Queue<TData = unknown> {
   }
 
   private async addWithState(jobs: Array<BulkJob<TData>>): Promise<EnqueueResult[]> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { addJobsWithState } = stateModule();
     return addJobsWithState(this.stateStore('add'), this.name, jobs, (fresh) =>
       this.enqueuer.enqueueAll(fresh.map((job) => this.request(job.name, job.data as TData, job.opts))),
@@ -149,7 +148,9 @@ export class Queue<TData = unknown> {
 
   private stateStore(method: string): StateStore {
     if (!this.state) {
-      throw new StateNotEnabledError(`queue.${method} needs the job-state store: new Queue('${this.name}', { state: { redis: 'redis://127.0.0.1:6379' } }) or env PARTITA_REDIS_URL`);
+      throw new StateNotEnabledError(
+        `queue.${method} needs the job-state store: new Queue('${this.name}', { state: { redis: 'redis://127.0.0.1:6379' } }) or env PARTITA_REDIS_URL`,
+      );
     }
     return this.state.store;
   }

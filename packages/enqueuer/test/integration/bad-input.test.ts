@@ -56,7 +56,13 @@ describe('bad input raises at add/performLater time and produces nothing', () =>
   });
 
   it.each([
-    ['throws', () => { throw new Error('no user'); }, /partitioner of job job threw: no user/],
+    [
+      'throws',
+      () => {
+        throw new Error('no user');
+      },
+      /partitioner of job job threw: no user/,
+    ],
     ['returns a number', () => 42 as unknown as string, /returned number 42/],
     ['returns an empty string', () => '', /returned ""/],
   ])('a partitioner that %s → JobValidationError naming the partitioner and job', async (_what, partitioner, message) => {

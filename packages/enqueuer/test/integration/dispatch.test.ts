@@ -26,10 +26,10 @@ describe('sync and async dispatch', () => {
 
     // Same key: one partition, consecutive offsets, in the order added.
     const [first] = results;
-    expect(first!.partition).toEqual(expect.any(Number));
+    expect(first.partition).toEqual(expect.any(Number));
     results.forEach((result, i) => {
-      expect(result.partition).toBe(first!.partition);
-      expect(result.offset).toBe(first!.offset! + i);
+      expect(result.partition).toBe(first.partition);
+      expect(result.offset).toBe(first.offset! + i);
     });
 
     // Reading the reported partition/offset back gives the very job.
@@ -108,7 +108,7 @@ describe('sync and async dispatch', () => {
       jobs.push({ name: 'n', data: { n: mine }, opts: { key: 'k', dispatch: 'sync' } });
       for (let i = 0; i < 500; i++) jobs.push({ name: 'n', data: { n: n++ }, opts: { key: 'k' } });
       const results = await queue.addBulk(jobs);
-      syncResults.push(Promise.resolve({ n: mine, offset: results[60]!.offset }));
+      syncResults.push(Promise.resolve({ n: mine, offset: results[60].offset }));
     };
     // Past the time async jobs stay on the acked lane after a sync one, async jobs go to the fast
     // lane again (after the acked lane drained).

@@ -59,15 +59,17 @@ describe('key → partition (murmur2, as the Java client)', () => {
 
   it("partitionKeyType 'partitionKey' stores no key but uses the key's murmur2 partition", async () => {
     const topic = await topics.create('pkey', 7);
-    const queue = closer.track(new Queue(topic, {
-      connection,
-      defaultJobOptions: { partitionKeyType: 'partitionKey', partitioner: (job: JobDescriptor) => (job.data as { account: string }).account },
-    }));
+    const queue = closer.track(
+      new Queue(topic, {
+        connection,
+        defaultJobOptions: { partitionKeyType: 'partitionKey', partitioner: (job: JobDescriptor) => (job.data as { account: string }).account },
+      }),
+    );
     const accounts = Array.from({ length: 30 }, (_, i) => `account-${i}`);
     const results = await queue.addBulk(accounts.map((account) => ({ name: 'charge', data: { account } })));
     await queue.close();
     // The partition is decided at enqueue time, so even async results carry it.
-    results.forEach((result, i) => expect(result.partition).toBe(partitionForKey(accounts[i]!, 7)));
+    results.forEach((result, i) => expect(result.partition).toBe(partitionForKey(accounts[i], 7)));
 
     const messages = await readMessages(topic, 7, accounts.length);
     for (const message of messages) {
@@ -79,14 +81,16 @@ describe('key → partition (murmur2, as the Java client)', () => {
 
   it("partitionKeyType 'partition' writes to the exact partition, keeping the key", async () => {
     const topic = await topics.create('part', 5);
-    const queue = closer.track(new Queue<{ shard: number }>(topic, {
-      connection,
-      defaultJobOptions: {
-        partitionKeyType: 'partition',
-        partition: (job: JobDescriptor) => (job.data as { shard: number }).shard,
-        partitioner: (job: JobDescriptor) => `shard-${(job.data as { shard: number }).shard}`,
-      },
-    }));
+    const queue = closer.track(
+      new Queue<{ shard: number }>(topic, {
+        connection,
+        defaultJobOptions: {
+          partitionKeyType: 'partition',
+          partition: (job: JobDescriptor) => (job.data as { shard: number }).shard,
+          partitioner: (job: JobDescriptor) => `shard-${(job.data as { shard: number }).shard}`,
+        },
+      }),
+    );
     const sync = await queue.add('rebuild', { shard: 3 }, { dispatch: 'sync' });
     expect(sync.partition).toBe(3);
     // opts.partition always wins.
@@ -115,10 +119,13 @@ describe('key → partition (murmur2, as the Java client)', () => {
     }
 
     const single = await SendWelcome.performLater({ userId: '42', template: 'hello' }, { dispatch: 'sync' });
-    const many = await SendWelcome.performAllLater([{ userId: '42', template: 'again' }, { data: { userId: '7', template: 'hi' }, opts: { jobId: 'fixed-id' } }]);
+    const many = await SendWelcome.performAllLater([
+      { userId: '42', template: 'again' },
+      { data: { userId: '7', template: 'hi' }, opts: { jobId: 'fixed-id' } },
+    ]);
     await closeDefaultEnqueuer();
     expect(single.partition).toBe(partitionForKey('user:42', 6));
-    expect(many[1]!.id).toBe('fixed-id');
+    expect(many[1].id).toBe('fixed-id');
 
     const messages = await readMessages(topic, 6, 3);
     for (const message of messages) {

@@ -11,7 +11,9 @@ function request(overrides: Partial<JobRequest> = {}): JobRequest {
 describe("a job's deadLetter is never its own queue", () => {
   it('refuses it in opts, naming the loop', () => {
     expect(() => prepareJob(request({ opts: { deadLetter: 'orders' } }))).toThrow(JobValidationError);
-    expect(() => prepareJob(request({ opts: { deadLetter: 'orders' } }))).toThrow(/opts\.deadLetter is 'orders', the job's own queue: its dead jobs would run again and loop for ever/);
+    expect(() => prepareJob(request({ opts: { deadLetter: 'orders' } }))).toThrow(
+      /opts\.deadLetter is 'orders', the job's own queue: its dead jobs would run again and loop for ever/,
+    );
   });
 
   it('refuses it from queue defaults too (the class refuses its own in resolveJobOptions)', () => {

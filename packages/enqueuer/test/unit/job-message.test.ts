@@ -96,7 +96,13 @@ describe("partitionKeyType 'partition'", () => {
   });
 
   it.each([
-    ['throws', () => { throw new Error('nope'); }, /partition function of job ShipOrder threw: nope/],
+    [
+      'throws',
+      () => {
+        throw new Error('nope');
+      },
+      /partition function of job ShipOrder threw: nope/,
+    ],
     ['returns a negative number', () => -1, /returned number -1; it must return an integer >= 0/],
     ['returns a string', () => '1' as unknown as number, /returned "1"/],
   ])('a partition function that %s → JobValidationError', (_what, partition, message) => {
@@ -107,14 +113,14 @@ describe("partitionKeyType 'partition'", () => {
 });
 
 describe('partition range', () => {
-  it.each([
-    [{ opts: { partition: 4 } }],
-    [{ classOptions: { partitionKeyType: 'partition' as const, partition: 9 } }],
-  ])('a partition >= the partition count → JobValidationError (%j)', (overrides) => {
-    const error = validationError(() => buildJobMessage(request(overrides), 4, undefined, deps));
-    expect(error.field).toBe('partition');
-    expect(error.message).toMatch(/out of range: topic orders has 4 partition\(s\), 0\.\.3/);
-  });
+  it.each([[{ opts: { partition: 4 } }], [{ classOptions: { partitionKeyType: 'partition' as const, partition: 9 } }]])(
+    'a partition >= the partition count → JobValidationError (%j)',
+    (overrides) => {
+      const error = validationError(() => buildJobMessage(request(overrides), 4, undefined, deps));
+      expect(error.field).toBe('partition');
+      expect(error.message).toMatch(/out of range: topic orders has 4 partition\(s\), 0\.\.3/);
+    },
+  );
 
   it('needsPartitionCount says when placement depends on the topic', () => {
     expect(needsPartitionCount(prepareJob(request(), undefined, deps))).toBe(false);
@@ -184,7 +190,13 @@ describe('bad input', () => {
   });
 
   it.each([
-    ['throws', () => { throw new Error('no user'); }, /the partitioner of job ShipOrder threw: no user/],
+    [
+      'throws',
+      () => {
+        throw new Error('no user');
+      },
+      /the partitioner of job ShipOrder threw: no user/,
+    ],
     ['returns undefined', () => undefined as unknown as string, /returned undefined/],
     ['returns a number', () => 7 as unknown as string, /returned number 7/],
     ['returns an empty string', () => '', /returned ""/],
