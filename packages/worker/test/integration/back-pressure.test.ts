@@ -1,4 +1,4 @@
-// Contract point 4: with a backlog of 200,000 jobs and slow jobs, the worker's memory stays flat:
+// With a backlog of 200,000 jobs and slow jobs, the worker's memory stays flat:
 // its buffer is bounded and fetching pauses instead of reading the whole backlog.
 import fs from 'node:fs';
 import os from 'node:os';

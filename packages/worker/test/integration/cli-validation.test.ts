@@ -1,4 +1,4 @@
-// Contract point 9 at the CLI: invalid configuration is rejected at startup with the option named.
+// At the CLI: invalid configuration is rejected at startup with the option named.
 import path from 'node:path';
 import { uniqueName } from '../../../../test/support/wait';
 import { WorkerProcess } from '../../../../test/support/worker-process';

@@ -1,4 +1,4 @@
-// Contract point 1: after a crash mid-batch with lanes finishing out of order, the restarted worker
+// After a crash mid-batch with lanes finishing out of order, the restarted worker
 // resumes from the lowest unfinished offset: every unfinished job runs, nothing is skipped, and
 // jobs that finished above it (recorded in the commit metadata) do not run again.
 import os from 'node:os';

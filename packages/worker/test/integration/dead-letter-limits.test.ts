@@ -1,9 +1,10 @@
-// Issue 16 item 2: a dead-letter write that can never succeed must not hold its key and its
+// A dead-letter write that can never succeed must not hold its key and its
 // partition's commit point for ever. Large jobs fit their DLQ (created as large as its queue), a
 // record that still does not fit is written reduced, once, and odd thrown values dead-letter like
 // any failure.
 import { randomBytes } from 'node:crypto';
-import { createTopicAdmin, Queue } from '@partita/enqueuer';
+import { Queue } from '@partita/enqueuer';
+import { createTopicAdmin } from '@partita/kafka';
 import { DeadLetterInfo, JobInfo, readDeadJobs, Worker } from '@partita/worker';
 import { DLQ_HEADERS } from '../../src/dead-letter/record';
 import { BROKERS, TestAdmin } from '../../../../test/support/kafka-admin';

@@ -1,4 +1,4 @@
-// Contract points 1, 2 and 8: retries with backoff hold back only their key, dead jobs go to the
+// Retries with backoff hold back only their key, dead jobs go to the
 // DLQ with their story in headers, poison messages never crash the worker, and a DLQ that cannot be
 // written keeps the job uncommitted until it can.
 import { Queue } from '@partita/enqueuer';

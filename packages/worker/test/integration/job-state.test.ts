@@ -1,4 +1,4 @@
-// Issue 6 with a real worker process: the state store answers getJob / waitUntilFinished across
+// With a real worker process: the state store answers getJob / waitUntilFinished across
 // processes, and when Redis goes away the worker keeps processing and committing, says so, and
 // writes state again once Redis is back.
 import os from 'node:os';

@@ -1,4 +1,4 @@
-// Contract point 5: jobs that run three times longer than max.poll.interval.ms complete without the
+// Jobs that run three times longer than max.poll.interval.ms complete without the
 // worker leaving its group and without re-delivery.
 import os from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Contract points 1-3: every job runs, each key in order and one at a time, different keys of one
+// Every job runs, each key in order and one at a time, different keys of one
 // partition in parallel, over two real worker processes.
 import os from 'node:os';
 import path from 'node:path';

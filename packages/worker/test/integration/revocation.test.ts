@@ -1,4 +1,4 @@
-// Contract point 6: workers join, leave gracefully and crash while jobs run. Nothing is lost, no key
+// Workers join, leave gracefully and crash while jobs run. Nothing is lost, no key
 // runs out of order or twice at once, duplicates come only from the crashed worker's uncommitted
 // work, and buffered jobs of a revoked partition are not started by its old owner.
 import os from 'node:os';

@@ -1,4 +1,4 @@
-// Contract point 7: SIGTERM with jobs in flight lets them finish, commits, exits 0 within the
+// SIGTERM with jobs in flight lets them finish, commits, exits 0 within the
 // timeout; a restarted worker runs none of them again.
 import os from 'node:os';
 import path from 'node:path';
