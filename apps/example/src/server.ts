@@ -17,7 +17,7 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-const server = http.createServer(async (req, res) => {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const profile = url.pathname.match(/^\/users\/([\w-]+)\/profile$/);
@@ -42,7 +42,10 @@ const server = http.createServer(async (req, res) => {
   } catch (error) {
     reply(res, 400, { error: (error as Error).message });
   }
-});
+}
+
+// handle answers every error itself, so the promise it returns never rejects.
+const server = http.createServer((req, res) => void handle(req, res));
 
 async function main(): Promise<void> {
   // Topics are provisioned explicitly: partita never relies on broker auto-creation.
@@ -54,7 +57,8 @@ async function main(): Promise<void> {
 // On shutdown, stop taking requests and flush the jobs still queued in the process.
 process.on('SIGTERM', () => {
   server.close();
-  closeDefaultEnqueuer().finally(() => process.exit(0));
+  // Exits whether or not the flush succeeded; nothing is left to wait for.
+  void closeDefaultEnqueuer().finally(() => process.exit(0));
 });
 
 main().catch((error: Error) => {
