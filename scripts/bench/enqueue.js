@@ -155,7 +155,7 @@ function formatTable(results) {
 }
 
 function versions({ kafka }) {
-  let kafka = 'Kafka 4.1 (scripts/kafka)';
+  const kafkaVersion = 'Kafka 4.1 (scripts/kafka)';
   let librdkafka = 'unknown';
   try {
     librdkafka = require('@confluentinc/kafka-javascript').librdkafkaVersion;
@@ -169,7 +169,7 @@ function versions({ kafka }) {
     /* reported without version */
   }
   return {
-    kafka,
+    kafka: kafkaVersion,
     librdkafka,
     redis,
     bullmq: require('bullmq/package.json').version,

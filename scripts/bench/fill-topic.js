@@ -37,7 +37,9 @@ async function fillTopic({ enqueuer, admin, brokers, topic, count, keys, jobName
   const marks = await admin.watermarks(topic);
   const stored = marks.reduce((sum, m) => sum + m.high - m.low, 0);
   if (stored !== count) throw new Error(`filling ${topic}: ${stored} messages stored, ${count} sent`);
-  console.log(`  filled ${topic}: ${count.toLocaleString('en-US')} jobs, ${keys} keys, ${marks.length} partition(s)${stateStore ? ', recorded as waiting' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `  filled ${topic}: ${count.toLocaleString('en-US')} jobs, ${keys} keys, ${marks.length} partition(s)${stateStore ? ', recorded as waiting' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return marks;
 }
 

@@ -52,7 +52,11 @@ function parseArgs(argv) {
 /** Runs one contender in a fresh process (scripts/bench/worker-contender.js) and returns its result. */
 function runContender(kind, params, env) {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'worker-contender.js'), [], { env: { ...process.env, ...env }, execArgv: process.env.AB_CHILD_ARGS ? process.env.AB_CHILD_ARGS.split(' ') : undefined, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(__dirname, 'worker-contender.js'), [], {
+      env: { ...process.env, ...env },
+      execArgv: process.env.AB_CHILD_ARGS ? process.env.AB_CHILD_ARGS.split(' ') : undefined,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let reply;
     child.on('message', (message) => (reply = message));
     child.on('error', reject);
@@ -86,7 +90,14 @@ async function main() {
                   topic,
                   jobName: 'noop',
                   expected: jobs,
-                  settings: { brokers: BROKERS, groupId, concurrency: Number(env.CONC ?? 100), batchSize: Number(env.BATCH ?? 500), withState: env.STATE === '1', ...(env.HWM ? { highWatermark: Number(env.HWM) } : {}) },
+                  settings: {
+                    brokers: BROKERS,
+                    groupId,
+                    concurrency: Number(env.CONC ?? 100),
+                    batchSize: Number(env.BATCH ?? 500),
+                    withState: env.STATE === '1',
+                    ...(env.HWM ? { highWatermark: Number(env.HWM) } : {}),
+                  },
                 },
                 env,
               );
@@ -105,7 +116,9 @@ async function main() {
   // time the thread waited for a core.
   console.log(`\n| variant | median jobs/s | best | all runs | median CPU µs/job (process) | median CPU µs/job (JS thread) |\n|---|---:|---:|---|---:|---:|`);
   for (const [name, { rates, cpu, main }] of results) {
-    console.log(`| ${name} | ${median(rates).toLocaleString('en-US')} | ${Math.max(...rates).toLocaleString('en-US')} | ${rates.join(' / ')} | ${cpu.length ? median(cpu) : '–'} | ${main.length ? median(main) : '–'} |`);
+    console.log(
+      `| ${name} | ${median(rates).toLocaleString('en-US')} | ${Math.max(...rates).toLocaleString('en-US')} | ${rates.join(' / ')} | ${cpu.length ? median(cpu) : '–'} | ${main.length ? median(main) : '–'} |`,
+    );
   }
 }
 

@@ -6,7 +6,6 @@ const { createHash } = require('node:crypto');
 const { completionClock } = require('./completion-clock');
 const { loadPackage } = require('./partita-packages');
 
-
 function loadPartita() {
   return { worker: loadPackage('worker'), job: loadPackage('job') };
 }

@@ -165,7 +165,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Share of CPU time idle over `ms`, over all cores. */
 async function idleShare(ms = 500) {
-  const sum = () => os.cpus().reduce((acc, c) => ({ idle: acc.idle + c.times.idle, total: acc.total + Object.values(c.times).reduce((a, b) => a + b, 0) }), { idle: 0, total: 0 });
+  const sum = () =>
+    os
+      .cpus()
+      .reduce((acc, c) => ({ idle: acc.idle + c.times.idle, total: acc.total + Object.values(c.times).reduce((a, b) => a + b, 0) }), { idle: 0, total: 0 });
   const a = sum();
   await sleep(ms);
   const b = sum();
@@ -306,7 +309,8 @@ async function main() {
           {
             id: 'partita-state-queue',
             contender: 'partita Worker + state, jobs enqueued by a Queue with state, processor `async () => {}`',
-            settings: 'as the processor row, with the job-state store on the Queue and the Worker: a topic of its own per run, same jobs, recorded as waiting by the fill',
+            settings:
+              'as the processor row, with the job-state store on the Queue and the Worker: a topic of its own per run, same jobs, recorded as waiting by the fill',
             run: async (groupId) => {
               const own = `${topic}-state-${++stateTopics}`;
               topics.push(own, `${own}.dlq`);
@@ -356,6 +360,7 @@ async function main() {
         runsOf.get(c.id).push(r);
       }
     }
+    // eslint-disable-next-line no-unused-vars -- run and kafka are taken out so that the row keeps only the contender's labels
     for (const { run, kafka, ...c } of contenders) rows.push({ ...c, ...bestOf(runsOf.get(c.id)) });
     if (stateRow) rows.splice(rows.length - 1, 0, stateRow);
 
@@ -366,7 +371,10 @@ async function main() {
       await admin.ensureTopic(vpTopic, { partitions: 1, replicationFactor: 1 });
       const vpMarks = await fillTopic({ enqueuer, admin, brokers: BROKERS, topic: vpTopic, count: VP.jobs, keys: VP.keys, jobName: JOB_NAME });
       await sleep(SETTLE_MS);
-      const vpDefaults = (vpConfig = describePartita(worker, partitaWorkerOptions(settings('probe', { concurrency: VP.lanes, maxPartitions: VP.lanes }))).config);
+      const vpDefaults = (vpConfig = describePartita(
+        worker,
+        partitaWorkerOptions(settings('probe', { concurrency: VP.lanes, maxPartitions: VP.lanes })),
+      ).config);
       const variants = [
         { id: 'default', label: `worker defaults: back-pressure marks ${vpDefaults.highWatermark}/${vpDefaults.lowWatermark}`, marks: {} },
         {
@@ -396,7 +404,11 @@ async function main() {
     if (PROFILE) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partita-worker-prof-'));
       console.log(`  partita Worker (processor) under --cpu-prof → ${dir}…`);
-      const r = await runChild('partita', { variant: 'processor', topic, jobName: JOB_NAME, expected: JOBS, settings: settings(group('profile')) }, { cpuProfDir: dir });
+      const r = await runChild(
+        'partita',
+        { variant: 'processor', topic, jobName: JOB_NAME, expected: JOBS, settings: settings(group('profile')) },
+        { cpuProfDir: dir },
+      );
       const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
       profile = { file: path.join(dir, file), rate: r.rate, summary: summariseProfile(path.join(dir, file), 25) };
     }
@@ -488,21 +500,34 @@ async function main() {
   const stateGoal = stateRows.flatMap(([row, label]) => stateLines(row, label)).join('\n');
   console.log(`\n${table}\n\n${vpTable}\n\nGoals (primary partita row: processor function):\n${goals}\n${stateGoal ? `\nJob state:\n${stateGoal}\n` : ''}`);
 
-  const kafkaRows = [...rows.filter((r) => r.committed !== undefined), ...vp.map((r) => ({ contender: `virtual partitions (${r.id})`, committed: r.committed }))];
+  const kafkaRows = [
+    ...rows.filter((r) => r.committed !== undefined),
+    ...vp.map((r) => ({ contender: `virtual partitions (${r.id})`, committed: r.committed })),
+  ];
   const commitNote = kafkaRows.every((r) => r.committed)
     ? 'After every Kafka run, its consumer group had committed the end offset of every partition (checked).'
-    : `Committed offsets check FAILED for: ${kafkaRows.filter((r) => !r.committed).map((r) => r.contender).join(', ')}.`;
+    : `Committed offsets check FAILED for: ${kafkaRows
+        .filter((r) => !r.committed)
+        .map((r) => r.contender)
+        .join(', ')}.`;
   console.log(commitNote);
   for (const r of [...rows, ...vp]) if (r.errors && r.errors.length > 0) console.log(`errors reported by ${r.contender || r.id}: ${r.errors.join('; ')}`);
-  if (profile) console.log(`\nCPU profile of the partita contender (${fmtInt(profile.rate)} jobs/s under the profiler), ${profile.file}\n${formatProfile(profile.summary)}\n`);
+  if (profile)
+    console.log(
+      `\nCPU profile of the partita contender (${fmtInt(profile.rate)} jobs/s under the profiler), ${profile.file}\n${formatProfile(profile.summary)}\n`,
+    );
 
   const cpus = os.cpus();
   const allRuns = [...rows.flatMap((r) => r.runs || []), ...vp].filter((r) => r.othersCpu !== undefined);
   const worstOthers = allRuns.reduce((m, r) => Math.max(m, r.othersCpu), 0);
   const load =
     `load average (1 min) ${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at the end. ` +
-    (quiet.busyStarts === 0 ? `Every timed run started on a quiet machine (≥ ${pct(QUIET_IDLE)} idle CPU)` : `${quiet.busyStarts} timed run(s) started on a busy machine (lowest idle ${pct(quiet.lowestIdle)})`) +
-    (allRuns.length > 0 ? `; while contenders were timed, processes outside the benchmark used at most ${pct(worstOthers)} of the CPUs (sampled from /proc)` : '') +
+    (quiet.busyStarts === 0
+      ? `Every timed run started on a quiet machine (≥ ${pct(QUIET_IDLE)} idle CPU)`
+      : `${quiet.busyStarts} timed run(s) started on a busy machine (lowest idle ${pct(quiet.lowestIdle)})`) +
+    (allRuns.length > 0
+      ? `; while contenders were timed, processes outside the benchmark used at most ${pct(worstOthers)} of the CPUs (sampled from /proc)`
+      : '') +
     (quiet.busyStarts > 0 || worstOthers >= 0.1 ? ' — rows marked "others" ran beside other work: treat them as lower bounds' : '');
   const machine = `${cpus.length} cores (${cpus[0] ? cpus[0].model.trim() : 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`;
   let redisVersion = 'Redis';
@@ -527,7 +552,7 @@ async function main() {
     `- No-op throughput is CPU-bound: the worker process spends ${primary.cpuUsPerJob === undefined ? '?' : primary.cpuUsPerJob.toFixed(1)} µs of CPU per job ` +
     `against ${raw.cpuUsPerJob === undefined ? '?' : raw.cpuUsPerJob.toFixed(1)} µs for the raw consumer (whose main cost, the binding's native ` +
     `message conversion, partita pays too), on 2 cores shared with the broker.` +
-    (profile ? ' Top self time in the worker process, from this run\'s profile:' : ' `--profile` lists where it goes.');
+    (profile ? " Top self time in the worker process, from this run's profile:" : ' `--profile` lists where it goes.');
   const profileTable = profile
     ? markdownTable(
         ['self ms', 'self %', 'function', 'where'],

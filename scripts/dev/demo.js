@@ -49,7 +49,10 @@ async function main() {
 
   console.log('demo   | starting the worker: npx partita worker --jobs ./dist/jobs.js');
   const worker = start('worker', 'npx', ['--no-install', 'partita', 'worker', '--jobs', './dist/jobs.js', '--concurrency', '8', '--stats-interval', '0']);
-  await waitFor('the worker to get its partitions', () => worker.lines.filter((l) => l.includes('assigned')).length > 0 && worker.lines.some((l) => l.includes('running')));
+  await waitFor(
+    'the worker to get its partitions',
+    () => worker.lines.filter((l) => l.includes('assigned')).length > 0 && worker.lines.some((l) => l.includes('running')),
+  );
 
   const users = ['alice', 'bob', 'carol'];
   const orders = ['A-100', 'B-200'];
@@ -74,7 +77,7 @@ async function main() {
     list.push(Number(seq));
     byKey.set(`${kind} ${key}`, list);
   }
-  console.log('\ndemo   | order in which each key\'s jobs ran:');
+  console.log("\ndemo   | order in which each key's jobs ran:");
   let allInOrder = true;
   for (const [key, seqs] of byKey) {
     const inOrder = seqs.every((s, i) => s === i + 1);
