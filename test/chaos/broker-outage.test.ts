@@ -81,7 +81,7 @@ class Driver {
 
   private async asyncLoop(everyMs: number): Promise<void> {
     for (let i = 0; !this.stopped; i++) {
-      void this.add(this.keys[i % this.keys.length]!);
+      void this.add(this.keys[i % this.keys.length]);
       await sleep(everyMs);
     }
   }
@@ -128,7 +128,7 @@ function orderViolations(records: JobRecord[]): string[] {
     const finished = new Set<number>();
     let e = 0;
     for (const run of runs) {
-      while (e < byEnd.length && byEnd[e]!.t1 <= run.t0) finished.add(byEnd[e++]!.s);
+      while (e < byEnd.length && byEnd[e].t1 <= run.t0) finished.add(byEnd[e++].s);
       const missing = ran.find((s) => s < run.s && !finished.has(s));
       if (missing !== undefined) bad.push(`${key}: seq ${run.s} started before seq ${missing} had finished`);
     }
@@ -212,7 +212,10 @@ test('kill -9 for 30 s, then a clean stop for 20 s: nothing lost, order kept, ev
       message: () => {
         const seen = ran();
         const lost = expected.filter((j) => !seen.has(ranKey(j.key, j.seq)));
-        return `every delivered job to run; ${lost.length} missing, e.g. ${lost.slice(0, 5).map((j) => j.id).join(', ')}`;
+        return `every delivered job to run; ${lost.length} missing, e.g. ${lost
+          .slice(0, 5)
+          .map((j) => j.id)
+          .join(', ')}`;
       },
     },
   );
@@ -228,8 +231,18 @@ test('kill -9 for 30 s, then a clean stop for 20 s: nothing lost, order kept, ev
 
   // The default delivery timeout outlasts both outages: nothing failed, nothing was refused.
   for (const d of [asyncDriver, syncDriver]) {
-    expect(d.jobs().filter((j) => j.reportedAt !== undefined).map((j) => j.id)).toEqual([]);
-    expect(d.jobs().filter((j) => j.outcome === 'rejected').map((j) => `${j.id}: ${j.error?.message}`)).toEqual([]);
+    expect(
+      d
+        .jobs()
+        .filter((j) => j.reportedAt !== undefined)
+        .map((j) => j.id),
+    ).toEqual([]);
+    expect(
+      d
+        .jobs()
+        .filter((j) => j.outcome === 'rejected')
+        .map((j) => `${j.id}: ${j.error?.message}`),
+    ).toEqual([]);
   }
 
   // The short delivery timeout gave up during the 30 s outage: every job it gave up on is named.

@@ -55,7 +55,7 @@ function headerList(message: Message): Array<[string, Buffer]> {
     const names = Object.keys(h);
     // The binding assigns each header's name, so __proto__ lands as the object's prototype.
     if (names.length === 0) return ['__proto__', Object.getPrototypeOf(h) as Buffer];
-    return [names[0]!, h[names[0]!] as Buffer];
+    return [names[0], h[names[0]] as Buffer];
   });
 }
 
@@ -65,10 +65,17 @@ function lastHeader(message: Message, name: string): string | undefined {
   return value;
 }
 
-function tries(file: string): Array<{ job: string; kind: string; o: number; a: number }> {
+/** One try as fixtures/dead-letter-jobs.js records it: job class, kind of value thrown, offset, attempt. */
+type Try = { job: string; kind: string; o: number; a: number };
+
+function tries(file: string): Try[] {
   if (!fs.existsSync(file)) return [];
   const text = fs.readFileSync(file, 'utf8');
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Try);
 }
 
 async function endTotal(topic: string, partitions: number): Promise<number> {
@@ -134,7 +141,7 @@ test('odd thrown values, header bytes kept in the DLQ, and a replay that trusts 
   const hostile = byKey.get('headers')!;
   const kept = headerList(hostile).slice(0, hostileHeaders.length);
   expect(kept.map(([name]) => name)).toEqual(hostileHeaders.map(([name]) => name));
-  for (let i = 0; i < kept.length; i++) expect(kept[i]![1].equals(Buffer.from(hostileHeaders[i]![1]))).toBe(true);
+  for (let i = 0; i < kept.length; i++) expect(kept[i][1].equals(Buffer.from(hostileHeaders[i][1]))).toBe(true);
   expect(lastHeader(hostile, DLQ_HEADERS.sourceTopic)).toBe(queue);
 
   worker.signal('SIGTERM');
@@ -146,7 +153,11 @@ test('odd thrown values, header bytes kept in the DLQ, and a replay that trusts 
     value: encodeEnvelope({ v: 1, id, name, data: { kind: 'plain' }, enqueuedAt: Date.now(), opts: opts as never }),
     headers: [...jobHeaders(headerName, id), ...(source ? [[DLQ_HEADERS.sourceTopic, source] as [string, string]] : [])],
   });
-  const invalid: RawRecord = { key: 'bad-opts', value: envelope('Throw', 'bad-opts', { kind: 'plain' }, { attempts: 'abc' }), headers: jobHeaders('Throw', 'bad-opts') };
+  const invalid: RawRecord = {
+    key: 'bad-opts',
+    value: envelope('Throw', 'bad-opts', { kind: 'plain' }, { attempts: 'abc' }),
+    headers: jobHeaders('Throw', 'bad-opts'),
+  };
   await produceRaw(dlq, [
     forged('named-in-header-only', 'Fine', 'Throw', {}), // the header says Throw, the envelope Fine
     forged('to-the-victim', 'Throw', 'Throw', {}, victim), // its source header sends it to another queue

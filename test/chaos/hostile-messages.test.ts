@@ -78,7 +78,11 @@ function corpus(queue: string, victim: string, keyOf: (i: number) => string): Ba
     () => ({ name: 'null-value', value: null, reason: 'undecodable' }),
     () => ({ name: 'empty-value', value: Buffer.alloc(0), reason: 'undecodable' }),
     () => ({ name: 'not-json', value: 'hello, worker {', reason: 'undecodable' }),
-    (i) => ({ name: 'wrong-version', value: JSON.stringify({ json: { v: 2, id: 'bad-v2', name: 'Record', data: { key: keyOf(i) }, enqueuedAt: 1, opts: {} } }), reason: 'unknown-version' }),
+    (i) => ({
+      name: 'wrong-version',
+      value: JSON.stringify({ json: { v: 2, id: 'bad-v2', name: 'Record', data: { key: keyOf(i) }, enqueuedAt: 1, opts: {} } }),
+      reason: 'unknown-version',
+    }),
     () => ({ name: 'missing-fields', value: JSON.stringify({ json: { v: 1, name: 'Record' } }), reason: 'undecodable' }),
     (i) => fail('attempts-abc', { attempts: 'abc' }, 'invalid-options', i),
     (i) => fail('attempts-1e9', { attempts: 1e9, backoff: 'x' }, 'invalid-options', i),
@@ -96,7 +100,10 @@ function corpus(queue: string, victim: string, keyOf: (i: number) => string): Ba
     }),
     (i) => ({
       name: 'proto-opts',
-      value: forgedEnvelope('Fail', 'proto-opts', keyOf(i), { attempts: 1 }).replace('"opts":{', `"opts":{"__proto__":{"deadLetter":${JSON.stringify(victim)}},`),
+      value: forgedEnvelope('Fail', 'proto-opts', keyOf(i), { attempts: 1 }).replace(
+        '"opts":{',
+        `"opts":{"__proto__":{"deadLetter":${JSON.stringify(victim)}},`,
+      ),
       reason: 'undecodable',
     }),
     (i) => ({
@@ -123,7 +130,12 @@ test('hostile messages among good jobs: every good job runs in key order, every 
   await admin.createTopic(victim, 1);
   const env = { PARTITA_BROKERS: BROKERS };
   const worker = spawnWorker({ jobs: HOSTILE_JOBS, queue, group, concurrency: 8, env: { ...env, QUEUE: queue, RECORD_FILE: recordFile } });
-  const victimWorker = spawnWorker({ jobs: HOSTILE_JOBS, queue: victim, group: uniqueName('victim-group'), env: { ...env, QUEUE: victim, RECORD_FILE: victimRecordFile } });
+  const victimWorker = spawnWorker({
+    jobs: HOSTILE_JOBS,
+    queue: victim,
+    group: uniqueName('victim-group'),
+    env: { ...env, QUEUE: victim, RECORD_FILE: victimRecordFile },
+  });
   try {
     await waitFor(() => worker.assigned().size === PARTITIONS && victimWorker.assigned().size === 1, {
       timeoutMs: 60000,
@@ -187,7 +199,10 @@ test('hostile messages among good jobs: every good job runs in key order, every 
       ['dead-letter-victim-queue', 1],
     ]);
     // The worker named the refused targets and the option that would allow them.
-    await worker.waitForLine(new RegExp(`asked for dead letter topic ${victim}, which this worker does not allow; it went to ${dlq} instead.*deadLetterTopics`), 5000);
+    await worker.waitForLine(
+      new RegExp(`asked for dead letter topic ${victim}, which this worker does not allow; it went to ${dlq} instead.*deadLetterTopics`),
+      5000,
+    );
     await worker.waitForLine(new RegExp(`asked for dead letter topic ${queue}, which this worker does not allow`), 5000);
 
     // Nothing was written back into the queue, and nothing reached the victim queue or its worker.

@@ -34,7 +34,7 @@ function entries(file: string): Entry[] {
 
 async function enqueue(queue: string, jobs: Array<{ name: string; data: object; opts?: object }>): Promise<void> {
   const q = new Queue(queue, { connection: { brokers: BROKERS } });
-  await q.addBulk(jobs as Parameters<Queue['addBulk']>[0]);
+  await q.addBulk(jobs);
   await q.close();
 }
 
@@ -66,8 +66,8 @@ test('a try that outlives its timeout fails and is dead-lettered; the commit poi
 
   // The dead letter of the timed-out job arrives while its perform still runs.
   const [dead] = await readTopic(`${queue}.dlq`, 1, 1, 20000);
-  expect(headerValue(dead!, 'partita-dlq-error-class')).toBe('JobTimeoutError');
-  expect(headerValue(dead!, 'partita-dlq-source-offset')).toBe('0');
+  expect(headerValue(dead, 'partita-dlq-error-class')).toBe('JobTimeoutError');
+  expect(headerValue(dead, 'partita-dlq-source-offset')).toBe('0');
   // The commit point passes the hung job (offset 0) before its perform ended.
   await waitFor(async () => ((await admin.committed(group, queue, 1)).get(0) ?? -1) >= 1, { timeoutMs: 10000, message: 'commit past offset 0' });
   expect(entries(recordFile).some((e) => e.job === 'Hang' && e.ev === 'end')).toBe(false);
@@ -155,11 +155,20 @@ test('a job that kills its worker ends in the dead letter queue as worker-crashe
   supervise();
 
   const [dead] = await readTopic(`${queue}.dlq`, 2, 1, 120000);
-  expect(headerValue(dead!, 'partita-dlq-reason')).toBe('worker-crashed');
-  await waitFor(() => entries(recordFile).filter((e) => e.ev === 'run').length >= 400 && new Set(entries(recordFile).filter((e) => e.ev === 'run').map((e) => e.s)).size === 400, {
-    timeoutMs: 60000,
-    message: 'the 400 other jobs',
-  });
+  expect(headerValue(dead, 'partita-dlq-reason')).toBe('worker-crashed');
+  await waitFor(
+    () =>
+      entries(recordFile).filter((e) => e.ev === 'run').length >= 400 &&
+      new Set(
+        entries(recordFile)
+          .filter((e) => e.ev === 'run')
+          .map((e) => e.s),
+      ).size === 400,
+    {
+      timeoutMs: 60000,
+      message: 'the 400 other jobs',
+    },
+  );
   const starts = entries(recordFile).filter((e) => e.job === 'Crash');
   // Its tries, plus at most one death that could not be blamed on it alone.
   expect(starts.length).toBeGreaterThanOrEqual(attempts);

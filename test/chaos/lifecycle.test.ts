@@ -7,6 +7,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Queue } from '@partita/enqueuer';
 import { ChaosBroker } from '../support/chaos-broker';
 import { BROKERS, TestAdmin } from '../support/kafka-admin';
@@ -115,7 +116,10 @@ async function successorTakesOver(queue: string, group: string, env: Record<stri
   const since = Date.now();
   const successor = new WorkerProcess({ jobs: RECORDING_JOBS, queue, group, env });
   workers.push(successor);
-  await waitFor(() => successor.assigned().size === PARTITIONS, { timeoutMs: withinMs, message: () => `a successor to hold all partitions:\n${successor.lines.join('\n')}` });
+  await waitFor(() => successor.assigned().size === PARTITIONS, {
+    timeoutMs: withinMs,
+    message: () => `a successor to hold all partitions:\n${successor.lines.join('\n')}`,
+  });
   const took = Date.now() - since;
   if (thenKill) {
     await successor.kill();
@@ -216,8 +220,15 @@ describe('shutdownTimeoutMs bounds the whole shutdown', () => {
 
   /** A member of the group that is killed with -9: the group waits for it until its session times out. */
   async function deadMember(queue: string, group: string, env: Record<string, string>, sessionTimeoutMs: number): Promise<number> {
-    const member = launch(process.execPath, [CLI, ...workerArgs(queue, group, ['--kafka', `session.timeout.ms=${sessionTimeoutMs}`, '--kafka', 'heartbeat.interval.ms=1000'])], env);
-    await waitFor(() => member.lines.some((l) => /\[partita\] assigned/.test(l)), { timeoutMs: 60000, message: () => `the member's assignment:\n${member.lines.join('\n')}` });
+    const member = launch(
+      process.execPath,
+      [CLI, ...workerArgs(queue, group, ['--kafka', `session.timeout.ms=${sessionTimeoutMs}`, '--kafka', 'heartbeat.interval.ms=1000'])],
+      env,
+    );
+    await waitFor(() => member.lines.some((l) => /\[partita\] assigned/.test(l)), {
+      timeoutMs: 60000,
+      message: () => `the member's assignment:\n${member.lines.join('\n')}`,
+    });
     member.child.kill('SIGKILL');
     await member.exited;
     return Date.now();
@@ -228,7 +239,10 @@ describe('shutdownTimeoutMs bounds the whole shutdown', () => {
     await deadMember(queue, group, env, 30000);
     const shutdownTimeoutMs = 3000;
     const worker = launch(process.execPath, [CLI, ...workerArgs(queue, group, ['--shutdown-timeout', String(shutdownTimeoutMs)])], env);
-    await waitFor(() => worker.lines.some((l) => l === '[partita] running'), { timeoutMs: 30000, message: () => `the worker to start:\n${worker.lines.join('\n')}` });
+    await waitFor(() => worker.lines.some((l) => l === '[partita] running'), {
+      timeoutMs: 30000,
+      message: () => `the worker to start:\n${worker.lines.join('\n')}`,
+    });
     // Its JoinGroup is now waiting at the broker for the dead member.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(worker.lines.some((l) => /\[partita\] assigned/.test(l))).toBe(false);
@@ -263,7 +277,10 @@ describe('shutdownTimeoutMs bounds the whole shutdown', () => {
     expect(took).toBeLessThan(shutdownTimeoutMs + SLACK_MS);
     // The newcomer gets everything once the dead member's session ends; had the stopped worker not
     // left, the broker would also wait out its session (45 s) after it exited.
-    await waitFor(() => newcomer.assigned().size === PARTITIONS, { timeoutMs: 60000, message: () => `the newcomer's assignment:\n${newcomer.lines.join('\n')}` });
+    await waitFor(() => newcomer.assigned().size === PARTITIONS, {
+      timeoutMs: 60000,
+      message: () => `the newcomer's assignment:\n${newcomer.lines.join('\n')}`,
+    });
     report(`newcomer held all partitions ${Date.now() - killedAt} ms after the member was killed (its session: ${memberSessionMs} ms)`);
     expect(Date.now() - killedAt).toBeLessThan(memberSessionMs + 15000);
     await newcomer.kill();
@@ -283,12 +300,20 @@ describe('a worker that loses its broker', () => {
     await broker.startFresh();
     const queue = uniqueName('broker-loss');
     const env = { QUEUE: queue, RECORD_FILE: path.join(os.tmpdir(), `${queue}.jsonl`), PARTITA_BROKERS: broker.brokers };
-    await new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, [CLI, 'topic', 'create', queue, '--partitions', '1', '--brokers', broker.brokers], (error) => (error ? reject(error) : resolve())),
-    );
+    await promisify(execFile)(process.execPath, [CLI, 'topic', 'create', queue, '--partitions', '1', '--brokers', broker.brokers]);
     const worker = launch(process.execPath, [CLI, ...workerArgs(queue, uniqueName('broker-loss-group'), ['--brokers', broker.brokers])], env);
-    await waitFor(() => worker.lines.some((l) => /\[partita\] assigned/.test(l)), { timeoutMs: 60000, message: () => `assignment:\n${worker.lines.join('\n')}` });
-    const ran = () => (fs.existsSync(env.RECORD_FILE) ? fs.readFileSync(env.RECORD_FILE, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { k: string; pid: number }) : []);
+    await waitFor(() => worker.lines.some((l) => /\[partita\] assigned/.test(l)), {
+      timeoutMs: 60000,
+      message: () => `assignment:\n${worker.lines.join('\n')}`,
+    });
+    const ran = () =>
+      fs.existsSync(env.RECORD_FILE)
+        ? fs
+            .readFileSync(env.RECORD_FILE, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { k: string; pid: number })
+        : [];
     const enqueue = async (key: string) => {
       const q = new Queue(queue, { connection: { brokers: broker.brokers } });
       await q.add('Record', { key, seq: 0, ms: 0 }, { key });
@@ -299,14 +324,23 @@ describe('a worker that loses its broker', () => {
 
     await broker.kill9();
     const lost = /\[partita\] lost every Kafka broker/;
-    await waitFor(() => worker.lines.some((l) => lost.test(l)), { timeoutMs: 30000, message: () => `the worker to say the brokers are gone:\n${worker.lines.slice(-10).join('\n')}` });
+    await waitFor(() => worker.lines.some((l) => lost.test(l)), {
+      timeoutMs: 30000,
+      message: () => `the worker to say the brokers are gone:\n${worker.lines.slice(-10).join('\n')}`,
+    });
     await broker.restart();
     const back = /\[partita\] Kafka brokers are back after \d+\.\d s/;
-    await waitFor(() => worker.lines.some((l) => back.test(l)), { timeoutMs: 60000, message: () => `the worker to say the brokers are back:\n${worker.lines.slice(-10).join('\n')}` });
+    await waitFor(() => worker.lines.some((l) => back.test(l)), {
+      timeoutMs: 60000,
+      message: () => `the worker to say the brokers are back:\n${worker.lines.slice(-10).join('\n')}`,
+    });
 
     // It recovered by itself: the same process runs a job enqueued after the outage.
     await enqueue('after');
-    await waitFor(() => ran().some((r) => r.k === 'after'), { timeoutMs: 60000, message: () => `the job after the outage:\n${worker.lines.slice(-10).join('\n')}` });
+    await waitFor(() => ran().some((r) => r.k === 'after'), {
+      timeoutMs: 60000,
+      message: () => `the job after the outage:\n${worker.lines.slice(-10).join('\n')}`,
+    });
     expect(ran().find((r) => r.k === 'after')?.pid).toBe(worker.child.pid);
     // Once each, not a line per reconnect attempt.
     expect(worker.lines.filter((l) => lost.test(l))).toHaveLength(1);

@@ -1,6 +1,7 @@
 // The foundation's smoke test: the local broker really works end to end with the native client.
 import { KafkaConsumer, LibrdKafkaError, Message, TopicPartition } from '@confluentinc/kafka-javascript';
 import { BROKERS, TestAdmin } from '../support/kafka-admin';
+import { nativeError } from '../support/native-error';
 import { produceRaw } from '../support/raw-kafka';
 import { uniqueName, waitFor } from '../support/wait';
 
@@ -24,7 +25,7 @@ test('1,000 keyed messages arrive in a consumer group, in order per key', async 
     },
     { 'auto.offset.reset': 'earliest' },
   );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10000 }, (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10000 }, (err) => (err ? reject(nativeError(err)) : resolve())));
   const assigned: TopicPartition[] = [];
   consumer.on('rebalance', (err: LibrdKafkaError, assignment: TopicPartition[]) => {
     if (err.code === -175) assigned.push(...assignment);
@@ -36,7 +37,7 @@ test('1,000 keyed messages arrive in a consumer group, in order per key', async 
       () =>
         new Promise<boolean>((resolve, reject) =>
           consumer.consume(500, (err, messages) => {
-            if (err && err.code !== -185) reject(err);
+            if (err && err.code !== -185) reject(nativeError(err));
             received.push(...(messages ?? []));
             resolve(received.length >= sent.length);
           }),
@@ -52,7 +53,7 @@ test('1,000 keyed messages arrive in a consumer group, in order per key', async 
   const seqsByKey = new Map<string, number[]>();
   for (const m of received) {
     const key = String(m.key);
-    seqsByKey.set(key, [...(seqsByKey.get(key) ?? []), JSON.parse(String(m.value)).seq]);
+    seqsByKey.set(key, [...(seqsByKey.get(key) ?? []), (JSON.parse(String(m.value)) as { seq: number }).seq]);
   }
   expect([...seqsByKey.keys()].sort()).toEqual([...keys].sort());
   for (const [key, seqs] of seqsByKey) {

@@ -28,7 +28,16 @@ export async function startRecordingWorker(
     const t0 = performance.timeOrigin + performance.now();
     const { ms = 0, error } = behaviour(job);
     if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
-    runs.push({ key: job.key, seq: job.data.seq, attempt: job.attempt, partition: job.partition, offset: job.offset, t0, t1: performance.timeOrigin + performance.now(), ok: !error });
+    runs.push({
+      key: job.key,
+      seq: job.data.seq,
+      attempt: job.attempt,
+      partition: job.partition,
+      offset: job.offset,
+      t0,
+      t1: performance.timeOrigin + performance.now(),
+      ok: !error,
+    });
     if (error) throw error;
     return job.data.seq;
   };
@@ -36,7 +45,9 @@ export async function startRecordingWorker(
   const errors: Error[] = [];
   const deadLettered: Array<{ job: JobInfo; at: number; topic: string | null; partition?: number; offset?: number }> = [];
   worker.on('error', (e) => errors.push(e));
-  worker.on('deadLettered', (job, info) => deadLettered.push({ job, at: performance.timeOrigin + performance.now(), topic: info.topic, partition: info.partition, offset: info.offset }));
+  worker.on('deadLettered', (job, info) =>
+    deadLettered.push({ job, at: performance.timeOrigin + performance.now(), topic: info.topic, partition: info.partition, offset: info.offset }),
+  );
   const failed: Array<{ job: JobInfo; error: Error; willRetry: boolean; delayMs?: number }> = [];
   worker.on('failed', (job, error, info) => failed.push({ job, error, willRetry: info.willRetry, delayMs: info.delayMs }));
   await worker.run();

@@ -1,5 +1,6 @@
 import { KafkaConsumer, LibrdKafkaError, Message, MessageHeader, Producer } from '@confluentinc/kafka-javascript';
 import { BROKERS } from './kafka-admin';
+import { nativeError } from './native-error';
 import { waitFor } from './wait';
 
 export interface RawMessage {
@@ -13,7 +14,7 @@ export interface RawMessage {
 /** Produces messages with a plain librdkafka producer and waits for every delivery report. */
 export async function produceRaw(topic: string, messages: RawMessage[]): Promise<void> {
   const producer = new Producer({ 'bootstrap.servers': BROKERS, dr_cb: true, 'linger.ms': 5, partitioner: 'murmur2_random' });
-  await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10000 }, (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10000 }, (err) => (err ? reject(nativeError(err)) : resolve())));
   let delivered = 0;
   let failure: LibrdKafkaError | undefined;
   producer.on('delivery-report', (err) => {
@@ -38,14 +39,16 @@ export async function readTopic(topic: string, partitions: number, count: number
     { 'bootstrap.servers': BROKERS, 'group.id': `reader-${topic}`, 'enable.auto.commit': false },
     { 'auto.offset.reset': 'earliest' },
   );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10000 }, (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10000 }, (err) => (err ? reject(nativeError(err)) : resolve())));
   consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
   consumer.setDefaultConsumeTimeout(100);
   const messages: Message[] = [];
   try {
     const deadline = Date.now() + timeoutMs;
     while (messages.length < count && Date.now() < deadline) {
-      const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(1000, (err, ms) => (err && err.code !== -185 ? reject(err) : resolve(ms ?? []))));
+      const batch = await new Promise<Message[]>((resolve, reject) =>
+        consumer.consume(1000, (err, ms) => (err && err.code !== -185 ? reject(nativeError(err)) : resolve(ms ?? []))),
+      );
       messages.push(...batch);
     }
   } finally {

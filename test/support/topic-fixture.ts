@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KafkaConsumer, Message } from '@confluentinc/kafka-javascript';
 import { createTopicAdmin, TopicAdmin } from '@partita/kafka';
+import { nativeError } from './native-error';
 
 // These tests are about Kafka: a job-state store (enabled by this env) would de-duplicate the
 // fixed job ids they use across runs.
@@ -54,7 +55,7 @@ export async function readMessages(topic: string, partitions: number, expected: 
     },
     { 'auto.offset.reset': 'earliest' },
   );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (error) => (error ? reject(nativeError(error)) : resolve())));
   try {
     consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
     consumer.setDefaultConsumeTimeout(200);
@@ -63,7 +64,7 @@ export async function readMessages(topic: string, partitions: number, expected: 
     while (messages.length < expected) {
       if (Date.now() > deadline) throw new Error(`read ${messages.length} of ${expected} messages of ${topic} within ${timeoutMs} ms`);
       const batch = await new Promise<Message[]>((resolve, reject) =>
-        consumer.consume(1000, (error, read) => (error ? reject(error) : resolve(read))),
+        consumer.consume(1000, (error, read) => (error ? reject(nativeError(error)) : resolve(read))),
       );
       messages.push(...batch);
     }

@@ -92,7 +92,10 @@ export class WorkerProcess {
   }
 
   async waitForLine(pattern: RegExp, timeoutMs = 30000): Promise<string> {
-    await waitFor(() => this.lines.some((l) => pattern.test(l)), { timeoutMs, message: () => `${pattern} in worker output:\n${this.lines.slice(-20).join('\n')}` });
+    await waitFor(() => this.lines.some((l) => pattern.test(l)), {
+      timeoutMs,
+      message: () => `${pattern} in worker output:\n${this.lines.slice(-20).join('\n')}`,
+    });
     return this.lines.find((l) => pattern.test(l)) as string;
   }
 
