@@ -23,7 +23,13 @@ const BROKERS = process.env.PARTITA_BROKERS || '127.0.0.1:9092';
 const REDIS_URL = process.env.PARTITA_REDIS_URL || 'redis://127.0.0.1:6379';
 
 function jobData(i) {
-  return { userId: `user-${i % 1000}`, orderId: `order-${i}`, action: 'recalculate-totals', items: [{ sku: 'A-1', qty: 2 }], requestedAt: new Date(1_700_000_000_000 + i) };
+  return {
+    userId: `user-${i % 1000}`,
+    orderId: `order-${i}`,
+    action: 'recalculate-totals',
+    items: [{ sku: 'A-1', qty: 2 }],
+    requestedAt: new Date(1_700_000_000_000 + i),
+  };
 }
 
 /** Enqueues the jobs; with `store`, records them as waiting too (as a Queue with state does). */
@@ -33,7 +39,10 @@ async function fill(topic, store) {
     const jobs = Array.from({ length: Math.min(1000, JOBS - i) }, (_, k) => ({ name: 'noop', data: jobData(i + k), opts: { key: `user-${(i + k) % 1000}` } }));
     const results = await queue.addBulk(jobs);
     if (store) {
-      store.recordWaiting(topic, jobs.map((job, k) => ({ id: results[k].id, name: job.name, data: job.data, opts: job.opts, key: job.opts.key, partition: results[k].partition })));
+      store.recordWaiting(
+        topic,
+        jobs.map((job, k) => ({ id: results[k].id, name: job.name, data: job.data, opts: job.opts, key: job.opts.key, partition: results[k].partition })),
+      );
       // The fill is not what is measured: let the records keep up rather than be dropped.
       while (store.bufferedWrites > 10_000) await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -83,7 +92,7 @@ async function run(topic, withState, store) {
   const results = { without: [], with: [] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const withState of (process.env.ONLY === 'with' ? [true] : process.env.ONLY === 'without' ? [false] : [false, true])) {
+      for (const withState of process.env.ONLY === 'with' ? [true] : process.env.ONLY === 'without' ? [false] : [false, true]) {
         const topic = `partita-bench-state-${Date.now().toString(36)}-${withState ? 's' : 'n'}`;
         await admin.ensureTopic(topic, { partitions: PARTITIONS, replicationFactor: 1 });
         const store = withState ? createStateStore({ redis: REDIS_URL, prefix: `pbench-${topic}`, events: process.env.EVENTS !== '0' }) : undefined;
@@ -91,7 +100,9 @@ async function run(topic, withState, store) {
         await fill(topic, ENQUEUER_STATE ? store : undefined);
         const r = await run(topic, withState, store);
         results[withState ? 'with' : 'without'].push(r.rate);
-        console.log(`${withState ? 'with state   ' : 'without state'}: ${JOBS} jobs in ${r.seconds.toFixed(2)} s = ${Math.round(r.rate)} jobs/s (process CPU ${Math.round(r.cpuMs)} ms)${r.stateInfo}`);
+        console.log(
+          `${withState ? 'with state   ' : 'without state'}: ${JOBS} jobs in ${r.seconds.toFixed(2)} s = ${Math.round(r.rate)} jobs/s (process CPU ${Math.round(r.cpuMs)} ms)${r.stateInfo}`,
+        );
         await admin.deleteTopic(topic).catch(() => undefined);
       }
     }

@@ -138,9 +138,26 @@ export interface ResolvedStateOptions extends ConnectionTimeouts {
 }
 
 const OPTION_KEYS = [
-  'redis', 'prefix', 'removeOnComplete', 'removeOnFail', 'keepLogs', 'stackTraceLimit', 'events', 'eventsMaxLen',
-  'removedJobTtlMs', 'reservationTtlMs', 'flushIntervalMs', 'maxBatchSize', 'maxBufferedWrites', 'writeTimeoutMs',
-  'readTimeoutMs', 'connectTimeoutMs', 'retryMinMs', 'retryMaxMs', 'pollIntervalMs', 'logger',
+  'redis',
+  'prefix',
+  'removeOnComplete',
+  'removeOnFail',
+  'keepLogs',
+  'stackTraceLimit',
+  'events',
+  'eventsMaxLen',
+  'removedJobTtlMs',
+  'reservationTtlMs',
+  'flushIntervalMs',
+  'maxBatchSize',
+  'maxBufferedWrites',
+  'writeTimeoutMs',
+  'readTimeoutMs',
+  'connectTimeoutMs',
+  'retryMinMs',
+  'retryMaxMs',
+  'pollIntervalMs',
+  'logger',
 ] as const;
 
 /** Fills in defaults; throws a {@link StateConfigError} naming the first invalid option. */

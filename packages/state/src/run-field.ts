@@ -30,7 +30,7 @@ export function decodeRunField(text: string | undefined): RunField | undefined {
   const parsed = parseJsonArray(text);
   if (!parsed || parsed.length < 5 || !parsed.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
   const [processedOn, attemptsStarted, partition, offset, timestamp, finishedOn, attemptsMade] = parsed as number[];
-  return { processedOn: processedOn!, attemptsStarted: attemptsStarted!, partition: partition!, offset: offset!, timestamp: timestamp!, finishedOn, attemptsMade };
+  return { processedOn: processedOn, attemptsStarted: attemptsStarted, partition: partition, offset: offset, timestamp: timestamp, finishedOn, attemptsMade };
 }
 
 /** The `who` field's values; undefined when absent or malformed. */

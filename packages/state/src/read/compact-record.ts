@@ -42,11 +42,7 @@ export function expandCompactRecord(text: string | null | undefined): Record<str
  * them with one command and leaves the hashes as they were. Laid over the hash, it gives the
  * state, the try's fields and the result; the hash gives the data, options and enqueue time.
  */
-export function jobHashOf(
-  own: Record<string, string>,
-  compactText: string | null | undefined,
-  completionText?: string | null,
-): Record<string, string> {
+export function jobHashOf(own: Record<string, string>, compactText: string | null | undefined, completionText?: string | null): Record<string, string> {
   if (Object.keys(own).length === 0) return expandCompactRecord(compactText) ?? {};
   const completion = expandCompactRecord(completionText);
   return completion === undefined ? own : { ...own, ...completion };

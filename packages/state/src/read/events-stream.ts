@@ -40,7 +40,7 @@ export type QueueEvent = { [K in QueueEventName]: { name: K; eventId: string; ar
  */
 export function parseStreamEntry(eventId: string, fields: string[]): QueueEvent[] {
   const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1]!;
   if (f.event !== 'batch') return eventsOf(eventId, f);
   const batch = parseJsonArray(f.events);
   if (!batch) return [];
@@ -97,7 +97,11 @@ function decodeFields(eventId: string, f: Record<string, string>): QueueEvent | 
         args: { jobId, failedReason: f.failedReason ?? '', attemptsMade: int(f.attemptsMade), deadLetterTopic: f.deadLetterTopic ? f.deadLetterTopic : null },
       };
     case 'dead':
-      return { name: 'dead', eventId, args: { jobId, failedReason: f.failedReason ?? '', attemptsMade: int(f.attemptsMade), deadLetterTopic: f.deadLetterTopic ?? '' } };
+      return {
+        name: 'dead',
+        eventId,
+        args: { jobId, failedReason: f.failedReason ?? '', attemptsMade: int(f.attemptsMade), deadLetterTopic: f.deadLetterTopic ?? '' },
+      };
     default:
       return undefined;
   }

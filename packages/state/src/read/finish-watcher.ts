@@ -115,7 +115,7 @@ export class FinishWatcher {
   }
 
   private watch(queue: string): QueueWatch {
-    let watch = this.watches.get(queue);
+    const watch = this.watches.get(queue);
     if (watch) return watch;
     const keys = this.deps.keys(queue);
     const created = new QueueWatch(queue);

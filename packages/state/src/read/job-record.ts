@@ -82,7 +82,9 @@ export class JobRecord<TData = unknown, TResult = unknown> implements JobRecordD
   }
 
   toJSON(): JobRecordData<TData, TResult> {
-    const { source: _source, ...fields } = this;
+    // the record's fields as they are, without the store it reads through
+    const { source, ...fields } = this;
+    void source;
     return fields;
   }
 }

@@ -90,6 +90,8 @@ export class QueueEvents extends TypedEmitter<QueueEventsListeners> {
         for (const [eventId, fields] of entries) {
           for (const event of parseStreamEntry(eventId, fields)) {
             try {
+              // tsc cannot pair a union of names with the union of their arguments; the lint's program types it looser
+              // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
               this.emit(event.name, event.args as never, eventId);
             } catch (error) {
               this.reportError(error instanceof Error ? error : new Error(String(error)));

@@ -48,7 +48,13 @@ export class StoreReads {
     return isJobState(hash.state) ? hash.state : 'unknown';
   }
 
-  async getJobs<TData, TResult>(queue: string, states: JobState | JobState[], start: number, end: number, asc: boolean): Promise<Array<JobRecord<TData, TResult>>> {
+  async getJobs<TData, TResult>(
+    queue: string,
+    states: JobState | JobState[],
+    start: number,
+    end: number,
+    asc: boolean,
+  ): Promise<Array<JobRecord<TData, TResult>>> {
     const keys = this.keys(queue);
     const list = checkStates(Array.isArray(states) ? states : [states]);
     const ids = await this.connections.call(async () => {

@@ -56,7 +56,7 @@ export class StreamReader {
       try {
         if (this.lastId === '$') {
           const last = await this.redis.xrevrange(this.options.key, '+', '-', 'COUNT', 1);
-          this.lastId = last.length > 0 ? last[0]![0] : '0-0';
+          this.lastId = last.length > 0 ? last[0][0] : '0-0';
         }
         this.markReady();
         const result = await this.redis.xread('COUNT', this.options.count, 'BLOCK', this.options.blockMs, 'STREAMS', this.options.key, this.lastId);
@@ -64,7 +64,7 @@ export class StreamReader {
         if (this.stopped || !result) continue;
         for (const [, entries] of result) {
           if (entries.length === 0) continue;
-          this.lastId = entries[entries.length - 1]![0];
+          this.lastId = entries[entries.length - 1][0];
           this.options.onEntries(entries);
         }
       } catch (error) {

@@ -328,7 +328,7 @@ export class OpListWriter {
     this.buf.writeUInt32BE(this.at - lengthAt - 4, lengthAt);
     // one op in the list, or three values in the open op
     const depth = this.counts.length;
-    if (depth > 0) this.counts[depth - 1]! += code === undefined ? 3 : 1;
+    if (depth > 0) this.counts[depth - 1] += code === undefined ? 3 : 1;
     return this;
   }
 
@@ -400,7 +400,7 @@ export class OpListWriter {
       return;
     }
     const depth = this.counts.length;
-    if (depth > 0) this.counts[depth - 1]! += 1;
+    if (depth > 0) this.counts[depth - 1] += 1;
   }
 
   /** The size of the header of a string of `bytes` bytes: none within a joined string. */
@@ -489,7 +489,7 @@ export class OpListWriter {
 
   /** Keeps the ten digits of a second (below 1e10) in place of the older of the two kept. */
   private keepSecond(second: number): Uint8Array {
-    const digits = this.secondDigits[1]!;
+    const digits = this.secondDigits[1];
     this.secondDigits[1] = this.secondDigits[0]!;
     this.secondDigits[0] = digits;
     this.seconds[1] = this.seconds[0]!;

@@ -31,7 +31,8 @@ export async function readPersistence(redis: PersistenceSource): Promise<Persist
     const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
     const aof = field('aof_enabled');
     const rdbSaves = field('rdb_saves');
-    if (aof === '1' || (rdbSaves !== undefined && Number(rdbSaves) > 0)) return { persistent: true, detail: `aof_enabled ${aof}, rdb_saves ${rdbSaves ?? '?'}` };
+    if (aof === '1' || (rdbSaves !== undefined && Number(rdbSaves) > 0))
+      return { persistent: true, detail: `aof_enabled ${aof}, rdb_saves ${rdbSaves ?? '?'}` };
     // No AOF and no snapshot yet: snapshots may still be configured, so this does not tell.
     return { persistent: undefined, detail: `aof_enabled ${aof ?? '?'}, rdb_saves ${rdbSaves ?? '?'}` };
   } catch {

@@ -36,7 +36,7 @@ export async function addJobsWithState(
   const skipped = new Set<number>();
   const reserved: string[] = [];
   if (explicit.length > 0) {
-    const ids = explicit.map((i) => jobs[i]!.opts!.jobId!);
+    const ids = explicit.map((i) => jobs[i].opts!.jobId!);
     let fresh: boolean[];
     try {
       fresh = await store.reserveJobIds(queue, ids);
@@ -50,7 +50,7 @@ export async function addJobsWithState(
       );
     }
     explicit.forEach((index, k) => {
-      if (fresh[k]) reserved.push(ids[k]!);
+      if (fresh[k]) reserved.push(ids[k]);
       else skipped.add(index);
     });
   }
@@ -66,18 +66,18 @@ export async function addJobsWithState(
     store.recordWaiting(
       queue,
       toProduce.map((job, k) => ({
-        id: produced[k]!.id,
+        id: produced[k].id,
         name: job.name,
         data: job.data,
         opts: job.opts === undefined ? undefined : { ...job.opts },
         key: job.opts?.key,
-        partition: produced[k]!.partition,
-        offset: produced[k]!.offset,
+        partition: produced[k].partition,
+        offset: produced[k].offset,
       })),
     );
   }
   const results: EnqueueResult[] = [];
   let next = 0;
-  jobs.forEach((job, i) => results.push(skipped.has(i) ? { id: job.opts!.jobId! } : produced[next++]!));
+  jobs.forEach((job, i) => results.push(skipped.has(i) ? { id: job.opts!.jobId! } : produced[next++]));
   return results;
 }

@@ -27,8 +27,8 @@ export interface RecordedWorkerEvents {
 
 /** Anything that emits the worker's events: a `Worker` of @partita/worker, or a test double. */
 export interface WorkerEventSource {
-  on<K extends keyof RecordedWorkerEvents & string>(event: K, listener: (...args: RecordedWorkerEvents[K]) => void): unknown;
-  off<K extends keyof RecordedWorkerEvents & string>(event: K, listener: (...args: RecordedWorkerEvents[K]) => void): unknown;
+  on<K extends keyof RecordedWorkerEvents>(event: K, listener: (...args: RecordedWorkerEvents[K]) => void): unknown;
+  off<K extends keyof RecordedWorkerEvents>(event: K, listener: (...args: RecordedWorkerEvents[K]) => void): unknown;
 }
 
 /** Where the recorder writes: a `StateStore` (only its buffered `record` is used). */
@@ -143,39 +143,42 @@ export function attachStateRecorder(worker: WorkerEventSource, store: StateSink,
       }
     },
     failed: (job, error, info) =>
-      record(() =>
-        info.willRetry
-          ? {
-              kind: 'retrying',
-              queue: job.queue,
-              id: job.id,
-              attempt: info.attempt,
-              at: Date.now(),
-              failedReason: reasonOf(error),
-              stack: stackOf(error),
-              delayMs: info.delayMs ?? 0,
-            }
-          : { kind: 'tryFailed', queue: job.queue, id: job.id, attempt: info.attempt, at: Date.now(), failedReason: reasonOf(error), stack: '' },
+      record(
+        () =>
+          info.willRetry
+            ? {
+                kind: 'retrying',
+                queue: job.queue,
+                id: job.id,
+                attempt: info.attempt,
+                at: Date.now(),
+                failedReason: reasonOf(error),
+                stack: stackOf(error),
+                delayMs: info.delayMs ?? 0,
+              }
+            : { kind: 'tryFailed', queue: job.queue, id: job.id, attempt: info.attempt, at: Date.now(), failedReason: reasonOf(error), stack: '' },
         job,
       ),
     deadLettered: (job, info) =>
-      record(() => ({
-        kind: 'deadLettered',
-        queue: job.queue,
-        id: job.id,
-        attempt: job.attempt,
-        at: Date.now(),
-        failedReason: reasonOf(info.error),
-        stack: stackOf(info.error),
-        deadLetterTopic: info.topic,
-        name: job.name,
-        key: job.key,
-        partition: job.partition,
-        offset: job.offset,
-        enqueuedAt: job.enqueuedAt,
-      }), job),
-    progress: (job, progress) =>
-      record(() => ({ kind: 'progress', queue: job.queue, id: job.id, at: Date.now(), progressText: encodeValue(progress) }), job),
+      record(
+        () => ({
+          kind: 'deadLettered',
+          queue: job.queue,
+          id: job.id,
+          attempt: job.attempt,
+          at: Date.now(),
+          failedReason: reasonOf(info.error),
+          stack: stackOf(info.error),
+          deadLetterTopic: info.topic,
+          name: job.name,
+          key: job.key,
+          partition: job.partition,
+          offset: job.offset,
+          enqueuedAt: job.enqueuedAt,
+        }),
+        job,
+      ),
+    progress: (job, progress) => record(() => ({ kind: 'progress', queue: job.queue, id: job.id, at: Date.now(), progressText: encodeValue(progress) }), job),
     log: (job, line) => record(() => ({ kind: 'log', queue: job.queue, id: job.id, line: String(line) }), job),
   };
   const events = Object.keys(listeners) as Array<keyof RecordedWorkerEvents>;

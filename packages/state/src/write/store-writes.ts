@@ -65,7 +65,6 @@ const DROP_WARNING_INTERVAL_MS = 10_000;
 /** Redis errors that say "try again later" rather than "this batch is wrong". */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MOVED|ASK)\b/;
 
-
 /**
  * The write side of a {@link StateStore}: recorded ops wait in a list, are encoded into chunks
  * (one apply-script call each) every `flushIntervalMs`, and go through the bounded, retrying
@@ -213,7 +212,7 @@ export class StoreWrites {
     const failed: EncodedChunk[] = [];
     let error: Error | undefined;
     chunks.forEach((chunk, i) => {
-      const result = results[i]!;
+      const result = results[i];
       if (result.status === 'fulfilled') {
         this.reuseBuffer(chunk);
         // Applied. Jobs no one had recorded get their data (encoded only for them).

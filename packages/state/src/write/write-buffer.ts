@@ -154,7 +154,7 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
   /** Drops the oldest waiting items until at least `weight` is dropped (or none waits). */
   private dropOldest(weight: number): void {
     let dropped = 0;
-    while (dropped < weight && this.head < this.items.length) dropped += this.weigh(this.items[this.head++]!);
+    while (dropped < weight && this.head < this.items.length) dropped += this.weigh(this.items[this.head++]);
     if (dropped === 0) return;
     this.waitingWeight -= dropped;
     this.compact();
@@ -220,7 +220,7 @@ export class WriteBuffer<T> extends TypedEmitter<WriteBufferEvents> {
     }
     let end = this.head;
     let weight = 0;
-    while (end < this.items.length && (weight === 0 || weight < this.options.maxBatch)) weight += this.weigh(this.items[end++]!);
+    while (end < this.items.length && (weight === 0 || weight < this.options.maxBatch)) weight += this.weigh(this.items[end++]);
     const batch = this.items.slice(this.head, end);
     this.head = end;
     this.waitingWeight -= weight;

@@ -109,7 +109,10 @@ test('retention keeps jobs an enqueuer recorded bounded too: their hashes and th
   let maxRecords = 0;
   for (let batch = 0; batch < 10; batch++) {
     const ids = Array.from({ length: 500 }, (_, i) => `inv-${batch * 500 + i}`);
-    store.recordWaiting(queue, ids.map((id) => ({ id, name: 'invoice', data: { id } })));
+    store.recordWaiting(
+      queue,
+      ids.map((id) => ({ id, name: 'invoice', data: { id } })),
+    );
     expect(await store.flush(30_000)).toBe(true);
     for (const id of ids) worker.complete(worker.job(queue, id, { name: 'invoice' }), undefined);
     expect(await recorder.flush(30_000)).toBe(true);

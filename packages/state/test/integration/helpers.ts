@@ -36,7 +36,7 @@ export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
 export class FakeWorker extends EventEmitter {
   private offset = 0;
 
-  override emit<K extends keyof RecordedWorkerEvents & string>(event: K, ...args: RecordedWorkerEvents[K]): boolean {
+  override emit<K extends keyof RecordedWorkerEvents>(event: K, ...args: RecordedWorkerEvents[K]): boolean {
     return super.emit(event, ...args);
   }
 

@@ -61,13 +61,13 @@ test('waiting → active → completed, with returnvalue, progress, logs, via ge
 
   await waitFor(() => seen.some(([name]) => name === 'completed'), { timeoutMs: 5000, message: 'completed event' });
   expect(seen.map(([name]) => name)).toEqual(['added', 'active', 'progress', 'progress', 'completed']);
-  expect(seen[0]![1]).toEqual({ jobId: 'job-1', name: 'welcome' });
-  expect(seen[1]![1]).toEqual({ jobId: 'job-1', attempt: 1, prev: 'waiting' });
-  expect(seen[2]![1]).toEqual({ jobId: 'job-1', data: 50 });
-  expect(seen[4]![1]).toEqual({ jobId: 'job-1', returnvalue: { sent: true, at: new Date(7) }, attemptsMade: 1 });
+  expect(seen[0][1]).toEqual({ jobId: 'job-1', name: 'welcome' });
+  expect(seen[1][1]).toEqual({ jobId: 'job-1', attempt: 1, prev: 'waiting' });
+  expect(seen[2][1]).toEqual({ jobId: 'job-1', data: 50 });
+  expect(seen[4][1]).toEqual({ jobId: 'job-1', returnvalue: { sent: true, at: new Date(7) }, attemptsMade: 1 });
 
   // Resumable: a second reader from the first event id on sees the rest.
-  const firstId = (await redis.xrange(store.keys(queue).events, '-', '+', 'COUNT', 1))[0]![0];
+  const firstId = (await redis.xrange(store.keys(queue).events, '-', '+', 'COUNT', 1))[0][0];
   const resumed = new QueueEvents(queue, { redis: REDIS_URL, prefix, lastEventId: firstId });
   const again: string[] = [];
   resumed.on('active', () => again.push('active'));
@@ -179,9 +179,9 @@ test('jobs only a worker records (no enqueuer state) are created whole, in one w
   reader.on('completed', ({ jobId, returnvalue }) => seen.push(`completed:${jobId}:${JSON.stringify(returnvalue) ?? 'undefined'}`));
   await reader.waitUntilReady();
   const infos = ['w1', 'w2', 'w3'].map((id, i) => worker.job(q, id, { name: 'report', key: i === 2 ? null : `k-${i}`, partition: i, offset: 40 + i }));
-  worker.complete(infos[0]!, undefined);
-  worker.complete(infos[1]!, { rows: 2 });
-  worker.emit('active', infos[2]!); // still running when the batch goes
+  worker.complete(infos[0], undefined);
+  worker.complete(infos[1], { rows: 2 });
+  worker.emit('active', infos[2]); // still running when the batch goes
   await store.flush();
   expect(await store.getJob(q, 'w1')).toMatchObject({
     state: 'completed',
@@ -238,7 +238,10 @@ test('completions of waiting jobs and of jobs with no record in one batch: Queue
   reader.on('active', ({ jobId, prev }) => seen.push(`active:${jobId}:${prev ?? 'none'}`));
   reader.on('completed', ({ jobId, returnvalue }) => seen.push(`completed:${jobId}:${JSON.stringify(returnvalue) ?? 'undefined'}`));
   await reader.waitUntilReady();
-  store.recordWaiting(q, ['p1', 'p2', 'p3'].map((id) => ({ id, name: 'sync' })));
+  store.recordWaiting(
+    q,
+    ['p1', 'p2', 'p3'].map((id) => ({ id, name: 'sync' })),
+  );
   await store.flush();
   // one batch: waiting jobs (written as their ids alone), one with a result, one nobody recorded
   worker.complete(worker.job(q, 'p1'), undefined);
@@ -387,7 +390,13 @@ test('first tries written together (once the data goes inline): jobs with a reco
   worker.complete(worker.job(q, 'fresh-2'), 'two');
   expect(await store.flush()).toBe(true);
 
-  expect(await store.getJob(q, 'queued')).toMatchObject({ state: 'completed', returnvalue: 'sent', opts: { attempts: 3 }, data: { to: 'a@b' }, attemptsMade: 1 });
+  expect(await store.getJob(q, 'queued')).toMatchObject({
+    state: 'completed',
+    returnvalue: 'sent',
+    opts: { attempts: 3 },
+    data: { to: 'a@b' },
+    attemptsMade: 1,
+  });
   expect(await redis.hexists(keys.compact, 'queued')).toBe(0);
   expect(await store.getJob(q, 'late')).toMatchObject({ state: 'completed', returnvalue: 'second', attemptsMade: 2 });
   expect(await store.getJob(q, 'fresh-2')).toMatchObject({ state: 'completed', returnvalue: 'two', data: { n: 'fresh-2' } });
@@ -404,7 +413,10 @@ test('first tries of waiting jobs written together: their completion records, se
   reader.on('completed', ({ jobId, returnvalue }) => done.set(jobId, returnvalue));
   await reader.waitUntilReady();
   try {
-    store.recordWaiting(q, ['q1', 'q2', 'q3'].map((id, i) => ({ id, name: 'mail', data: { to: id }, opts: { attempts: 2 }, key: `k-${i}`, partition: i, offset: 10 + i })));
+    store.recordWaiting(
+      q,
+      ['q1', 'q2', 'q3'].map((id, i) => ({ id, name: 'mail', data: { to: id }, opts: { attempts: 2 }, key: `k-${i}`, partition: i, offset: 10 + i })),
+    );
     expect(await store.flush()).toBe(true);
     expect(await store.getJobCounts(q, 'waiting')).toEqual({ waiting: 3 });
     worker.complete(worker.job(q, 'q1', { name: 'mail', partition: 0, offset: 10 }), undefined);
@@ -435,7 +447,10 @@ test('completion records over waiting hashes: read as the completed job, turned 
   const q = 'completions';
   const keys = store.keys(q);
   const ids = ['w1', 'w2', 'w3', 'w4', 'w5'];
-  store.recordWaiting(q, ids.map((id, i) => ({ id, name: 'mail', data: { to: id }, opts: { attempts: 2, jobId: id }, key: `k-${i}`, timestamp: 1000 + i })));
+  store.recordWaiting(
+    q,
+    ids.map((id, i) => ({ id, name: 'mail', data: { to: id }, opts: { attempts: 2, jobId: id }, key: `k-${i}`, timestamp: 1000 + i })),
+  );
   expect(await store.flush()).toBe(true);
   for (const id of ids) worker.complete(worker.job(q, id, { name: 'mail', key: `k-${id}` }), id === 'w2' ? { sent: new Date(3) } : undefined);
   expect(await store.flush()).toBe(true);
@@ -466,7 +481,12 @@ test('completion records over waiting hashes: read as the completed job, turned 
   expect(await store.flush()).toBe(true);
   expect(await redis.hget(keys.job('w1'), 'progress')).toBeNull();
   expect(await redis.hexists(keys.completions, 'w3')).toBe(0);
-  expect(await store.getJob(q, 'w3')).toMatchObject({ state: 'dead', data: { to: 'w3' }, opts: { attempts: 2, jobId: 'w3' }, failedReason: 'redelivered and failed' });
+  expect(await store.getJob(q, 'w3')).toMatchObject({
+    state: 'dead',
+    data: { to: 'w3' },
+    opts: { attempts: 2, jobId: 'w3' },
+    failedReason: 'redelivered and failed',
+  });
 
   // a finished job's id may be reserved again: its record and hash go
   expect(await store.reserveJobIds(q, ['w4'])).toEqual([true]);
@@ -482,7 +502,10 @@ test('completion records over waiting hashes: read as the completed job, turned 
 test('first tries of waiting jobs in one batch with one that is not waiting: each is applied as its own op', async () => {
   const q = 'completions-mixed';
   const keys = store.keys(q);
-  store.recordWaiting(q, ['m1', 'm2'].map((id) => ({ id, name: 'mail', data: { to: id } })));
+  store.recordWaiting(
+    q,
+    ['m1', 'm2'].map((id) => ({ id, name: 'mail', data: { to: id } })),
+  );
   expect(await store.flush()).toBe(true);
   // m3 has no record (its enqueuer's write is late); m1 and m2 leave the waiting set all the same
   for (const id of ['m1', 'm3', 'm2']) worker.complete(worker.job(q, id, { name: 'mail' }), `done ${id}`);

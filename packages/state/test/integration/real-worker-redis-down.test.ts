@@ -29,7 +29,11 @@ afterAll(async () => {
 
 /** Adds jobs `from`..`to - 1` with ids `job-<i>`. */
 async function addJobs(from: number, to: number): Promise<void> {
-  const jobs = Array.from({ length: to - from }, (_, k) => ({ name: 'send-mail', data: { i: from + k }, opts: { jobId: `job-${from + k}`, key: `user-${(from + k) % 20}` } }));
+  const jobs = Array.from({ length: to - from }, (_, k) => ({
+    name: 'send-mail',
+    data: { i: from + k },
+    opts: { jobId: `job-${from + k}`, key: `user-${(from + k) % 20}` },
+  }));
   await queue!.addBulk(jobs);
 }
 
@@ -43,7 +47,7 @@ test('Redis killed while a real Worker runs jobs: all complete and are committed
   store = createStateStore({ redis: server.url, prefix: 'mail', maxBufferedWrites: 3000, removeOnComplete: false });
   await store.waitUntilReady();
   queue = new Queue(topic, { connection: { brokers: BROKERS } }); // the enqueuer keeps no state here
-  worker = new Worker(topic, async (job) => (job.data as { i: number }).i, { connection: { brokers: BROKERS }, groupId: group, concurrency: 8, state: store });
+  worker = new Worker(topic, (job) => (job.data as { i: number }).i, { connection: { brokers: BROKERS }, groupId: group, concurrency: 8, state: store });
   let completed = 0;
   worker.on('completed', () => completed++);
   await worker.run();
@@ -61,7 +65,10 @@ test('Redis killed while a real Worker runs jobs: all complete and are committed
   await waitFor(() => completed === 11_000, { timeoutMs: 60_000, message: () => `10,000 jobs with Redis down: ${completed} completed` });
   await waitForFullyCommitted(admin, group, topic, 2);
   await waitFor(() => store!.degraded, { timeoutMs: 30_000, message: 'the store to notice Redis is gone' });
-  await waitFor(() => warnings.some((line) => /state write buffer full: dropping the oldest writes/.test(line)), { timeoutMs: 30_000, message: () => `a drop warning in: ${warnings.join(' | ')}` });
+  await waitFor(() => warnings.some((line) => /state write buffer full: dropping the oldest writes/.test(line)), {
+    timeoutMs: 30_000,
+    message: () => `a drop warning in: ${warnings.join(' | ')}`,
+  });
   expect(warnings.some((line) => /Redis state writes failing .* jobs go on/.test(line))).toBe(true);
   expect(store.droppedWrites).toBeGreaterThan(0);
   expect(store.bufferedWrites).toBeLessThanOrEqual(3000);

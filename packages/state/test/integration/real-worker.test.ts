@@ -33,7 +33,7 @@ afterAll(async () => {
 /** Queue.add with state, as the Queue's `state` option does it. */
 async function add(name: string, data: unknown, opts: EnqueueOptions = {}): Promise<string> {
   const [result] = await addJobsWithState(store, topic, [{ name, data, opts }], (jobs) => queue!.addBulk(jobs));
-  return result!.id;
+  return result.id;
 }
 
 test('a real worker: waiting → active → completed with returnvalue; a failing job → retrying → dead; events; dedup', async () => {
@@ -52,14 +52,19 @@ test('a real worker: waiting → active → completed with returnvalue; a failin
   const badId = await add('resize', { w: -1 }, { jobId: 'img-2', key: 'user-2', attempts: 2, dispatch: 'sync' });
   expect(await add('resize', { w: 100 }, { jobId: 'img-1', key: 'user-1' })).toBe('img-1'); // duplicate: not produced
   // A bulk with a known id, a repeated id and a fresh one: only the fresh one is produced.
-  const bulk = await addJobsWithState(store, topic, [
-    { name: 'resize', data: { w: 1 }, opts: { jobId: 'img-1' } },
-    { name: 'resize', data: { w: 50 }, opts: { jobId: 'img-3', key: 'user-3' } },
-    { name: 'resize', data: { w: 2 }, opts: { jobId: 'img-3' } },
-  ], async (jobs) => {
-    expect(jobs.map((j) => j.data)).toEqual([{ w: 50 }]);
-    return queue!.addBulk(jobs);
-  });
+  const bulk = await addJobsWithState(
+    store,
+    topic,
+    [
+      { name: 'resize', data: { w: 1 }, opts: { jobId: 'img-1' } },
+      { name: 'resize', data: { w: 50 }, opts: { jobId: 'img-3', key: 'user-3' } },
+      { name: 'resize', data: { w: 2 }, opts: { jobId: 'img-3' } },
+    ],
+    async (jobs) => {
+      expect(jobs.map((j) => j.data)).toEqual([{ w: 50 }]);
+      return queue!.addBulk(jobs);
+    },
+  );
   expect(bulk.map((r) => r.id)).toEqual(['img-1', 'img-3', 'img-3']);
   const img3 = store.waitUntilFinished(topic, 'img-3', { timeoutMs: 60_000 });
   await store.flush();
@@ -71,7 +76,7 @@ test('a real worker: waiting → active → completed with returnvalue; a failin
 
   worker = new Worker(
     topic,
-    async (job, ctx) => {
+    (job, ctx) => {
       const { w } = job.data as { w: number };
       ctx.updateProgress({ step: 'start' });
       ctx.log(`resizing to ${w}`);
@@ -114,17 +119,32 @@ test('jobs only a worker records: their data and options come from the envelope 
   let ownWorker: Worker | undefined;
   try {
     // no state on the Queue: the worker is the first to record these jobs
-    const jobs = Array.from({ length: 40 }, (_, i) => ({ name: 'report', data: { n: i, at: new Date(i), tags: new Set(['a']) }, opts: { jobId: `r-${i}`, attempts: 3, key: `k-${i % 4}` } }));
+    const jobs = Array.from({ length: 40 }, (_, i) => ({
+      name: 'report',
+      data: { n: i, at: new Date(i), tags: new Set(['a']) },
+      opts: { jobId: `r-${i}`, attempts: 3, key: `k-${i % 4}` },
+    }));
     await plainQueue.addBulk(jobs);
-    ownWorker = new Worker(own, async (job) => (job.data as { n: number }).n, { connection: { brokers: BROKERS }, groupId: `${own}-workers`, concurrency: 8 });
+    ownWorker = new Worker(own, (job) => (job.data as { n: number }).n, { connection: { brokers: BROKERS }, groupId: `${own}-workers`, concurrency: 8 });
     attachStateRecorder(ownWorker, ownStore, { workerId: 'env-worker' });
     await ownWorker.run();
-    await waitFor(async () => (await ownStore.getJobCounts(own, 'completed')).completed === 40, { timeoutMs: 60_000, message: 'all 40 jobs completed in the store' });
+    await waitFor(async () => (await ownStore.getJobCounts(own, 'completed')).completed === 40, {
+      timeoutMs: 60_000,
+      message: 'all 40 jobs completed in the store',
+    });
     // the data of jobs first sent without it follows once Redis answered which it created
     expect(await ownStore.flush()).toBe(true);
     for (const i of [0, 17, 39]) {
       const job = await ownStore.getJob(own, `r-${i}`);
-      expect(job).toMatchObject({ state: 'completed', name: 'report', returnvalue: i, key: `k-${i % 4}`, opts: { attempts: 3 }, workerId: 'env-worker', attemptsMade: 1 });
+      expect(job).toMatchObject({
+        state: 'completed',
+        name: 'report',
+        returnvalue: i,
+        key: `k-${i % 4}`,
+        opts: { attempts: 3 },
+        workerId: 'env-worker',
+        attemptsMade: 1,
+      });
       expect(job?.data).toEqual({ n: i, at: new Date(i), tags: new Set(['a']) });
     }
     // The stored data fields hold the envelope bytes (marked E), not superjson text of the data

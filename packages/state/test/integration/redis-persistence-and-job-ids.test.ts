@@ -32,7 +32,9 @@ test('a Redis without persistence is named in one warning per process, with what
     await Promise.all([first.waitUntilReady(), second.waitUntilReady()]);
     await waitFor(() => warnings.length > 0, { timeoutMs: 5000, message: 'the persistence warning' });
     expect(warnings[0]).toMatch(
-      new RegExp(`^\\[partita:state\\] Redis at 127\\.0\\.0\\.1:${redis.port} has no persistence \\(appendonly no, save ""\\): job state .* is lost when it restarts.*enable AOF \\(appendonly yes\\) or RDB snapshots`),
+      new RegExp(
+        `^\\[partita:state\\] Redis at 127\\.0\\.0\\.1:${redis.port} has no persistence \\(appendonly no, save ""\\): job state .* is lost when it restarts.*enable AOF \\(appendonly yes\\) or RDB snapshots`,
+      ),
     );
     // The second store on the same Redis (credentials never logged) adds nothing.
     await first.getJobCounts('any-queue'); // a round trip after both checks were sent
@@ -63,7 +65,9 @@ test('with Redis down, add with a jobId fails at once, says nothing was produced
       tries.push(Date.now() - started);
       expect(error).toBeInstanceOf(StateUnavailableError);
       expect((error as Error).message).toMatch(
-        new RegExp(`^cannot add job id "${id}" to ${queueName}: a jobId is checked for duplicates in Redis, which does not answer .* Nothing was produced: add it again once Redis is back, or without a jobId`),
+        new RegExp(
+          `^cannot add job id "${id}" to ${queueName}: a jobId is checked for duplicates in Redis, which does not answer .* Nothing was produced: add it again once Redis is back, or without a jobId`,
+        ),
       );
     }
     // Before: the second and later calls waited for two reconnect attempts each (2.8 s and more).
@@ -74,10 +78,17 @@ test('with Redis down, add with a jobId fails at once, says nothing was produced
     expect(ends.get(0)).toBe(2); // 'before' and the one without an id: none of the failed adds
 
     await redis.restart();
-    await waitFor(async () => (await queue.add('Job', { n: 4 }, { jobId: 'after' }).then(() => true, () => false)), {
-      timeoutMs: 15000,
-      message: 'add with a jobId to work again after the restart',
-    });
+    await waitFor(
+      async () =>
+        await queue.add('Job', { n: 4 }, { jobId: 'after' }).then(
+          () => true,
+          () => false,
+        ),
+      {
+        timeoutMs: 15000,
+        message: 'add with a jobId to work again after the restart',
+      },
+    );
   } finally {
     await queue.close();
   }

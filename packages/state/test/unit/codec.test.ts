@@ -40,12 +40,18 @@ describe('encodeValue / decodeValue (superjson text)', () => {
     expect(decodeValue(encodeValue({ 'a\\b': new Date(1) }))).toEqual({ 'a\\b': new Date(1) });
     expect(decodeValue(encodeValue(new Map([['k', 1]])))).toEqual(new Map([['k', 1]]));
     // A class instance cannot be written exactly: superjson's best effort, never an exception.
-    expect(() => encodeValue(new (class Point { x = 1 })())).not.toThrow();
+    expect(() =>
+      encodeValue(
+        new (class Point {
+          x = 1;
+        })(),
+      ),
+    ).not.toThrow();
   });
 
   test('flat plain objects (the fast path) and their near misses encode as the shared superjson writer does', () => {
     const nearMisses: unknown[] = [
-      { s: 'x', n: 1.5, b: false, z: null, 'dotted.key': 2, 'ü': 'é' },
+      { s: 'x', n: 1.5, b: false, z: null, 'dotted.key': 2, ü: 'é' },
       {},
       { n: -0 },
       { n: NaN },
@@ -106,26 +112,31 @@ describe('decodeJobHash', () => {
   });
 
   test('decodes every field', () => {
-    const record = decodeJobHash('emails', '7', {
-      state: 'dead',
-      name: 'welcome',
-      data: encodeValue({ userId: 1, at: new Date(1) }),
-      opts: encodeValue({ attempts: 3 }),
-      key: encodeKey('user-1'),
-      partition: '2',
-      offset: '99',
-      timestamp: '1000',
-      processedOn: '1100',
-      finishedOn: '1200',
-      attemptsStarted: '3',
-      attemptsMade: '3',
-      progress: encodeValue({ pct: 50 }),
-      returnvalue: encodeValue(undefined),
-      failedReason: 'boom',
-      stacktrace: JSON.stringify(['Error: boom\n    at x']),
-      workerId: 'host:1',
-      deadLetterTopic: 'emails.dlq',
-    }, ['line 1']);
+    const record = decodeJobHash(
+      'emails',
+      '7',
+      {
+        state: 'dead',
+        name: 'welcome',
+        data: encodeValue({ userId: 1, at: new Date(1) }),
+        opts: encodeValue({ attempts: 3 }),
+        key: encodeKey('user-1'),
+        partition: '2',
+        offset: '99',
+        timestamp: '1000',
+        processedOn: '1100',
+        finishedOn: '1200',
+        attemptsStarted: '3',
+        attemptsMade: '3',
+        progress: encodeValue({ pct: 50 }),
+        returnvalue: encodeValue(undefined),
+        failedReason: 'boom',
+        stacktrace: JSON.stringify(['Error: boom\n    at x']),
+        workerId: 'host:1',
+        deadLetterTopic: 'emails.dlq',
+      },
+      ['line 1'],
+    );
     expect(record).toEqual({
       id: '7',
       queue: 'emails',

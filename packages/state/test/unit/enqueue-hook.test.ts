@@ -7,14 +7,14 @@ function fakeStore(known: string[] = []) {
   const calls = { reserved: [] as string[][], released: [] as string[][], waiting: [] as WaitingJob[] };
   return {
     calls,
-    reserveJobIds: async (_queue: string, ids: string[]) => {
+    reserveJobIds: (_queue: string, ids: string[]) => {
       calls.reserved.push(ids);
-      return ids.map((id) => (taken.has(id) ? false : (taken.add(id), true)));
+      return Promise.resolve(ids.map((id) => (taken.has(id) ? false : (taken.add(id), true))));
     },
-    releaseJobIds: async (_queue: string, ids: string[]) => {
+    releaseJobIds: (_queue: string, ids: string[]) => {
       calls.released.push(ids);
       ids.forEach((id) => taken.delete(id));
-      return ids.length;
+      return Promise.resolve(ids.length);
     },
     recordWaiting: (_queue: string, jobs: WaitingJob[]) => void calls.waiting.push(...jobs),
   };
@@ -33,7 +33,7 @@ describe('addJobsWithState', () => {
         { name: 'c', data: 3, opts: { jobId: 'x', key: 'k' } },
         { name: 'd', data: 4, opts: { jobId: 'x' } },
       ],
-      async (jobs) => jobs.map((job) => ({ id: job.opts?.jobId ?? `gen-${n++}`, partition: 1, offset: 10 + n })),
+      (jobs) => Promise.resolve(jobs.map((job) => ({ id: job.opts?.jobId ?? `gen-${n++}`, partition: 1, offset: 10 + n }))),
     );
     expect(store.calls.reserved).toEqual([['known', 'x', 'x']]);
     expect(results.map((r) => r.id)).toEqual(['gen-0', 'known', 'x', 'x']);
@@ -46,18 +46,16 @@ describe('addJobsWithState', () => {
 
   test('without explicit ids nothing is reserved', async () => {
     const store = fakeStore();
-    await addJobsWithState(store, 'q', [{ name: 'a', data: 1 }], async () => [{ id: 'g' }]);
+    await addJobsWithState(store, 'q', [{ name: 'a', data: 1 }], () => Promise.resolve([{ id: 'g' }]));
     expect(store.calls.reserved).toEqual([]);
     expect(store.calls.waiting.map((j) => j.id)).toEqual(['g']);
   });
 
   test('a failed produce releases the reservations and records nothing', async () => {
     const store = fakeStore();
-    await expect(
-      addJobsWithState(store, 'q', [{ name: 'a', data: 1, opts: { jobId: 'y' } }], async () => {
-        throw new Error('broker down');
-      }),
-    ).rejects.toThrow('broker down');
+    await expect(addJobsWithState(store, 'q', [{ name: 'a', data: 1, opts: { jobId: 'y' } }], () => Promise.reject(new Error('broker down')))).rejects.toThrow(
+      'broker down',
+    );
     expect(store.calls.released).toEqual([['y']]);
     expect(store.calls.waiting).toEqual([]);
   });
@@ -73,15 +71,22 @@ describe('addJobsWithState', () => {
 describe('addJobsWithState while Redis does not answer', () => {
   test('a jobId add rejects with a StateUnavailableError that names the id, says nothing was produced and the way out', async () => {
     const { StateUnavailableError } = await import('@partita/state');
-    const produce = jest.fn(async () => [{ id: 'never' }]);
+    const produce = jest.fn(() => Promise.resolve([{ id: 'never' }]));
     const store = {
-      reserveJobIds: async () => {
-        throw new StateUnavailableError('Redis state store unavailable: the connection to Redis is lost (reconnecting), reconnecting');
-      },
-      releaseJobIds: async () => 0,
+      reserveJobIds: () =>
+        Promise.reject(new StateUnavailableError('Redis state store unavailable: the connection to Redis is lost (reconnecting), reconnecting')),
+      releaseJobIds: () => Promise.resolve(0),
       recordWaiting: jest.fn(),
     };
-    const add = addJobsWithState(store, 'orders', [{ name: 'a', data: 1, opts: { jobId: 'order-7\n' } }, { name: 'b', data: 2 }], produce);
+    const add = addJobsWithState(
+      store,
+      'orders',
+      [
+        { name: 'a', data: 1, opts: { jobId: 'order-7\n' } },
+        { name: 'b', data: 2 },
+      ],
+      produce,
+    );
     await expect(add).rejects.toThrow(StateUnavailableError);
     await expect(add).rejects.toThrow(
       /^cannot add job id "order-7\\n" to orders: a jobId is checked for duplicates in Redis, which does not answer \(Redis state store unavailable: .*\)\. Nothing was produced: add it again once Redis is back, or without a jobId \(no de-duplication\)\.$/,

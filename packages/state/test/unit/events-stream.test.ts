@@ -4,7 +4,9 @@ const entry = (fields: Record<string, string>) => Object.entries(fields).flat();
 
 describe('parseStreamEntry', () => {
   test('decodes each event with typed fields', () => {
-    expect(parseStreamEntry('1-0', entry({ event: 'added', jobId: 'a', name: 'n' }))).toEqual([{ name: 'added', eventId: '1-0', args: { jobId: 'a', name: 'n' } }]);
+    expect(parseStreamEntry('1-0', entry({ event: 'added', jobId: 'a', name: 'n' }))).toEqual([
+      { name: 'added', eventId: '1-0', args: { jobId: 'a', name: 'n' } },
+    ]);
     expect(parseStreamEntry('1-1', entry({ event: 'active', jobId: 'a', attempt: '2', prev: 'retrying' }))).toEqual([
       { name: 'active', eventId: '1-1', args: { jobId: 'a', attempt: 2, prev: 'retrying' } },
     ]);
@@ -21,13 +23,18 @@ describe('parseStreamEntry', () => {
       attemptsMade: 3,
       deadLetterTopic: null,
     });
-    expect(parseStreamEntry('1-5', entry({ event: 'dead', jobId: 'a', failedReason: 'r', attemptsMade: '3', deadLetterTopic: 'q.dlq' }))[0]?.args).toMatchObject({
+    expect(
+      parseStreamEntry('1-5', entry({ event: 'dead', jobId: 'a', failedReason: 'r', attemptsMade: '3', deadLetterTopic: 'q.dlq' }))[0]?.args,
+    ).toMatchObject({
       deadLetterTopic: 'q.dlq',
     });
   });
 
   test('a job started and completed in one batch is one entry and two events, active first', () => {
-    const events = parseStreamEntry('2-0', entry({ event: 'completed', jobId: 'a', returnvalue: '{"json":1}', attemptsMade: '1', active: '1', prev: 'waiting' }));
+    const events = parseStreamEntry(
+      '2-0',
+      entry({ event: 'completed', jobId: 'a', returnvalue: '{"json":1}', attemptsMade: '1', active: '1', prev: 'waiting' }),
+    );
     expect(events).toEqual([
       { name: 'active', eventId: '2-0', args: { jobId: 'a', attempt: 1, prev: 'waiting' } },
       { name: 'completed', eventId: '2-0', args: { jobId: 'a', returnvalue: 1, attemptsMade: 1 } },

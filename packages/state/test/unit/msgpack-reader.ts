@@ -5,7 +5,7 @@
 export function readOpList(bytes: Buffer): unknown {
   let at = 0;
   const value = (): unknown => {
-    const b = bytes[at++]!;
+    const b = bytes[at++];
     if (b >= 0xa0 && b <= 0xbf) return text(b & 0x1f);
     if (b >= 0x90 && b <= 0x9f) return list(b & 0x0f);
     switch (b) {

@@ -8,7 +8,21 @@ const write = (fill: (w: OpListWriter) => void, capacity?: number) => {
 };
 
 describe('OpListWriter (MessagePack)', () => {
-  const tricky = ['', 'plain', `${'a'.repeat(62)}é`, 'b'.repeat(63), 'c'.repeat(64), `${'d'.repeat(40)}\u0001`, 'quote " and backslash \\', 'tab\tnew\nline\u0000\u001f', 'ünïcödé', 'emoji 🎉 end', '\u007f del', 'x'.repeat(31), 'y'.repeat(32)];
+  const tricky = [
+    '',
+    'plain',
+    `${'a'.repeat(62)}é`,
+    'b'.repeat(63),
+    'c'.repeat(64),
+    `${'d'.repeat(40)}\u0001`,
+    'quote " and backslash \\',
+    'tab\tnew\nline\u0000\u001f',
+    'ünïcödé',
+    'emoji 🎉 end',
+    '\u007f del',
+    'x'.repeat(31),
+    'y'.repeat(32),
+  ];
 
   test('strings come back as they were, whatever they hold', () => {
     expect(write((w) => tricky.forEach((t) => w.open().str(t).close()))).toEqual(tricky.map((t) => [t]));
@@ -27,7 +41,28 @@ describe('OpListWriter (MessagePack)', () => {
   });
 
   test('numbers as their decimal text; non-integers and negatives as String(n) writes them', () => {
-    const numbers = [0, 7, 10, 99, 100, 101, 1000, 2 ** 30 - 1, 2 ** 30, 2 ** 31, 99_999_999, 1e8, 1e8 + 1, 123_456_789, 1e15, Date.now(), Number.MAX_SAFE_INTEGER, -5, 1.5, NaN];
+    const numbers = [
+      0,
+      7,
+      10,
+      99,
+      100,
+      101,
+      1000,
+      2 ** 30 - 1,
+      2 ** 30,
+      2 ** 31,
+      99_999_999,
+      1e8,
+      1e8 + 1,
+      123_456_789,
+      1e15,
+      Date.now(),
+      Number.MAX_SAFE_INTEGER,
+      -5,
+      1.5,
+      NaN,
+    ];
     expect(write((w) => numbers.forEach((n) => w.num(n)))).toEqual(numbers.map(String));
   });
 
@@ -36,16 +71,16 @@ describe('OpListWriter (MessagePack)', () => {
     const numbers = [base, base + 1, base - 1500, base + 999, base + 1000, base - 1500, base + 2000, base, 1e12, 1e13 - 1, 1e13, 999_999_999_999, base + 7];
     expect(write((w) => numbers.forEach((n) => w.num(n)))).toEqual(numbers.map(String));
     const [list] = write((w) => w.numberList(base, 1, 2, 3, base - 86_400_000, base + 5, 1)) as string[];
-    expect(JSON.parse(list!)).toEqual([base, 1, 2, 3, base - 86_400_000, base + 5, 1]);
+    expect(JSON.parse(list)).toEqual([base, 1, 2, 3, base - 86_400_000, base + 5, 1]);
   });
 
   test('numberList: the JSON text of an array of numbers', () => {
     const [five, seven] = write((w) => w.numberList(1, 0, 12, 3_000_000_000, Date.UTC(2026, 0, 1)).numberList(1, 2, 3, 4, 5, 6, 7)) as string[];
-    expect(JSON.parse(five!)).toEqual([1, 0, 12, 3_000_000_000, Date.UTC(2026, 0, 1)]);
-    expect(JSON.parse(seven!)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(JSON.parse(five)).toEqual([1, 0, 12, 3_000_000_000, Date.UTC(2026, 0, 1)]);
+    expect(JSON.parse(seven)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const max = Number.MAX_SAFE_INTEGER;
     const [big] = write((w) => w.numberList(max, max, max, max, max, max, max)) as string[];
-    expect(JSON.parse(big!)).toEqual(Array(7).fill(max));
+    expect(JSON.parse(big)).toEqual(Array(7).fill(max));
   });
 
   test('stringList: the JSON text of an array of strings, plain or needing escapes', () => {
@@ -74,9 +109,17 @@ describe('OpListWriter (MessagePack)', () => {
     const base = Date.UTC(2026, 11, 3, 9, 0, 0);
     const texts = ['', 'plain', 'ünïcödé', 'c'.repeat(64), 'x'.repeat(300), 'emoji 🎉'];
     const written = write((w) => {
-      w.open().str('before').openJoined().numberList(base, 1, 2, 3, base - 5, base + 1, 1).stringList('host:1', 'job', null);
+      w.open()
+        .str('before')
+        .openJoined()
+        .numberList(base, 1, 2, 3, base - 5, base + 1, 1)
+        .stringList('host:1', 'job', null);
       for (const t of texts) w.str(t);
-      w.num(base + 2).num(42).closeJoined().str('after').close();
+      w.num(base + 2)
+        .num(42)
+        .closeJoined()
+        .str('after')
+        .close();
       // empty and one-value joined strings, and a joined string after a long one
       w.openJoined().closeJoined().openJoined().str('only').closeJoined().openJoined().str('a'.repeat(70_000)).str('z').closeJoined();
     });
@@ -86,14 +129,24 @@ describe('OpListWriter (MessagePack)', () => {
 
   test('a value that needs JSON escapes inside a joined string keeps the string whole', () => {
     const written = write((w) => w.openJoined().stringList('a "quoted" name', 'back\\slash', 'ключ').str('end').closeJoined()) as string[];
-    const [list, end] = written[0]!.split('\n');
-    expect(JSON.parse(list!)).toEqual(['a "quoted" name', 'back\\slash', 'ключ']);
+    const [list, end] = written[0].split('\n');
+    expect(JSON.parse(list)).toEqual(['a "quoted" name', 'back\\slash', 'ключ']);
     expect(end).toBe('end');
   });
 
   test('completedTry: the same op as writing each value on its own', () => {
     const base = Date.UTC(2026, 11, 3, 10, 0, 0);
-    const plain = { id: '3f0c9a2e-1b7d-4c55-9e0a-2d8f6b1c7e44', attempt: 1, at: base, partition: 3, offset: 123_456, enqueuedAt: base - 40, workerId: 'host-1:99', name: 'bench', key: 'key-7' };
+    const plain = {
+      id: '3f0c9a2e-1b7d-4c55-9e0a-2d8f6b1c7e44',
+      attempt: 1,
+      at: base,
+      partition: 3,
+      offset: 123_456,
+      enqueuedAt: base - 40,
+      workerId: 'host-1:99',
+      name: 'bench',
+      key: 'key-7',
+    };
     const tries = [
       plain,
       { ...plain, key: null },
@@ -107,7 +160,12 @@ describe('OpListWriter (MessagePack)', () => {
       { ...plain, attempt: 1.5 },
       { ...plain, offset: -1 },
     ];
-    const payloads: Array<[string, string]> = [['', ''], ['{"json":{"i":1}}', '{"json":"ok"}'], ['{"json":"ünïcödé 🎉"}', 'z'.repeat(70)], ['d'.repeat(5000), '']];
+    const payloads: Array<[string, string]> = [
+      ['', ''],
+      ['{"json":{"i":1}}', '{"json":"ok"}'],
+      ['{"json":"ünïcödé 🎉"}', 'z'.repeat(70)],
+      ['d'.repeat(5000), ''],
+    ];
     for (const t of tries) {
       for (const [data, result] of payloads) {
         const done = base + 5;

@@ -28,11 +28,24 @@ const codes = (ops: string[][]) =>
   ops.flatMap((op) => {
     const size = op[0] === 'B' || op[0] === 'BW' ? 3 : 0;
     if (size === 0) return [`${op[0]}:${op[1]}`];
-    return op.slice(1).filter((_, i) => i % size === 0).map((id) => `${op[0]}:${id}`);
+    return op
+      .slice(1)
+      .filter((_, i) => i % size === 0)
+      .map((id) => `${op[0]}:${id}`);
   });
 
 /** A try as the worker describes it: one object for all events of the try. */
-const tryOf = (id: string, attempt = 1): RecordedJob => ({ id, name: 'job', data: { id }, queue: 'q', partition: 1, offset: 7, key: 'k', attempt, enqueuedAt: 50 });
+const tryOf = (id: string, attempt = 1): RecordedJob => ({
+  id,
+  name: 'job',
+  data: { id },
+  queue: 'q',
+  partition: 1,
+  offset: 7,
+  key: 'k',
+  attempt,
+  enqueuedAt: 50,
+});
 
 /** The op codes a recorder writes for worker events; `sink` changes how the sink behaves. */
 function recorded(drive: (worker: EventEmitter) => void, sink: Partial<StateSink> & { sealAtOnce?: boolean } = {}): string[] {
@@ -43,7 +56,7 @@ function recorded(drive: (worker: EventEmitter) => void, sink: Partial<StateSink
     // a store that encodes every op as soon as it is recorded: nothing can join it afterwards
     if (sink.sealAtOnce && op.kind === 'active') endJoin(op);
   };
-  attachStateRecorder(worker as never, { joinsTries: true, flush: async () => true, ...sink, record }, { workerId: 'w' });
+  attachStateRecorder(worker, { joinsTries: true, flush: () => Promise.resolve(true), ...sink, record }, { workerId: 'w' });
   drive(worker);
   return codes(list(ops));
 }
@@ -58,7 +71,7 @@ describe('encodeOps', () => {
     expect(codes(readOpList(second) as string[][])).toEqual(['A:b', 'A:c']);
   });
 
-  test('with nextBuffer the list is returned in the writer\'s own buffer, which a later call no longer writes to', () => {
+  test("with nextBuffer the list is returned in the writer's own buffer, which a later call no longer writes to", () => {
     const given: Buffer[] = [];
     const nextBuffer = () => {
       const buffer = Buffer.alloc(WRITER_CAPACITY, 0xee);
@@ -72,7 +85,7 @@ describe('encodeOps', () => {
     const second = encodeOps([active('c')], { inlineData: true, nextBuffer });
     expect(first.equals(before)).toBe(true);
     // the second list was written into the buffer given after the first
-    expect(second.buffer).toBe(given[0]!.buffer);
+    expect(second.buffer).toBe(given[0].buffer);
     expect(codes(readOpList(second) as string[][])).toEqual(['A:c']);
   });
 
@@ -88,11 +101,27 @@ describe('encodeOps', () => {
     expect(written[0]).toEqual(['AC', 'c', '2', '200', '[100,2,1,7,50,200,2]', '["w","job","k"]', '', '{"json":"ok"}']);
     // without inline data (jobs most likely waiting), first tries as id, finishedAt, record entries,
     // the records without data
-    expect(written[1]).toEqual(['BW', 'a', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n{"json":"ok"}', 'b', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n{"json":"ok"}']);
+    expect(written[1]).toEqual([
+      'BW',
+      'a',
+      '200',
+      '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n{"json":"ok"}',
+      'b',
+      '200',
+      '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n{"json":"ok"}',
+    ]);
     // with the data inline (jobs without records): run, who, data and result joined as one compact
     // record; first tries as id, finishedAt, record entries of one B op at the end
     expect(list([a, b], { inlineData: true })).toEqual([
-      ['B', 'a', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n{"json":"ok"}', 'b', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"b"}}\n{"json":"ok"}'],
+      [
+        'B',
+        'a',
+        '200',
+        '[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n{"json":"ok"}',
+        'b',
+        '200',
+        '[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"b"}}\n{"json":"ok"}',
+      ],
     ]);
   });
 
@@ -102,7 +131,7 @@ describe('encodeOps', () => {
     const written = list([a, b, c, { kind: 'log', queue: 'q', id: 'x', line: 'l' }, d], { inlineData: true });
     expect(codes(written)).toEqual(['AC:b', 'A:c', 'L:x', 'B:a', 'B:d']);
     expect(written[0]).toEqual(['AC', 'b', '2', '200', '[100,2,1,7,50,200,2]\n["w","job","k"]\n{"json":{"id":"b"}}\n']);
-    expect(written[3]!.slice(1).filter((_, i) => i % 3 !== 2)).toEqual(['a', '200', 'd', '200']);
+    expect(written[3].slice(1).filter((_, i) => i % 3 !== 2)).toEqual(['a', '200', 'd', '200']);
     // without inline data later tries are AC ops in place, values apart; first tries a BW op
     expect(codes(list([a, b, c, d]))).toEqual(['AC:b', 'A:c', 'BW:a', 'BW:d']);
   });
@@ -110,7 +139,21 @@ describe('encodeOps', () => {
   test('a first try finished again in the same list (a redelivered job) keeps its AC op in place: the later write wins', () => {
     const [a, b] = [active('a'), active('b')];
     for (const op of [a, b]) joinStart(op, 200, undefined);
-    const dead: StateOp = { kind: 'deadLettered', queue: 'q', id: 'a', attempt: 1, at: 300, failedReason: 'x', stack: '', deadLetterTopic: 'dlq', name: 'job', key: 'k', partition: 1, offset: 7, enqueuedAt: 50 };
+    const dead: StateOp = {
+      kind: 'deadLettered',
+      queue: 'q',
+      id: 'a',
+      attempt: 1,
+      at: 300,
+      failedReason: 'x',
+      stack: '',
+      deadLetterTopic: 'dlq',
+      name: 'job',
+      key: 'k',
+      partition: 1,
+      offset: 7,
+      enqueuedAt: 50,
+    };
     expect(codes(list([a, b, dead], { inlineData: true }))).toEqual(['AC:a', 'D:a', 'B:b']);
     const again: StateOp = { kind: 'completed', queue: 'q', id: 'b', attempt: 1, at: 300, returnvalue: 2, workerId: 'w' };
     expect(codes(list([a, b, again], { inlineData: true }))).toEqual(['AC:b', 'C:b', 'B:a']);
@@ -124,18 +167,18 @@ describe('encodeOps', () => {
     const op: ActiveOp = { ...active('a'), envelope };
     joinStart(op, 200, undefined);
     const [b] = list([op], { inlineData: true });
-    expect(b![3]!.split('\n')[2]).toBe(`E${envelope.toString()}`);
+    expect(b[3].split('\n')[2]).toBe(`E${envelope.toString()}`);
     // apart from the record (data sent for a job the script created), the same field
     expect(encodeOp({ kind: 'data', queue: 'q', id: 'a', data: { x: 'é' }, envelope })).toEqual(['X', 'a', `E${envelope.toString()}`]);
     // bytes with a newline (not partita's encoding) cannot go in a record: the data is encoded
     const pretty: ActiveOp = { ...active('b'), envelope: Buffer.from('{\n"json":{}}') };
     joinStart(pretty, 200, undefined);
-    expect(list([pretty], { inlineData: true })[0]![3]!.split('\n')[2]).toBe('{"json":{"id":"b"}}');
+    expect(list([pretty], { inlineData: true })[0][3].split('\n')[2]).toBe('{"json":{"id":"b"}}');
     expect(encodeOp({ kind: 'data', queue: 'q', id: 'b', data: { id: 'b' }, envelope: pretty.envelope })).toEqual(['X', 'b', '{"json":{"id":"b"}}']);
     // with recordData off, no data at all
     const off: ActiveOp = { ...active('c'), envelope, withData: false };
     joinStart(off, 200, undefined);
-    expect(list([off], { inlineData: true })[0]![3]!.split('\n')[2]).toBe('');
+    expect(list([off], { inlineData: true })[0][3].split('\n')[2]).toBe('');
   });
 
   test('a B entry is the bytes of its AC op less its code and attempt, also for names written apart', () => {
@@ -145,8 +188,8 @@ describe('encodeOps', () => {
       const [entryOp] = list([op], { inlineData: true });
       const retry = { ...op, attempt: 2, completedAt: 200 };
       const [acOp] = list([retry], { inlineData: true });
-      expect(entryOp![0]).toBe('B');
-      expect(entryOp!.slice(1)).toEqual(['a', '200', acOp![4]!.replace(',2,1,7,50,200,2]', ',1,1,7,50,200,1]')]);
+      expect(entryOp[0]).toBe('B');
+      expect(entryOp.slice(1)).toEqual(['a', '200', acOp[4].replace(',2,1,7,50,200,2]', ',1,1,7,50,200,1]')]);
     }
   });
 
@@ -155,7 +198,7 @@ describe('encodeOps', () => {
     const a = active('a');
     joinStart(a, 200, undefined);
     expect(list([a])[0]).toEqual(['BW', 'a', '200', '[100,1,1,7,50,200,1]\n["w","job","k"]\n\n']);
-    expect(list([a], { inlineData: true })[0]![3]).toBe('[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n');
+    expect(list([a], { inlineData: true })[0][3]).toBe('[100,1,1,7,50,200,1]\n["w","job","k"]\n{"json":{"id":"a"}}\n');
   });
 
   test('a start is joined once, and never after it was encoded', () => {
@@ -169,7 +212,7 @@ describe('encodeOps', () => {
     expect(b).toMatchObject({ completedAt: 200, result: 'first' });
   });
 
-  test('the recorder joins a try\'s completion to its start, not across another op of the job, another try, or an encoded start', () => {
+  test("the recorder joins a try's completion to its start, not across another op of the job, another try, or an encoded start", () => {
     expect(
       recorded((w) => {
         const [a, b] = [tryOf('a'), tryOf('b')];
@@ -237,16 +280,16 @@ describe('encodeOps', () => {
   test('who: names and keys that need escaping, and no key', () => {
     const odd = { ...active('a'), name: 'say "hi"\\', key: 'ключ 🔑', workerId: 'host\n1' } as StateOp;
     const [a] = list([odd]);
-    expect(JSON.parse(a![5]!)).toEqual(['host\n1', 'say "hi"\\', 'ключ 🔑']);
-    const [b] = list([{ ...active('b'), key: null } as StateOp]);
-    expect(JSON.parse(b![5]!)).toEqual(['w', 'job', null]);
+    expect(JSON.parse(a[5])).toEqual(['host\n1', 'say "hi"\\', 'ключ 🔑']);
+    const [b] = list([{ ...active('b'), key: null }]);
+    expect(JSON.parse(b[5])).toEqual(['w', 'job', null]);
   });
 
   test('data travels with active ops only when asked (inlineData)', () => {
-    expect((list([active('a')]))[0]![6]).toBe('');
-    expect((list([active('a')], { inlineData: true }))[0]![6]).toBe('{"json":{"id":"a"}}');
+    expect(list([active('a')])[0][6]).toBe('');
+    expect(list([active('a')], { inlineData: true })[0][6]).toBe('{"json":{"id":"a"}}');
     const noData = { ...active('a'), withData: false } as StateOp;
-    expect((list([noData], { inlineData: true }))[0]![6]).toBe('');
+    expect(list([noData], { inlineData: true })[0][6]).toBe('');
   });
 
   test('every op kind has its layout; absent optional fields are empty strings', () => {
@@ -255,7 +298,21 @@ describe('encodeOps', () => {
       { kind: 'log', queue: 'q', id: 'w', line: 'hello' },
       { kind: 'retrying', queue: 'q', id: 'w', attempt: 1, at: 10, failedReason: 'r', stack: 's', delayMs: 500 },
       { kind: 'tryFailed', queue: 'q', id: 'w', attempt: 2, at: 11, failedReason: 'r', stack: '' },
-      { kind: 'deadLettered', queue: 'q', id: 'w', attempt: 2, at: 12, failedReason: 'r', stack: 's', deadLetterTopic: null, name: 'n', key: null, partition: 0, offset: 3, enqueuedAt: 9 },
+      {
+        kind: 'deadLettered',
+        queue: 'q',
+        id: 'w',
+        attempt: 2,
+        at: 12,
+        failedReason: 'r',
+        stack: 's',
+        deadLetterTopic: null,
+        name: 'n',
+        key: null,
+        partition: 0,
+        offset: 3,
+        enqueuedAt: 9,
+      },
       { kind: 'data', queue: 'q', id: 'w', data: { x: 1 } },
       { kind: 'progress', queue: 'q', id: 'w', at: 13, progressText: '{"json":50}' },
       { kind: 'completed', queue: 'q', id: 'w', attempt: 3, at: 14, returnvalue: undefined, workerId: 'h:1' },

@@ -23,17 +23,21 @@ describe('resolveStateOptions', () => {
     });
   });
 
-  test.each([[{ prefix: '' }, 'prefix'], [{ keepLogs: -2 }, 'keepLogs'], [{ maxBufferedWrites: 0 }, 'maxBufferedWrites'], [{ events: 'yes' }, 'events'], [{ removeOnFail: -1 }, 'removeOnFail'], [{ bogus: 1 }, 'bogus']])(
-    'rejects %j naming %s',
-    (options, option) => {
-      expect(() => resolveStateOptions(options as never)).toThrow(StateConfigError);
-      try {
-        resolveStateOptions(options as never);
-      } catch (error) {
-        expect((error as StateConfigError).option).toBe(option);
-      }
-    },
-  );
+  test.each([
+    [{ prefix: '' }, 'prefix'],
+    [{ keepLogs: -2 }, 'keepLogs'],
+    [{ maxBufferedWrites: 0 }, 'maxBufferedWrites'],
+    [{ events: 'yes' }, 'events'],
+    [{ removeOnFail: -1 }, 'removeOnFail'],
+    [{ bogus: 1 }, 'bogus'],
+  ])('rejects %j naming %s', (options, option) => {
+    expect(() => resolveStateOptions(options as never)).toThrow(StateConfigError);
+    try {
+      resolveStateOptions(options as never);
+    } catch (error) {
+      expect((error as StateConfigError).option).toBe(option);
+    }
+  });
 
   test('redis: URL, options, env, default', () => {
     expect(resolveRedisTarget(undefined, {})).toEqual({ url: 'redis://127.0.0.1:6379', options: {} });
@@ -45,14 +49,19 @@ describe('resolveStateOptions', () => {
 
   test('the writer never queues commands offline and times out; reads are bounded too', () => {
     const timeouts = { connectTimeoutMs: 1000, readTimeoutMs: 2000, writeTimeoutMs: 300 };
-    expect(connectionOptions('writer', { enableOfflineQueue: true }, timeouts)).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 300, connectTimeout: 1000 });
+    expect(connectionOptions('writer', { enableOfflineQueue: true }, timeouts)).toMatchObject({
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 300,
+      connectTimeout: 1000,
+    });
     expect(connectionOptions('client', {}, timeouts)).toMatchObject({ enableOfflineQueue: true, maxRetriesPerRequest: 2, commandTimeout: 2000 });
     expect(connectionOptions('blocking', { commandTimeout: 5 }, timeouts).commandTimeout).toBeUndefined();
   });
 });
 
 describe('stateSeq', () => {
-  test('orders a job\'s changes: waiting < active < retrying < next try < finished', () => {
+  test("orders a job's changes: waiting < active < retrying < next try < finished", () => {
     const order = [stateSeq('waiting', 1), stateSeq('active', 1), stateSeq('retrying', 1), stateSeq('active', 2), stateSeq('dead', 2)];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(stateSeq('completed', 1)).toBe(stateSeq('failed', 1));
@@ -65,7 +74,7 @@ describe('attachStateRecorder', () => {
   function setup() {
     const ops: StateOp[] = [];
     const worker = new EventEmitter();
-    const recorder = attachStateRecorder(worker, { record: (op) => ops.push(op), flush: async () => true }, { workerId: 'w1' });
+    const recorder = attachStateRecorder(worker, { record: (op) => ops.push(op), flush: () => Promise.resolve(true) }, { workerId: 'w1' });
     return { ops, worker, recorder };
   }
 

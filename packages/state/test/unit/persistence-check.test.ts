@@ -3,11 +3,11 @@ import { firstWarningFor, persistenceWarning, readPersistence } from '../../src/
 /** A Redis double answering CONFIG GET from `config` (or refusing it) and INFO persistence with `info`. */
 function redis(config: Record<string, string> | 'disabled', info = '') {
   return {
-    config: async (_: 'GET', parameter: string) => {
-      if (config === 'disabled') throw new Error("ERR unknown command 'CONFIG'");
-      return parameter in config ? [parameter, config[parameter]] : [];
+    config: (_: 'GET', parameter: string) => {
+      if (config === 'disabled') return Promise.reject(new Error("ERR unknown command 'CONFIG'"));
+      return Promise.resolve(parameter in config ? [parameter, config[parameter]] : []);
     },
-    info: async () => info,
+    info: () => Promise.resolve(info),
   };
 }
 
@@ -38,7 +38,9 @@ describe('readPersistence', () => {
 describe('persistenceWarning', () => {
   it('warns only for a Redis known to keep nothing, naming it, what is lost and the fix', () => {
     const warning = persistenceWarning({ persistent: false, detail: 'appendonly no, save ""' }, '10.0.0.5:6379');
-    expect(warning).toMatch(/^\[partita:state\] Redis at 10\.0\.0\.5:6379 has no persistence \(appendonly no, save ""\): job state .* is lost when it restarts/);
+    expect(warning).toMatch(
+      /^\[partita:state\] Redis at 10\.0\.0\.5:6379 has no persistence \(appendonly no, save ""\): job state .* is lost when it restarts/,
+    );
     expect(warning).toMatch(/enable AOF \(appendonly yes\) or RDB snapshots \(save\)/);
     expect(persistenceWarning({ persistent: true, detail: '' }, 'x')).toBeUndefined();
     expect(persistenceWarning({ persistent: undefined, detail: '' }, 'x')).toBeUndefined();

@@ -112,7 +112,12 @@ describe('WriteBuffer', () => {
     const answers: Array<() => void> = [];
     const sent: number[][] = [];
     const send = (batch: number[]): Promise<SendResult<number>> =>
-      new Promise((resolve) => answers.push(() => { sent.push(batch); resolve({ failed: [] }); }));
+      new Promise((resolve) =>
+        answers.push(() => {
+          sent.push(batch);
+          resolve({ failed: [] });
+        }),
+      );
     const buffer = new WriteBuffer(send, { ...OPTIONS, maxBuffered: 10, maxBatch: 10 });
     for (let i = 0; i < 10; i++) buffer.push(i);
     await new Promise((resolve) => setTimeout(resolve, 10));

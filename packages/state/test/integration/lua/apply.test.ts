@@ -77,7 +77,13 @@ describe('lua/apply.lua', () => {
   });
 
   test('a late write never moves a job back: W after C adds its fields and keeps `completed`', async () => {
-    await q.run(APPLY_SCRIPT, ...applyArgs([['A', 'j1', '1', String(NOW), run(1), who, ''], ['C', 'j1', '1', String(NOW + 1), '', 'worker-1']]));
+    await q.run(
+      APPLY_SCRIPT,
+      ...applyArgs([
+        ['A', 'j1', '1', String(NOW), run(1), who, ''],
+        ['C', 'j1', '1', String(NOW + 1), '', 'worker-1'],
+      ]),
+    );
     await q.run(APPLY_SCRIPT, ...applyArgs([['W', 'j1', String(NOW - 50), 'email', '{"json":2}', '', '', '', '']]));
     expect(await redis.hget(q.job('j1'), 'state')).toBe('completed');
     expect(await redis.hget(q.job('j1'), 'data')).toBe('{"json":2}');
@@ -100,10 +106,16 @@ describe('lua/apply.lua', () => {
     expect(await redis.hget(q.job('j1'), 'state')).toBe('retrying');
     expect(await redis.zrange(q.state('retrying'), 0, -1, 'WITHSCORES')).toEqual(['j1', String(NOW + 101)]);
 
-    await q.run(APPLY_SCRIPT, ...applyArgs([['A', 'j1', '2', String(NOW + 200), run(2), who, ''], ['D', 'j1', '2', String(NOW + 201), 'boom again', 'stack 2', 'orders-dlq', '', '', '', '', '']]));
+    await q.run(
+      APPLY_SCRIPT,
+      ...applyArgs([
+        ['A', 'j1', '2', String(NOW + 200), run(2), who, ''],
+        ['D', 'j1', '2', String(NOW + 201), 'boom again', 'stack 2', 'orders-dlq', '', '', '', '', ''],
+      ]),
+    );
     const hash = await redis.hgetall(q.job('j1'));
     expect(hash).toMatchObject({ state: 'dead', failedReason: 'boom again', attemptsMade: '2', deadLetterTopic: 'orders-dlq' });
-    expect(JSON.parse(hash.stacktrace!)).toEqual(['stack 1', 'stack 2']);
+    expect(JSON.parse(hash.stacktrace)).toEqual(['stack 1', 'stack 2']);
     expect(await redis.zrange(q.state('dead'), 0, -1)).toEqual(['j1']);
     expect(await redis.zcard(q.state('retrying'))).toBe(0);
     const names = (await streamFields(redis, q.events)).map((fields) => fields[1]);
@@ -112,15 +124,45 @@ describe('lua/apply.lua', () => {
 
   test('L appends log lines to a job that exists (kept to keepLogs) and marks it as logged', async () => {
     await q.run(APPLY_SCRIPT, ...applyArgs([['A', 'j1', '1', String(NOW), run(1), who, '']]));
-    await q.run(APPLY_SCRIPT, ...applyArgs([['L', 'j1', 'one'], ['L', 'j1', 'two'], ['L', 'j1', 'three'], ['L', 'nobody', 'lost']], { keepLogs: 2 }));
+    await q.run(
+      APPLY_SCRIPT,
+      ...applyArgs(
+        [
+          ['L', 'j1', 'one'],
+          ['L', 'j1', 'two'],
+          ['L', 'j1', 'three'],
+          ['L', 'nobody', 'lost'],
+        ],
+        { keepLogs: 2 },
+      ),
+    );
     expect(await redis.lrange(q.logs('j1'), 0, -1)).toEqual(['two', 'three']);
     expect(await redis.smembers(`${q.base}:logged`)).toEqual(['j1']);
     expect(await redis.exists(q.logs('nobody'))).toBe(0);
   });
 
   test('retention: with keepCompleted 1, a newer completion removes the older job and its logs', async () => {
-    await q.run(APPLY_SCRIPT, ...applyArgs([['A', 'old', '1', String(NOW), run(1), who, ''], ['L', 'old', 'line'], ['C', 'old', '1', String(NOW + 1), '', 'w']], { keepCompleted: 1 }));
-    await q.run(APPLY_SCRIPT, ...applyArgs([['A', 'new', '1', String(NOW + 2), run(1), who, ''], ['C', 'new', '1', String(NOW + 3), '', 'w']], { keepCompleted: 1 }));
+    await q.run(
+      APPLY_SCRIPT,
+      ...applyArgs(
+        [
+          ['A', 'old', '1', String(NOW), run(1), who, ''],
+          ['L', 'old', 'line'],
+          ['C', 'old', '1', String(NOW + 1), '', 'w'],
+        ],
+        { keepCompleted: 1 },
+      ),
+    );
+    await q.run(
+      APPLY_SCRIPT,
+      ...applyArgs(
+        [
+          ['A', 'new', '1', String(NOW + 2), run(1), who, ''],
+          ['C', 'new', '1', String(NOW + 3), '', 'w'],
+        ],
+        { keepCompleted: 1 },
+      ),
+    );
     expect(await redis.zrange(q.state('completed'), 0, -1)).toEqual(['new']);
     expect(await redis.exists(q.job('old'), q.logs('old'))).toBe(0);
     expect(await redis.sismember(`${q.base}:logged`, 'old')).toBe(0);

@@ -29,7 +29,7 @@ export function luaQueue(redis: Redis, name: string): LuaQueue {
     job: (id) => `${base}:j:${id}`,
     state: (state) => `${base}:s:${state}`,
     logs: (id) => `${base}:l:${id}`,
-    run: (script, ...argv) => redis.eval(script, 1, `${base}:events`, base, ...argv) as Promise<unknown>,
+    run: (script, ...argv) => redis.eval(script, 1, `${base}:events`, base, ...argv),
     cleanUp: async () => {
       let removed = 0;
       let cursor = '0';
