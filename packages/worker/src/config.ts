@@ -136,9 +136,25 @@ export interface ResolvedWorkerConfig {
 }
 
 const WORKER_OPTION_KEYS = [
-  'connection', 'groupId', 'concurrency', 'virtualPartitions', 'longRunning', 'shutdownTimeoutMs', 'revokeGraceMs',
-  'highWatermark', 'lowWatermark', 'attempts', 'backoff', 'backoffStrategy', 'jobTimeoutMs', 'deadLetter', 'deadLetterTopics', 'commitIntervalMs',
-  'batchSize', 'kafka', 'state',
+  'connection',
+  'groupId',
+  'concurrency',
+  'virtualPartitions',
+  'longRunning',
+  'shutdownTimeoutMs',
+  'revokeGraceMs',
+  'highWatermark',
+  'lowWatermark',
+  'attempts',
+  'backoff',
+  'backoffStrategy',
+  'jobTimeoutMs',
+  'deadLetter',
+  'deadLetterTopics',
+  'commitIntervalMs',
+  'batchSize',
+  'kafka',
+  'state',
 ];
 
 /**
@@ -147,7 +163,8 @@ const WORKER_OPTION_KEYS = [
  * rebalancing to drain revoked partitions.
  */
 const OWNED_PROPERTIES: Record<string, string> = {
-  'enable.auto.offset.store': 'partita stores offsets itself as the commit point advances (manual offset management cannot be combined with virtual partitions); remove it',
+  'enable.auto.offset.store':
+    'partita stores offsets itself as the commit point advances (manual offset management cannot be combined with virtual partitions); remove it',
   'enable.auto.commit': 'partita commits stored offsets itself; tune commitIntervalMs instead',
   'auto.commit.interval.ms': 'use the commitIntervalMs option instead',
   'group.id': 'use the groupId option instead',
@@ -155,13 +172,25 @@ const OWNED_PROPERTIES: Record<string, string> = {
   'metadata.broker.list': 'use connection.brokers instead',
   rebalance_cb: 'partita handles rebalances itself (revocation-aware draining); remove it',
   offset_commit_cb: 'partita handles commits itself; listen to the worker events instead',
-  'group.protocol': "only the classic group protocol with cooperative-sticky assignment is supported; remove it",
+  'group.protocol': 'only the classic group protocol with cooperative-sticky assignment is supported; remove it',
 };
+
+/** A value as an error message shows it: an object as JSON, anything else as `String()` does. */
+function shown(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value) ?? 'an object';
+    } catch {
+      return 'an object';
+    }
+  }
+  return String(value);
+}
 
 function positiveInt(option: string, value: unknown, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new WorkerConfigError(option, `must be an integer >= ${min}, got ${String(value)}`);
+    throw new WorkerConfigError(option, `must be an integer >= ${min}, got ${shown(value)}`);
   }
   return value;
 }
@@ -169,7 +198,7 @@ function positiveInt(option: string, value: unknown, fallback: number, min = 1):
 /** A try's timeout: whole milliseconds that a timer can hold. */
 function timeoutOption(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_DELAY_MS) {
-    throw new WorkerConfigError('jobTimeoutMs', `must be an integer number of milliseconds between 1 and ${MAX_DELAY_MS}, got ${String(value)}`);
+    throw new WorkerConfigError('jobTimeoutMs', `must be an integer number of milliseconds between 1 and ${MAX_DELAY_MS}, got ${shown(value)}`);
   }
   return value;
 }
@@ -182,7 +211,11 @@ export const DEFAULT_BATCH_SIZE = 500;
  * `jobs` is the worker's handler (job classes, a registry or a processor function): job classes must
  * not be an empty list, and the `deadLetter` each declares is allowed to their jobs.
  */
-export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {}, jobs?: JobRegistry | JobClass[] | ((...args: never[]) => unknown)): ResolvedWorkerConfig {
+export function resolveWorkerConfig(
+  queues: string[],
+  options: WorkerOptions = {},
+  jobs?: JobRegistry | JobClass[] | ((...args: never[]) => unknown),
+): ResolvedWorkerConfig {
   if (!Array.isArray(queues) || queues.length === 0) {
     throw new WorkerConfigError('queue', 'give at least one queue name (a Kafka topic)');
   }
@@ -212,7 +245,7 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
   if (vp !== undefined && vp !== false && (typeof vp !== 'object' || vp === null)) {
     throw new WorkerConfigError('virtualPartitions', 'must be an object { partitioner?, maxPartitions?, distribution? } or false');
   }
-  const vpOptions = vp === false ? undefined : vp ?? {};
+  const vpOptions = vp === false ? undefined : (vp ?? {});
   for (const key of Object.keys(vpOptions ?? {})) {
     if (!['partitioner', 'maxPartitions', 'distribution'].includes(key)) {
       throw new WorkerConfigError(`virtualPartitions.${key}`, 'unknown option; allowed: partitioner, maxPartitions, distribution');
@@ -286,10 +319,16 @@ export function resolveWorkerConfig(queues: string[], options: WorkerOptions = {
     const dlq = deadLetter(queue);
     if (dlq === queue) throw new WorkerConfigError('deadLetter', `the dead letter topic of ${queue} is ${queue} itself; dead jobs would run again forever`);
     if (dlq !== false && queues.includes(dlq)) {
-      throw new WorkerConfigError('deadLetter', `the dead letter topic of ${queue} is ${dlq}, a queue this worker consumes: dead jobs would run again; use another topic`);
+      throw new WorkerConfigError(
+        'deadLetter',
+        `the dead letter topic of ${queue} is ${dlq}, a queue this worker consumes: dead jobs would run again; use another topic`,
+      );
     }
     if (dlq !== false && !isTopicName(dlq)) {
-      throw new WorkerConfigError('deadLetter', `the dead letter topic of ${queue} is no topic name: a topic name ${topicNameProblem(dlq)}; set the deadLetter option`);
+      throw new WorkerConfigError(
+        'deadLetter',
+        `the dead letter topic of ${queue} is no topic name: a topic name ${topicNameProblem(dlq)}; set the deadLetter option`,
+      );
     }
   }
   const deadLetterTopics = resolveDeadLetterTopics(options.deadLetterTopics, queues);
@@ -348,9 +387,11 @@ function numericProperty(kafka: Record<string, string | number | boolean>, prope
 function resolveDeadLetterTopics(option: unknown, queues: string[]): ReadonlySet<string> {
   if (option === undefined) return new Set();
   if (!Array.isArray(option)) throw new WorkerConfigError('deadLetterTopics', `must be an array of topic names, got ${typeof option}`);
-  for (const topic of option) {
+  for (const topic of option as unknown[]) {
     const problem = topicNameProblem(topic);
-    if (problem !== undefined) throw new WorkerConfigError('deadLetterTopics', `each entry must be a topic name, and a topic name ${problem}`);
+    if (problem !== undefined || typeof topic !== 'string') {
+      throw new WorkerConfigError('deadLetterTopics', `each entry must be a topic name, and a topic name ${problem ?? 'must be a string'}`);
+    }
     if (queues.includes(topic)) {
       throw new WorkerConfigError('deadLetterTopics', `${topic} is a queue this worker consumes: a job dead-lettered there would run again; remove it`);
     }

@@ -133,7 +133,7 @@ export class ThrownValueError extends PartitaError {
 /** Job state was asked for (the `state` option or `PARTITA_REDIS_URL`) but @partita/state is not installed. */
 export class StateModuleMissingError extends PartitaError {
   constructor(cause: unknown) {
-    super('job state needs @partita/state, which is not installed: run `npm install @partita/state`, or unset PARTITA_REDIS_URL / the worker\'s state option', {
+    super("job state needs @partita/state, which is not installed: run `npm install @partita/state`, or unset PARTITA_REDIS_URL / the worker's state option", {
       cause,
     });
   }

@@ -158,14 +158,15 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.state = 'closed';
     if (unfinished.length > 0) this.reportError(new ShutdownTimeoutError(timeoutMs, unfinished));
     this.emit('closed');
-    if (failure !== undefined) throw failure;
+    if (failure instanceof Error) throw failure;
+    if (failure !== undefined) throw toError(failure);
   }
 
   /**
    * Emits an event; an exception thrown by a listener is reported as an `error` event instead of
    * escaping into the engine, where it would leave a job unfinished.
    */
-  override emit<K extends keyof WorkerEvents & string>(event: K, ...args: WorkerEvents[K]): boolean {
+  override emit<K extends keyof WorkerEvents>(event: K, ...args: WorkerEvents[K]): boolean {
     if (event === 'error') return super.emit(event, ...args);
     try {
       return super.emit(event, ...args);

@@ -16,7 +16,7 @@ interface DlqFlags {
 
 function since(value: string): Date {
   const date = parseSince(value);
-  if (!date) throw new InvalidArgumentError("expected an ISO time (2026-11-23T10:00:00Z) or a duration back from now (30m, 2h, 7d)");
+  if (!date) throw new InvalidArgumentError('expected an ISO time (2026-11-23T10:00:00Z) or a duration back from now (30m, 2h, 7d)');
   return date;
 }
 

@@ -39,7 +39,7 @@ function readStat(pid: number): ProcStat | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, ppid: Number(fields[1]) };
+    return { state: fields[0], ppid: Number(fields[1]) };
   } catch {
     return undefined;
   }
@@ -56,7 +56,9 @@ function readName(pid: number): string {
 
 function readArgv(pid: number): string[] {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a.length > 0);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a) => a.length > 0);
   } catch {
     return [];
   }
@@ -64,7 +66,7 @@ function readArgv(pid: number): string[] {
 
 /** A shell that runs one command line (`sh -c '...'`): it passes no signal on and dies of SIGTERM. */
 function isShellWrapper(argv: string[]): boolean {
-  return argv.length >= 2 && /^(ba|da|z|k|a)?sh$/.test(path.basename(argv[0]!)) && argv[1] === '-c';
+  return argv.length >= 2 && /^(ba|da|z|k|a)?sh$/.test(path.basename(argv[0])) && argv[1] === '-c';
 }
 
 /**
@@ -88,12 +90,12 @@ export function launcherChain(ppid = process.ppid): ProcessInfo[] {
  */
 export function brokenLink(chain: readonly ProcessInfo[], ppid = process.ppid): string | undefined {
   if (chain.length === 0) return undefined;
-  if (ppid !== chain[0]!.pid) return `its parent process (${describe(chain[0]!)}) exited`;
+  if (ppid !== chain[0].pid) return `its parent process (${describe(chain[0])}) exited`;
   for (let i = 0; i < chain.length; i++) {
-    const stat = readStat(chain[i]!.pid);
+    const stat = readStat(chain[i].pid);
     // Not on Linux (no /proc): the parent check above is all there is.
     if (stat === undefined && i === 0) return undefined;
-    if (stat === undefined || stat.state === 'Z') return `${i === 0 ? 'its parent process' : 'the process that launched it'} (${describe(chain[i]!)}) exited`;
+    if (stat === undefined || stat.state === 'Z') return `${i === 0 ? 'its parent process' : 'the process that launched it'} (${describe(chain[i])}) exited`;
     const next = chain[i + 1];
     if (next && stat.ppid !== next.pid) return `the process that launched it (${describe(next)}) exited`;
   }

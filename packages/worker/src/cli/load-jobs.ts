@@ -17,7 +17,10 @@ export function loadJobClasses(modulePath: string, cwd = process.cwd()): JobClas
     }
     throw new JobsModuleError(`--jobs ${modulePath}: loading the module failed: ${(error as Error).message}`, { cause: error });
   }
-  const classes = jobClassesIn({ ...exportsOf, ...(typeof exportsOf.default === 'object' && exportsOf.default !== null ? (exportsOf.default as Record<string, unknown>) : { default: exportsOf.default }) });
+  const classes = jobClassesIn({
+    ...exportsOf,
+    ...(typeof exportsOf.default === 'object' && exportsOf.default !== null ? (exportsOf.default as Record<string, unknown>) : { default: exportsOf.default }),
+  });
   if (classes.length === 0) {
     throw new JobsModuleError(`--jobs ${modulePath}: the module exports no Job classes (export classes that extend Job from @partita/job)`);
   }

@@ -11,6 +11,7 @@ export const LOG_VALUE_MAX_CHARS = 300;
 
 // C0 and C1 controls (newlines among them), DEL, the Unicode line and paragraph separators, and
 // the bidirectional overrides that can make a line read as something else.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it must find
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

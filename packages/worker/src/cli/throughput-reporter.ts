@@ -32,7 +32,9 @@ export class ThroughputReporter {
     const seconds = (now - this.last) / 1000;
     if (this.completed > 0 || this.failed > 0 || this.worker.running > 0) {
       const rate = Math.round(this.completed / seconds);
-      this.log(`${rate} jobs/s (${this.completed} completed, ${this.failed} failed tries in ${seconds.toFixed(1)} s), ${this.worker.running} running, ${this.worker.assignment().length} partitions`);
+      this.log(
+        `${rate} jobs/s (${this.completed} completed, ${this.failed} failed tries in ${seconds.toFixed(1)} s), ${this.worker.running} running, ${this.worker.assignment().length} partitions`,
+      );
     }
     this.completed = 0;
     this.failed = 0;

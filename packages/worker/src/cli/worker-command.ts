@@ -54,15 +54,26 @@ export function workerCommand(): Command {
     .option('-m, --max-partitions <n>', 'most jobs of one Kafka partition running at once (virtual partitions; default: concurrency)', parsePositiveInt)
     .option('--long-running', 'pause fetching from a partition while its jobs run (for jobs that run for minutes)')
     .option('-b, --brokers <list>', 'Kafka bootstrap brokers, host:port,... (default: $PARTITA_BROKERS or 127.0.0.1:9092)')
-    .option('--shutdown-timeout <ms>', 'on SIGTERM, how long the whole shutdown may take: running jobs finish, then commit and leave the group; past it the process exits anyway (default: 30000)', parsePositiveInt)
+    .option(
+      '--shutdown-timeout <ms>',
+      'on SIGTERM, how long the whole shutdown may take: running jobs finish, then commit and leave the group; past it the process exits anyway (default: 30000)',
+      parsePositiveInt,
+    )
     .option('--revoke-grace <ms>', 'how long running jobs of a revoked partition may finish before it is released (default: 5000)', parseNonNegativeInt)
-    .option('--job-timeout <ms>', 'how long one try may run when its job sets no timeout of its own; past it the try fails (default: no limit)', parsePositiveInt)
+    .option(
+      '--job-timeout <ms>',
+      'how long one try may run when its job sets no timeout of its own; past it the try fails (default: no limit)',
+      parsePositiveInt,
+    )
     .option('--dead-letter-topic <topic>', 'a dead letter topic a job may name in its deadLetter option besides the defaults; repeat for several', collect, [])
     .option('--redis <url>', 'record job state in Redis for getJob/waitUntilFinished/QueueEvents (default: $PARTITA_REDIS_URL, else off)')
-    .option('--state-prefix <prefix>', 'what the job-state keys in Redis start with; the same as the Queue\'s `state.prefix` (default: partita)')
+    .option('--state-prefix <prefix>', "what the job-state keys in Redis start with; the same as the Queue's `state.prefix` (default: partita)")
     .option('-k, --kafka <property=value>', 'a librdkafka consumer property, e.g. session.timeout.ms=10000; repeat for several', collectProperty, {})
     .option('--stats-interval <ms>', 'how often to log a throughput line; 0 for never', parseNonNegativeInt, 10000)
-    .option('--no-launcher-watch', 'keep running when the process that started the worker (npx, npm, a shell) exits; by default the worker then shuts down as on SIGTERM')
+    .option(
+      '--no-launcher-watch',
+      'keep running when the process that started the worker (npx, npm, a shell) exits; by default the worker then shuts down as on SIGTERM',
+    )
     .action(async (flags: WorkerFlags) => {
       await runWorker(flags);
     });
@@ -98,10 +109,14 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   worker.on('assigned', (partitions) => log(`assigned ${partitionList(partitions)} (now ${worker.assignment().length} partitions)`));
   worker.on('revoked', (partitions) => log(`revoked ${partitionList(partitions)}`));
   worker.on('failed', (job, error, info) =>
-    log(`job ${logValue(job.name)} ${logValue(job.id)} failed (try ${info.attempt}): ${logError(error)}${info.willRetry ? `; retry in ${info.delayMs} ms` : ''}`),
+    log(
+      `job ${logValue(job.name)} ${logValue(job.id)} failed (try ${info.attempt}): ${logError(error)}${info.willRetry ? `; retry in ${info.delayMs} ms` : ''}`,
+    ),
   );
   worker.on('deadLettered', (job, info) =>
-    log(`job ${logValue(job.name)} ${logValue(job.id)} is dead: ${info.topic ? `written to ${logValue(info.topic)}/${info.partition}@${info.offset}` : 'dropped'}`),
+    log(
+      `job ${logValue(job.name)} ${logValue(job.id)} is dead: ${info.topic ? `written to ${logValue(info.topic)}/${info.partition}@${info.offset}` : 'dropped'}`,
+    ),
   );
   worker.on('brokerDown', (error) => logErr(`lost every Kafka broker (${logError(error)}); fetching and commits wait, running jobs go on, reconnecting`));
   worker.on('brokerUp', (downMs) => log(`Kafka brokers are back after ${(downMs / 1000).toFixed(1)} s`));
@@ -123,7 +138,9 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     stopping = true;
     launcher.stop();
     reporter.stop();
-    log(`${why}: running jobs get up to ${shutdownBudget(shutdownMs).jobsMs} ms to finish, then commit and leave the group; exit within ${shutdownMs} ms; send SIGTERM again to abort the jobs`);
+    log(
+      `${why}: running jobs get up to ${shutdownBudget(shutdownMs).jobsMs} ms to finish, then commit and leave the group; exit within ${shutdownMs} ms; send SIGTERM again to abort the jobs`,
+    );
     // Backstop: close() resolves by its deadline, but nothing may keep the process past it.
     setTimeout(() => {
       logErr('shutdown overran its deadline; exiting');
@@ -151,7 +168,9 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   process.on('SIGINT', (signal) => stop(signal));
   const launcher = flags.launcherWatch ? watchLauncher((reason) => stop(`${reason}`)) : { stop() {} };
 
-  log(`worker for ${queues.join(', ')} (jobs: ${registry.names().join(', ')}), group ${worker.config.groupId}, brokers ${worker.config.brokers}, concurrency ${worker.config.concurrency}`);
+  log(
+    `worker for ${queues.join(', ')} (jobs: ${registry.names().join(', ')}), group ${worker.config.groupId}, brokers ${worker.config.brokers}, concurrency ${worker.config.concurrency}`,
+  );
   try {
     await worker.run();
   } catch (error) {

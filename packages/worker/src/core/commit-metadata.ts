@@ -102,8 +102,8 @@ export function decodeCommitMetadata(commitPoint: number, metadata: string | nul
   if (semicolon >= 0) {
     for (const part of body.slice(semicolon + 1).split('.')) {
       const match = /^([0-9a-z]+)-([0-9a-z]+)([RI]?)$/.exec(part);
-      const delta = match ? parseBase36(match[1]!) : undefined;
-      const tries = match ? parseBase36(match[2]!) : undefined;
+      const delta = match ? parseBase36(match[1]) : undefined;
+      const tries = match ? parseBase36(match[2]) : undefined;
       if (!match || delta === undefined || tries === undefined) return empty();
       progress.tries.set(commitPoint + delta, { tries, running: match[3] !== '', isolated: match[3] === 'I' });
     }

@@ -158,7 +158,7 @@ export class PartitionWork {
     const { offset } = job.message;
     const entry = this.restoredTries.get(offset);
     // Suspects that were never received (e.g. deleted by retention) no longer hold the partition back.
-    while (this.suspects.length > 0 && this.suspects[0]! < offset) this.suspects.shift();
+    while (this.suspects.length > 0 && this.suspects[0] < offset) this.suspects.shift();
     if (!entry) return;
     this.restoredTries.delete(offset);
     this.tried.add(job);

@@ -24,10 +24,7 @@ export interface FailureContext {
  */
 function isFinal(error: Error): boolean {
   return (
-    error instanceof UnrecoverableError ||
-    error instanceof PoisonMessageError ||
-    error.name === 'UnrecoverableError' ||
-    error.name === 'PoisonMessageError'
+    error instanceof UnrecoverableError || error instanceof PoisonMessageError || error.name === 'UnrecoverableError' || error.name === 'PoisonMessageError'
   );
 }
 

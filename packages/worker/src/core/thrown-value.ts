@@ -52,8 +52,14 @@ function normaliseError(error: Error): Error {
   const rawName = read(error, 'name');
   const rawMessage = read(error, 'message');
   const rawStack = read(error, 'stack');
-  const name = truncateText(rawName.ok && typeof rawName.value === 'string' && rawName.value !== '' ? rawName.value : fallbackName(error, rawName), MAX_ERROR_NAME_CHARS);
-  const message = truncateText(rawMessage.ok && typeof rawMessage.value === 'string' ? rawMessage.value : describeField('message', rawMessage), MAX_ERROR_MESSAGE_CHARS);
+  const name = truncateText(
+    rawName.ok && typeof rawName.value === 'string' && rawName.value !== '' ? rawName.value : fallbackName(error, rawName),
+    MAX_ERROR_NAME_CHARS,
+  );
+  const message = truncateText(
+    rawMessage.ok && typeof rawMessage.value === 'string' ? rawMessage.value : describeField('message', rawMessage),
+    MAX_ERROR_MESSAGE_CHARS,
+  );
   const stack = truncateText(
     rawStack.ok && typeof rawStack.value === 'string' ? rawStack.value : `${name}: ${message}\n    (${describeField('stack', rawStack)})`,
     MAX_ERROR_STACK_CHARS,

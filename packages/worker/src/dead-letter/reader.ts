@@ -2,6 +2,7 @@ import { CODES, KafkaConsumer, LibrdKafkaError, Message } from '@confluentinc/ka
 import { PartitaError } from '@partita/job';
 import { createTopicAdmin, ConnectionOptions, resolveConnection } from '@partita/kafka';
 import { DeadLetterTopicMissingError } from '../errors';
+import { kafkaError } from '../kafka/client-error';
 import { toInboundMessage } from '../kafka/message-conversion';
 import { DeadJob, toDeadJob } from './dead-job';
 
@@ -19,22 +20,27 @@ export async function readDeadJobs(dlqTopic: string, connection: ConnectionOptio
   } finally {
     admin.close();
   }
-  if (partitions === undefined) throw new DeadLetterTopicMissingError(`dead letter topic ${dlqTopic} does not exist (no job of this queue has died yet, or a different --dlq topic is used)`);
+  if (partitions === undefined)
+    throw new DeadLetterTopicMissingError(
+      `dead letter topic ${dlqTopic} does not exist (no job of this queue has died yet, or a different --dlq topic is used)`,
+    );
 
   const resolved = resolveConnection(connection);
   const consumer = new KafkaConsumer(
     { ...resolved.kafka, 'bootstrap.servers': resolved.brokers, 'group.id': `partita-dlq-reader`, 'enable.auto.commit': false, 'client.id': resolved.clientId },
     { 'auto.offset.reset': 'earliest' },
   );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: resolved.connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: resolved.connectTimeoutMs }, (err) => (err ? reject(kafkaError(err)) : resolve())));
   try {
     const ends = await Promise.all(
-      Array.from({ length: partitions }, (_, partition) =>
-        new Promise<{ partition: number; low: number; high: number }>((resolve, reject) =>
-          consumer.queryWatermarkOffsets(dlqTopic, partition, resolved.connectTimeoutMs, (err: LibrdKafkaError, offsets) =>
-            err ? reject(err) : resolve({ partition, low: offsets.lowOffset, high: offsets.highOffset }),
-          ),
-        ),
+      Array.from(
+        { length: partitions },
+        (_, partition) =>
+          new Promise<{ partition: number; low: number; high: number }>((resolve, reject) => {
+            consumer.queryWatermarkOffsets(dlqTopic, partition, resolved.connectTimeoutMs, (err: LibrdKafkaError, offsets) =>
+              err ? reject(kafkaError(err)) : resolve({ partition, low: offsets.lowOffset, high: offsets.highOffset }),
+            );
+          }),
       ),
     );
     const pending = ends.filter((e) => e.high > e.low);
@@ -47,7 +53,7 @@ export async function readDeadJobs(dlqTopic: string, connection: ConnectionOptio
     while (remaining.size > 0) {
       if (Date.now() > deadline) throw new PartitaError(`reading ${dlqTopic} took longer than ${READ_TIMEOUT_MS} ms`);
       const batch = await new Promise<Message[]>((resolve, reject) =>
-        consumer.consume(1000, (err, messages) => (err && err.code !== CODES.ERRORS.ERR__TIMED_OUT ? reject(err) : resolve(messages ?? []))),
+        consumer.consume(1000, (err, messages) => (err && err.code !== CODES.ERRORS.ERR__TIMED_OUT ? reject(kafkaError(err)) : resolve(messages ?? []))),
       );
       for (const m of batch) {
         const end = remaining.get(m.partition);

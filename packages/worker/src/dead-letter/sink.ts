@@ -67,7 +67,9 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     const error = toError(thrown);
     const topic = this.topicFor(job);
     if (topic === false) {
-      this.report(`[partita] job ${job.message.topic}/${job.message.partition}@${job.message.offset} failed for good and was dropped (deadLetter: false): ${error.message}`);
+      this.report(
+        `[partita] job ${job.message.topic}/${job.message.partition}@${job.message.offset} failed for good and was dropped (deadLetter: false): ${error.message}`,
+      );
       return { topic: null, error };
     }
     const full = deadLetterRecord(job, error, topic, this.config.groupId);
@@ -89,7 +91,9 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
         const info: DeadLetterInfo = { topic, partition: ack.partition, offset: ack.offset, error };
         if (record.form !== 'full') {
           info.reduced = { form: record.form, originalBytes: full.value?.length ?? 0, keptBytes: record.value?.length ?? 0, why: state.why ?? '' };
-          this.report(`[partita] ${describe(job, full)} was written to ${topic} in ${record.form} form (${info.reduced.keptBytes} of ${info.reduced.originalBytes} value bytes kept): ${state.why}`);
+          this.report(
+            `[partita] ${describe(job, full)} was written to ${topic} in ${record.form} form (${info.reduced.keptBytes} of ${info.reduced.originalBytes} value bytes kept): ${state.why}`,
+          );
         }
         return info;
       } catch (writeError) {

@@ -55,7 +55,12 @@ export class Engine implements EngineFlow, RebalanceHost {
     this.scheduler = new Scheduler(config.concurrency);
     this.router = new LaneRouter(config.partitioner, config.distribution, config.maxPartitions);
     this.pauses = new Pauses(control, config);
-    this.commits = new Commits(control, this.pauses, () => this.pump(), (error) => this.reportError(error));
+    this.commits = new Commits(
+      control,
+      this.pauses,
+      () => this.pump(),
+      (error) => this.reportError(error),
+    );
     this.retries = new RetryTimers((work, job) => {
       work.retryDue(job);
       this.pump();
@@ -190,7 +195,7 @@ export class Engine implements EngineFlow, RebalanceHost {
   commitOnExit(): void {
     if (this.committedAtClose) return;
     const running = [...this.partitions.all()].flatMap((work) => work.runningJobs());
-    if (running.length === 1) running[0]!.running = 'alone';
+    if (running.length === 1) running[0].running = 'alone';
     this.commits.commitOnExit(this.partitions.all());
   }
 

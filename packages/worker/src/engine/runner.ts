@@ -42,7 +42,7 @@ export class JobRunner implements JobExecutor {
     this.events.emit('active', info);
     try {
       const ctx = new RunContext(info, handle, this.events);
-      const result = await (plan.jobClass ? new plan.jobClass().perform(info.data as never, ctx) : (this.handler as Processor)(info, ctx));
+      const result = await (plan.jobClass ? new plan.jobClass().perform(info.data, ctx) : (this.handler as Processor)(info, ctx));
       return { status: 'completed', result };
     } catch (error) {
       return { status: 'failed', error: toError(error), attempts: plan.attempts, backoff: plan.backoff };
@@ -69,7 +69,10 @@ export class JobRunner implements JobExecutor {
     }
     const jobClass = this.handler.get(envelope.name);
     if (!jobClass) {
-      return new PoisonMessageError('unknown-job', `no job named '${envelope.name}' is registered with this worker (registered: ${this.handler.names().join(', ')})`);
+      return new PoisonMessageError(
+        'unknown-job',
+        `no job named '${envelope.name}' is registered with this worker (registered: ${this.handler.names().join(', ')})`,
+      );
     }
     const classOptions = this.optionsOf(jobClass);
     attempts ??= classOptions.attempts;

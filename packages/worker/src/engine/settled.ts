@@ -18,10 +18,13 @@ export class Settled {
     if (condition()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiter: Waiter = { condition, resolve };
-      waiter.timer = setTimeout(() => {
-        this.remove(waiter);
-        resolve(condition());
-      }, Math.max(0, timeoutMs));
+      waiter.timer = setTimeout(
+        () => {
+          this.remove(waiter);
+          resolve(condition());
+        },
+        Math.max(0, timeoutMs),
+      );
       this.waiters.push(waiter);
     });
   }

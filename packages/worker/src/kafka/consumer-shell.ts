@@ -3,6 +3,7 @@ import type { ResolvedWorkerConfig } from '../config';
 import type { InboundMessage } from '../core/inbound-message';
 import type { AssignmentControl, ConsumerControl, TopicPartitionOffset } from '../engine/contracts';
 import { KafkaClientError, KafkaConnectError } from '../errors';
+import { kafkaError } from './client-error';
 import type { TopicPartition } from '../events';
 import { toInboundMessage } from './message-conversion';
 
@@ -32,11 +33,6 @@ type CooperativeConsumer = KafkaConsumer & {
   assignmentLost(): boolean;
   commitCb(offsets: RdTopicPartition[], cb: (err: LibrdKafkaError | null) => void): void;
 };
-
-/** librdkafka's error objects are not `Error`s; wrap them so events always carry an Error. */
-function kafkaError(err: LibrdKafkaError): Error {
-  return err instanceof Error ? err : new KafkaClientError(err.code, err.message);
-}
 
 /** How long reading committed offsets of new partitions may take. */
 const COMMITTED_TIMEOUT_MS = 10000;
@@ -222,11 +218,11 @@ export class ConsumerShell implements ConsumerControl, AssignmentControl {
   }
 
   take(partitions: TopicPartition[]): void {
-    this.guard(() => this.consumer.incrementalAssign(partitions as RdTopicPartition[]));
+    this.guard(() => this.consumer.incrementalAssign(partitions));
   }
 
   release(partitions: TopicPartition[]): void {
-    this.guard(() => this.consumer.incrementalUnassign(partitions as RdTopicPartition[]));
+    this.guard(() => this.consumer.incrementalUnassign(partitions));
   }
 
   assignmentLost(): boolean {

@@ -14,7 +14,7 @@ function forEachHeader(raw: MessageHeader[], visit: (name: string, value: string
     let named = false;
     for (const name of Object.keys(header)) {
       named = true;
-      visit(name, header[name]!);
+      visit(name, header[name]);
     }
     if (!named) {
       const proto: unknown = Object.getPrototypeOf(header);
@@ -59,7 +59,7 @@ class KafkaInboundMessage implements InboundMessage {
     this.topic = m.topic;
     this.partition = m.partition;
     this.offset = m.offset;
-    const rawKey = m.key as Buffer | string | null | undefined;
+    const rawKey = m.key;
     this.key = rawKey === null || rawKey === undefined ? null : typeof rawKey === 'string' ? rawKey : rawKey.toString();
     this.value = m.value ?? null;
     this.timestamp = m.timestamp;

@@ -45,7 +45,7 @@ async function enqueueBig(queue: string, data: string) {
 }
 
 async function startWorker(queue: string, group: string, processor: (job: JobInfo) => unknown, options: Partial<ConstructorParameters<typeof Worker>[2]> = {}) {
-  const worker = new Worker(queue, async (job) => processor(job), { connection: { brokers: BROKERS }, groupId: group, ...options });
+  const worker = new Worker(queue, (job) => processor(job), { connection: { brokers: BROKERS }, groupId: group, ...options });
   workers.push(worker);
   const errors: Error[] = [];
   const dead: DeadLetterInfo[] = [];
@@ -65,15 +65,18 @@ test('a 5 MB job that fails on a queue taking 8 MB lands whole in the DLQ the wo
   });
   const blob = fiveMegabytes();
   await enqueueBig(queue, blob);
-  await waitFor(() => dead.length === 1 && completed.length === 1, { timeoutMs: 60000, message: () => `the dead-lettering (errors: ${errors.map((e) => e.message).join(' | ')})` });
-  expect(dead[0]!.reduced).toBeUndefined();
+  await waitFor(() => dead.length === 1 && completed.length === 1, {
+    timeoutMs: 60000,
+    message: () => `the dead-lettering (errors: ${errors.map((e) => e.message).join(' | ')})`,
+  });
+  expect(dead[0].reduced).toBeUndefined();
   const configs = await topicAdmin.describeConfigs([`${queue}.dlq`], ['max.message.bytes']);
   expect(Number(configs.get(`${queue}.dlq`)!.get('max.message.bytes'))).toBeGreaterThan(EIGHT_MB);
   const [record, ...more] = await readDeadJobs(`${queue}.dlq`, { brokers: BROKERS });
   expect(more).toHaveLength(0);
-  expect(record!.value!.length).toBeGreaterThan(5_000_000);
-  expect(record!.value!.toString()).toContain(blob);
-  expect(record!.errorMessage).toBe('cannot process this blob');
+  expect(record.value!.length).toBeGreaterThan(5_000_000);
+  expect(record.value!.toString()).toContain(blob);
+  expect(record.errorMessage).toBe('cannot process this blob');
   expect(errors).toEqual([]);
   await waitFor(async () => (await admin.committed(group, queue, 1)).get(0) === 2, { timeoutMs: 15000, message: 'commit past both jobs' });
 });
@@ -89,24 +92,29 @@ test('a DLQ that exists at 1 MB: a warning with the fix, the reduced record land
     }
   });
   expect(errors.map((e) => e.message).join('\n')).toMatch(
-    new RegExp(`dead letter topic ${queue}\\.dlq takes messages up to 1048588 bytes .*kafka-configs\\.sh --bootstrap-server \\S+ --alter --entity-type topics --entity-name ${queue}\\.dlq --add-config max\\.message\\.bytes=${EIGHT_MB + 32 * 1024}`),
+    new RegExp(
+      `dead letter topic ${queue}\\.dlq takes messages up to 1048588 bytes .*kafka-configs\\.sh --bootstrap-server \\S+ --alter --entity-type topics --entity-name ${queue}\\.dlq --add-config max\\.message\\.bytes=${EIGHT_MB + 32 * 1024}`,
+    ),
   );
   const startupWarnings = errors.length;
   const blob = fiveMegabytes();
   await enqueueBig(queue, blob);
-  await waitFor(() => dead.length === 1 && completed.length === 1, { timeoutMs: 60000, message: () => `the dead-lettering (errors: ${errors.map((e) => e.message).join(' | ')})` });
+  await waitFor(() => dead.length === 1 && completed.length === 1, {
+    timeoutMs: 60000,
+    message: () => `the dead-lettering (errors: ${errors.map((e) => e.message).join(' | ')})`,
+  });
   await waitFor(async () => (await admin.committed(group, queue, 1)).get(0) === 2, { timeoutMs: 15000, message: 'commit past both jobs' });
   expect(tries).toBe(1);
-  expect(dead[0]!.reduced).toMatchObject({ form: 'reduced', keptBytes: 64 * 1024 });
-  expect(dead[0]!.reduced!.why).toMatch(/too large/i);
+  expect(dead[0].reduced).toMatchObject({ form: 'reduced', keptBytes: 64 * 1024 });
+  expect(dead[0].reduced!.why).toMatch(/too large/i);
   // Exactly one record: nothing was written before the refusal, nothing again after.
   expect((await admin.endOffsets(`${queue}.dlq`, 1)).get(0)).toBe(1);
   const [record] = await readDeadJobs(`${queue}.dlq`, { brokers: BROKERS });
-  expect(record!.value!.length).toBe(64 * 1024);
-  expect(blob.startsWith(record!.value!.subarray(record!.value!.indexOf('"blob":"') + 8).toString())).toBe(true);
-  expect(record!.headers[DLQ_HEADERS.originalBytes]).toBe(String(dead[0]!.reduced!.originalBytes));
-  expect(Number(record!.headers[DLQ_HEADERS.originalBytes])).toBeGreaterThan(5_000_000);
-  expect(record!.headers[DLQ_HEADERS.reduced]).toMatch(/too large/i);
+  expect(record.value!.length).toBe(64 * 1024);
+  expect(blob.startsWith(record.value!.subarray(record.value!.indexOf('"blob":"') + 8).toString())).toBe(true);
+  expect(record.headers[DLQ_HEADERS.originalBytes]).toBe(String(dead[0].reduced!.originalBytes));
+  expect(Number(record.headers[DLQ_HEADERS.originalBytes])).toBeGreaterThan(5_000_000);
+  expect(record.headers[DLQ_HEADERS.reduced]).toMatch(/too large/i);
   expect(record).toMatchObject({ sourceTopic: queue, sourceOffset: 0, errorMessage: 'cannot process this blob', name: 'Big', reason: 'failed' });
   // No failed write was reported: the sink reduced the record itself.
   expect(errors.slice(startupWarnings)).toEqual([]);
@@ -139,20 +147,23 @@ test('odd thrown values use their attempts and land in the DLQ exactly once each
       const kind = (job.data as { kind: string }).kind;
       if (kind === 'fine') return;
       tries.set(kind, (tries.get(kind) ?? 0) + 1);
-      throw odd[kind]!();
+      throw odd[kind]();
     },
     { backoff: 10 },
   );
   const q = new Queue(queue, { connection: { brokers: BROKERS } });
   const kinds = Object.keys(odd);
-  await q.addBulk(kinds.flatMap((kind) => [
-    { name: 'Odd', data: { kind }, opts: { key: kind, attempts: 3 } },
-    { name: 'Odd', data: { kind: 'fine' }, opts: { key: kind } },
-  ]));
+  await q.addBulk(
+    kinds.flatMap((kind) => [
+      { name: 'Odd', data: { kind }, opts: { key: kind, attempts: 3 } },
+      { name: 'Odd', data: { kind: 'fine' }, opts: { key: kind } },
+    ]),
+  );
   await q.close();
   await waitFor(() => dead.length === kinds.length && completed.length === kinds.length, {
     timeoutMs: 60000,
-    message: () => `${kinds.length} dead and completed (dead ${dead.length}, completed ${completed.length}, errors: ${errors.map((e) => e.message.slice(0, 200)).join(' | ')})`,
+    message: () =>
+      `${kinds.length} dead and completed (dead ${dead.length}, completed ${completed.length}, errors: ${errors.map((e) => e.message.slice(0, 200)).join(' | ')})`,
   });
   expect(Object.fromEntries(tries)).toEqual(Object.fromEntries(kinds.map((k) => [k, 3])));
   await waitFor(async () => [...(await admin.committed(group, queue, 2)).values()].reduce((a, b) => a + b, 0) === kinds.length * 2, {

@@ -38,7 +38,10 @@ test('dead jobs are listed, replayed and succeed after the fix', async () => {
   const q = new Queue(queue, { connection: { brokers: BROKERS } });
   const added = await q.addBulk(['o-1', 'o-2', 'o-3'].map((orderId) => ({ name: 'Charge', data: { orderId }, opts: { key: orderId } })));
   await q.close();
-  await waitFor(async () => (await readDeadJobs(`${queue}.dlq`, { brokers: BROKERS }).catch(() => [])).length === 3, { timeoutMs: 30000, message: '3 dead jobs' });
+  await waitFor(async () => (await readDeadJobs(`${queue}.dlq`, { brokers: BROKERS }).catch(() => [])).length === 3, {
+    timeoutMs: 30000,
+    message: '3 dead jobs',
+  });
   broken.signal('SIGTERM');
   expect((await broken.exited).code).toBe(0);
 
@@ -46,18 +49,26 @@ test('dead jobs are listed, replayed and succeed after the fix', async () => {
   const lines = list.stdout.trim().split('\n');
   expect(lines[0]).toMatch(/^JOB\s+KEY\s+ATTEMPTS\s+WHEN \(UTC\)\s+SOURCE\s+ERROR$/);
   for (const orderId of ['o-1', 'o-2', 'o-3']) {
-    expect(list.stdout).toMatch(new RegExp(`Charge\\s+${orderId}\\s+2\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+\\d+@\\d+\\s+Error: card processor rejected order ${orderId}`));
+    expect(list.stdout).toMatch(
+      new RegExp(`Charge\\s+${orderId}\\s+2\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+\\d+@\\d+\\s+Error: card processor rejected order ${orderId}`),
+    );
   }
   expect(list.stdout).toMatch(/3 dead job\(s\) in /);
 
   // The bug is fixed: a worker with the fixed module runs the replayed jobs.
   const fixed = new WorkerProcess({ jobs: FIXTURE, queue, group, env: { ...env, FIXED: '1' } });
   workers.push(fixed);
-  const replay = await run(process.execPath, [CLI, 'dlq', 'replay', '--queue', queue, '--job', 'Charge', '--since', '1h'], { env: { ...process.env, PARTITA_BROKERS: BROKERS } });
+  const replay = await run(process.execPath, [CLI, 'dlq', 'replay', '--queue', queue, '--job', 'Charge', '--since', '1h'], {
+    env: { ...process.env, PARTITA_BROKERS: BROKERS },
+  });
   expect(replay.stdout).toMatch(/3 replayed, 0 skipped/);
   // Counts newline-terminated lines only: a line being written is not counted yet.
   await waitFor(() => countLines(recordFile) === 3, { timeoutMs: 60000, message: 'the replayed jobs to succeed' });
-  const done = fs.readFileSync(recordFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const done = fs
+    .readFileSync(recordFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   expect(done.map(([orderId]) => orderId).sort()).toEqual(['o-1', 'o-2', 'o-3']);
   // Fresh ids; the original ids are kept in a header; the keys are the same.
   const originalIds = new Set(added.map((a) => a.id));

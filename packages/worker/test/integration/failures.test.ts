@@ -51,7 +51,11 @@ test('a job that fails twice then succeeds: three tries with exponential gaps, i
   await waitFor(() => runs.filter((r) => r.ok).length === jobs.length, { timeoutMs: 30000, message: 'all jobs completed' });
 
   const flaky0 = runs.filter((r) => r.key === 'flaky' && r.seq === 0).sort((a, b) => a.t0 - b.t0);
-  expect(flaky0.map((r) => [r.attempt, r.ok])).toEqual([[1, false], [2, false], [3, true]]);
+  expect(flaky0.map((r) => [r.attempt, r.ok])).toEqual([
+    [1, false],
+    [2, false],
+    [3, true],
+  ]);
   const gap1 = flaky0[1].t0 - flaky0[0].t1;
   const gap2 = flaky0[2].t0 - flaky0[1].t1;
   expect(gap1).toBeGreaterThanOrEqual(295);
@@ -75,7 +79,10 @@ test('a job that always fails: 4 tries, one DLQ record with its story, commit pa
     { groupId: group, backoff: 50 },
   );
   workers.push(worker);
-  await enqueue(queue, [0, 1, 2, 3].map((seq) => ({ key: 'doomed', seq })));
+  await enqueue(
+    queue,
+    [0, 1, 2, 3].map((seq) => ({ key: 'doomed', seq })),
+  );
   await waitFor(() => runs.filter((r) => r.key === 'doomed' && r.ok).length === 3, { timeoutMs: 30000, message: 'the other jobs of the key' });
 
   const doomed = runs.filter((r) => r.seq === 1);
@@ -121,8 +128,9 @@ test('poison messages of each kind go to the DLQ with the reason; the worker goe
   const ran: number[] = [];
   class Test extends Job<{ seq: number }> {
     static queue = queue;
-    async perform(data: { seq: number }) {
+    perform(data: { seq: number }) {
       ran.push(data.seq);
+      return Promise.resolve();
     }
   }
   const worker = new Worker(queue, [Test], { connection: { brokers: BROKERS } });
@@ -139,7 +147,10 @@ test('poison messages of each kind go to the DLQ with the reason; the worker goe
   ]);
   await waitFor(() => ran.includes(7), { timeoutMs: 30000, message: 'the good job after the poison' });
   let dead: Awaited<ReturnType<typeof readDeadJobs>> = [];
-  await waitFor(async () => (dead = await readDeadJobs(`${queue}.dlq`, { brokers: BROKERS }).catch(() => [])).length === 4, { timeoutMs: 15000, message: '4 poison records' });
+  await waitFor(async () => (dead = await readDeadJobs(`${queue}.dlq`, { brokers: BROKERS }).catch(() => [])).length === 4, {
+    timeoutMs: 15000,
+    message: '4 poison records',
+  });
   expect(Object.fromEntries(dead.map((d) => [d.key, d.reason]))).toEqual({ p1: 'undecodable', p2: 'unknown-version', p3: 'unknown-job', p4: 'undecodable' });
   expect(dead.every((d) => d.attempts === 1)).toBe(true); // no retries
   expect(failed.filter((f) => f.willRetry)).toEqual([]);
@@ -197,7 +208,10 @@ test('virtual partitions with 50 keys, 5 always failing: the 45 others finish at
     const goodJobs = jobs.filter((j) => !failKeys.has(j.key)).length;
     await waitFor(() => runs.filter((r) => r.ok).length === goodJobs, { timeoutMs: 60000, message: 'good keys done' });
     const goodDone = Math.max(...runs.filter((r) => r.ok).map((r) => r.t1)) - started;
-    await waitFor(() => deadLettered.length === failKeys.size * 20, { timeoutMs: 120000, message: () => `all failing jobs dead-lettered (${deadLettered.length})` });
+    await waitFor(() => deadLettered.length === failKeys.size * 20, {
+      timeoutMs: 120000,
+      message: () => `all failing jobs dead-lettered (${deadLettered.length})`,
+    });
     const deadAt = new Map(deadLettered.map((d) => [`${d.job.key}/${(d.job.data as { seq: number }).seq}`, d.at]));
     return { runs, goodDone, deadAt, allDone: Math.max(...deadLettered.map((d) => d.at), 0) - started };
   };

@@ -34,7 +34,9 @@ test('job state across processes, and a Redis outage that costs no job', async (
   const stateful = new Queue(queue, { connection: { brokers: BROKERS }, state: { redis: redis.url } });
   try {
     const { id } = await stateful.add('Record', { key: 'a', seq: 41, ms: 20 }, { key: 'a', jobId: `order-41-${queue}` });
-    const job = await waitFor(async () => (await stateful.getJob(id)) !== undefined, { timeoutMs: 10000, message: 'the waiting record' }).then(() => stateful.getJob(id));
+    const job = await waitFor(async () => (await stateful.getJob(id)) !== undefined, { timeoutMs: 10000, message: 'the waiting record' }).then(() =>
+      stateful.getJob(id),
+    );
     await expect(job!.waitUntilFinished({ timeoutMs: 30000 })).resolves.toBe(41); // the worker process's result
     const done = await stateful.getJob(id);
     expect(await done!.getState()).toBe('completed');

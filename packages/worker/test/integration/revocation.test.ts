@@ -44,7 +44,10 @@ test('rebalance, graceful stop and kill -9 while jobs run: nothing lost, order k
     return w;
   };
   const [a, b] = [start(), start()];
-  await waitFor(() => a.assigned().size + b.assigned().size === PARTITIONS && a.assigned().size > 0 && b.assigned().size > 0, { timeoutMs: 60000, message: 'first two workers assigned' });
+  await waitFor(() => a.assigned().size + b.assigned().size === PARTITIONS && a.assigned().size > 0 && b.assigned().size > 0, {
+    timeoutMs: 60000,
+    message: 'first two workers assigned',
+  });
 
   const total = await enqueueKeyed(queue, { keys: 60, perKey: 100, ms: 25 });
   const progress = (fraction: number) =>

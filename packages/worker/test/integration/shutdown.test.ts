@@ -26,7 +26,10 @@ test('SIGTERM: running jobs finish, offsets are committed, exit 0; nothing re-ru
   const q = new Queue(queue, { connection: { brokers: BROKERS } });
   await q.addBulk(Array.from({ length: 8 }, (_, i) => ({ name: 'Record', data: { key: `k${i}`, seq: 0, ms: 2000 }, opts: { key: `k${i}` } })));
   await q.flush();
-  await waitFor(() => worker.lines.filter((l) => l.startsWith('[started]')).length === 8, { timeoutMs: 30000, message: () => `8 jobs running; worker said:\n${worker.lines.join('\n')}` });
+  await waitFor(() => worker.lines.filter((l) => l.startsWith('[started]')).length === 8, {
+    timeoutMs: 30000,
+    message: () => `8 jobs running; worker said:\n${worker.lines.join('\n')}`,
+  });
 
   const signalledAt = Date.now();
   worker.signal('SIGTERM');

@@ -1,4 +1,10 @@
-import { decodeCommitMetadata, decodeFinishedOffsets, DEFAULT_METADATA_MAX_CHARS, encodeCommitMetadata, encodeFinishedOffsets } from '../../src/core/commit-metadata';
+import {
+  decodeCommitMetadata,
+  decodeFinishedOffsets,
+  DEFAULT_METADATA_MAX_CHARS,
+  encodeCommitMetadata,
+  encodeFinishedOffsets,
+} from '../../src/core/commit-metadata';
 
 describe('commit metadata (finished offsets above the commit point)', () => {
   it('is empty when nothing above the commit point finished', () => {
@@ -43,7 +49,10 @@ describe('commit metadata (finished offsets above the commit point)', () => {
   });
 
   it('is Kafka-safe text: ASCII only, well under offset.metadata.max.bytes', () => {
-    const text = encodeFinishedOffsets(0, Array.from({ length: 10_000 }, (_, i) => i * 7 + 1));
+    const text = encodeFinishedOffsets(
+      0,
+      Array.from({ length: 10_000 }, (_, i) => i * 7 + 1),
+    );
     expect(/^[\x20-\x7e]*$/.test(text)).toBe(true);
     expect(Buffer.byteLength(text)).toBeLessThan(4096);
   });
@@ -74,7 +83,11 @@ describe('tries of unfinished jobs (pt2)', () => {
 
   it('keeps the tries within their share of the limit, leaving the rest to finished offsets', () => {
     const tries = new Map(Array.from({ length: 1000 }, (_, i) => [100 + i * 1000, { tries: 1, running: false, isolated: false }] as const));
-    const text = encodeCommitMetadata(100, Array.from({ length: 5000 }, (_, i) => 101 + i), new Map(tries));
+    const text = encodeCommitMetadata(
+      100,
+      Array.from({ length: 5000 }, (_, i) => 101 + i),
+      new Map(tries),
+    );
     expect(text.length).toBeLessThanOrEqual(DEFAULT_METADATA_MAX_CHARS);
     const decoded = decodeCommitMetadata(100, text);
     expect(decoded.tries.size).toBeGreaterThan(50);

@@ -6,7 +6,7 @@ import { msg } from './helpers';
 /** Resolves and returns the WorkerConfigError thrown (fails the test when none is thrown). */
 function rejection(options: WorkerOptions | Record<string, unknown>, queues: string[] = ['emails']): WorkerConfigError {
   try {
-    resolveWorkerConfig(queues, options as WorkerOptions);
+    resolveWorkerConfig(queues, options);
   } catch (error) {
     expect(error).toBeInstanceOf(WorkerConfigError);
     return error as WorkerConfigError;
@@ -204,14 +204,11 @@ describe('resolveWorkerConfig', () => {
         }
       });
 
-      it.each(['range', 'roundrobin', 'range,roundrobin', 'cooperative-sticky,range'])(
-        'rejects partition.assignment.strategy = %s',
-        (strategy) => {
-          const error = rejection({ kafka: { 'partition.assignment.strategy': strategy } });
-          expect(error.option).toBe("kafka['partition.assignment.strategy']");
-          expect(error.message).toContain('cooperative-sticky');
-        },
-      );
+      it.each(['range', 'roundrobin', 'range,roundrobin', 'cooperative-sticky,range'])('rejects partition.assignment.strategy = %s', (strategy) => {
+        const error = rejection({ kafka: { 'partition.assignment.strategy': strategy } });
+        expect(error.option).toBe("kafka['partition.assignment.strategy']");
+        expect(error.message).toContain('cooperative-sticky');
+      });
     });
 
     it.each([0, -1, 1.5, '4', Number.NaN])('rejects concurrency %p', (concurrency) => {

@@ -64,12 +64,41 @@ describe('deadLetterRecord', () => {
     ['an Error whose stack is a number', oddError({ stack: 12 })],
     ['an Error whose message is an object', oddError({ message: { nested: true } })],
     ['an Error whose name is a number', oddError({ name: 404 })],
-    ['an Error whose name is an object with a throwing toString', oddError({ name: { toString: () => { throw new Error('no'); } } })],
+    [
+      'an Error whose name is an object with a throwing toString',
+      oddError({
+        name: {
+          toString: () => {
+            throw new Error('no');
+          },
+        },
+      }),
+    ],
     ['a string', 'just text'],
     ['undefined', undefined],
     ['an object without a prototype', Object.create(null) as object],
-    ['an object whose toString throws', { toString: () => { throw new Error('no'); } }],
-    ['a proxy that throws on every access', new Proxy({}, { get: () => { throw new Error('get'); }, getPrototypeOf: () => { throw new Error('proto'); } })],
+    [
+      'an object whose toString throws',
+      {
+        toString: () => {
+          throw new Error('no');
+        },
+      },
+    ],
+    [
+      'a proxy that throws on every access',
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('get');
+          },
+          getPrototypeOf: () => {
+            throw new Error('proto');
+          },
+        },
+      ),
+    ],
     ['a 2 MB message', new Error('m'.repeat(2 * 1024 * 1024))],
   ])('never throws and writes only string headers for %s', (_what, thrown) => {
     let record: DeadLetterRecord | undefined;
@@ -101,7 +130,7 @@ describe('deadLetterRecord', () => {
       ['bin', latin1],
       ['trace', Buffer.from('b')],
     ]);
-    expect(record.headers[1]![1]).toBe(latin1); // not even copied
+    expect(record.headers[1][1]).toBe(latin1); // not even copied
   });
 
   it('puts its own headers after a forged one, so readers taking the last value get the real source', () => {

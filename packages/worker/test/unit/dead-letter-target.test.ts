@@ -118,7 +118,9 @@ describe('resolveWorkerConfig: dead letter topics and jobs', () => {
     expect(rejection(() => config({ deadLetter: 'payments' }, ['orders', 'payments'])).message).toMatch(
       /deadLetter: the dead letter topic of orders is payments, a queue this worker consumes/,
     );
-    expect(rejection(() => config({ deadLetter: (q) => `${q} dead` })).message).toMatch(/deadLetter: the dead letter topic of orders is no topic name: .*got "orders dead"/);
+    expect(rejection(() => config({ deadLetter: (q) => `${q} dead` })).message).toMatch(
+      /deadLetter: the dead letter topic of orders is no topic name: .*got "orders dead"/,
+    );
     expect(rejection(() => config({}, ['x'.repeat(249)])).message).toMatch(/is no topic name: .*\(253 characters\); set the deadLetter option/);
   });
 
@@ -126,7 +128,9 @@ describe('resolveWorkerConfig: dead letter topics and jobs', () => {
     for (const jobs of [[], new JobRegistry()]) {
       const error = rejection(() => config({}, ['orders'], jobs));
       expect(error.option).toBe('jobs');
-      expect(error.message).toMatch(/no job classes given for orders: a worker without jobs runs nothing and dead-letters every message as an unknown job; pass the Job classes/);
+      expect(error.message).toMatch(
+        /no job classes given for orders: a worker without jobs runs nothing and dead-letters every message as an unknown job; pass the Job classes/,
+      );
     }
   });
 
@@ -136,7 +140,9 @@ describe('resolveWorkerConfig: dead letter topics and jobs', () => {
       static options: JobOptions = { deadLetter: 'payments' };
       perform(): void {}
     }
-    expect(rejection(() => config({}, ['orders', 'payments'], [Loops])).message).toMatch(/job Loops declares deadLetter payments, a queue this worker consumes/);
+    expect(rejection(() => config({}, ['orders', 'payments'], [Loops])).message).toMatch(
+      /job Loops declares deadLetter payments, a queue this worker consumes/,
+    );
   });
 
   it.each([

@@ -32,8 +32,8 @@ describe('Engine under faults', () => {
       expect(hung.handle.signal.reason).toBeInstanceOf(JobTimeoutError);
       const failed = h.named('failed');
       expect(failed).toHaveLength(1);
-      expect(failed[0]!.args[1]).toBeInstanceOf(JobTimeoutError);
-      expect(failed[0]!.args[2]).toEqual({ attempt: 1, willRetry: true, delayMs: 0 });
+      expect(failed[0].args[1]).toBeInstanceOf(JobTimeoutError);
+      expect(failed[0].args[2]).toEqual({ attempt: 1, willRetry: true, delayMs: 0 });
       // The retry is due at once, but the timed-out perform still runs: nothing of key a starts.
       await jest.advanceTimersByTimeAsync(10);
       expect(h.executor.started().filter((s) => s === '0@0')).toHaveLength(1);
@@ -45,7 +45,7 @@ describe('Engine under faults', () => {
       expect(h.executor.violations).toEqual([]);
     });
 
-    it('after the last try the job is dead-lettered and committed while its perform hangs; the key\'s next job waits for it', async () => {
+    it("after the last try the job is dead-lettered and committed while its perform hangs; the key's next job waits for it", async () => {
       const h = setup();
       h.executor.jobLimits = { attempts: 1, timeoutMs: 500 };
       h.push([0, 0, 'a'], [0, 1, 'a'], [0, 2, 'b']);
@@ -53,8 +53,8 @@ describe('Engine under faults', () => {
       h.executor.complete(0, 2);
       await jest.advanceTimersByTimeAsync(500);
       expect(h.sink.writes.map((w) => w.offset)).toEqual([0]);
-      expect(h.sink.writes[0]!.error).toBeInstanceOf(JobTimeoutError);
-      h.sink.writes[0]!.resolve();
+      expect(h.sink.writes[0].error).toBeInstanceOf(JobTimeoutError);
+      h.sink.writes[0].resolve();
       await flush();
       h.engine.flushOffsets();
       // The commit point passed the dead job although its perform never settled.
@@ -67,7 +67,7 @@ describe('Engine under faults', () => {
       expect(h.executor.violations).toEqual([]);
     });
 
-    it('the worker default applies when the job sets none; a job\'s own wins', async () => {
+    it("the worker default applies when the job sets none; a job's own wins", async () => {
       const h = setup({ jobTimeoutMs: 200 });
       h.push([0, 0, 'a']);
       await jest.advanceTimersByTimeAsync(200);
@@ -111,9 +111,11 @@ describe('Engine under faults', () => {
       expect(recordedTries(committed)).toEqual([]);
     });
 
-    it('goes on counting tries from what the previous owner recorded', async () => {
+    it('goes on counting tries from what the previous owner recorded', () => {
       const h = setup({}, [0], { restore: false });
-      h.engine.restore([{ topic: 'q', partition: 0, offset: 5, metadata: encodeCommitMetadata(5, [], new Map([[5, { tries: 2, running: false, isolated: false }]])) }]);
+      h.engine.restore([
+        { topic: 'q', partition: 0, offset: 5, metadata: encodeCommitMetadata(5, [], new Map([[5, { tries: 2, running: false, isolated: false }]])) },
+      ]);
       h.push([0, 5, 'a']);
       expect(h.executor.run(0, 5).attempt).toBe(3);
     });
@@ -150,9 +152,9 @@ describe('Engine under faults', () => {
       await flush();
       expect(h.executor.started()).toEqual([]);
       expect(h.sink.writes.map((w) => w.offset)).toEqual([5]);
-      expect(h.sink.writes[0]!.error).toBeInstanceOf(WorkerCrashedError);
-      expect((h.sink.writes[0]!.error as WorkerCrashedError).reason).toBe('worker-crashed');
-      h.sink.writes[0]!.resolve();
+      expect(h.sink.writes[0].error).toBeInstanceOf(WorkerCrashedError);
+      expect((h.sink.writes[0].error as WorkerCrashedError).reason).toBe('worker-crashed');
+      h.sink.writes[0].resolve();
       await flush();
       expect(h.executor.running()).toEqual(['0@6']);
     });
@@ -165,10 +167,10 @@ describe('Engine under faults', () => {
       h.engine.commitOnExit();
       const committed = h.control.of('commit').flatMap((c) => c.offsets);
       expect(recordedTries(committed)).toEqual(['0:0i']);
-      expect(decodeCommitMetadata(0, committed[0]!.metadata).finished).toEqual(new Set([1]));
+      expect(decodeCommitMetadata(0, committed[0].metadata).finished).toEqual(new Set([1]));
     });
 
-    it('on a sudden exit with several tries running, none is blamed; all are suspects', async () => {
+    it('on a sudden exit with several tries running, none is blamed; all are suspects', () => {
       const h = setup();
       h.push([0, 0, 'a'], [0, 1, 'b']);
       h.engine.commitOnExit();
@@ -195,7 +197,7 @@ describe('Engine under faults', () => {
       expect(completed).toBeGreaterThan(700);
       expect(completed).toBeLessThan(n);
       expect(h.control.pauses(0)).toEqual(['+']);
-      const metadata = h.control.of('storeOffsets').at(-1)!.offsets[0]!.metadata!;
+      const metadata = h.control.of('storeOffsets').at(-1)!.offsets[0].metadata!;
       // Every finished offset is still recorded: none was given up.
       expect(decodeCommitMetadata(0, metadata).finished.size).toBe(completed);
       expect(h.executor.running()).toEqual(['0@0']);

@@ -110,7 +110,10 @@ describe('Engine', () => {
 
     it('restores a partition once, and ignores partitions not assigned', () => {
       const h = setup({}, [0], { restore: false });
-      h.engine.restore([{ topic: 'q', partition: 0, offset: -1 }, { topic: 'q', partition: 7, offset: 0 }]);
+      h.engine.restore([
+        { topic: 'q', partition: 0, offset: -1 },
+        { topic: 'q', partition: 7, offset: 0 },
+      ]);
       h.engine.restore([{ topic: 'q', partition: 0, offset: 0, metadata: encodeFinishedOffsets(0, [1]) }]);
       h.push([0, 0, 'a'], [0, 1, 'b']);
       expect(h.executor.running()).toEqual(['0@0', '0@1']);

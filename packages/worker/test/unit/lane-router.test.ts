@@ -102,10 +102,14 @@ describe('LaneRouter', () => {
 
     it('sees key and headers but never the payload', () => {
       const seen: object[] = [];
-      const router = new LaneRouter((m) => {
-        seen.push(m);
-        return m.key;
-      }, 'balanced', 2);
+      const router = new LaneRouter(
+        (m) => {
+          seen.push(m);
+          return m.key;
+        },
+        'balanced',
+        2,
+      );
       router.route(msg(0, 0, 'k', { value: Buffer.from('secret') }));
       // The router hands the message on as is; the type (RoutableMessage) hides `value`. What matters
       // here is that routing never depends on it: same key, different payloads → same group.

@@ -201,7 +201,7 @@ describe('PartitionWork', () => {
     });
   });
 
-  describe('restore (the previous owner\'s finished offsets)', () => {
+  describe("restore (the previous owner's finished offsets)", () => {
     it('holds messages received before restore and hands them back in order', () => {
       const work = new PartitionWork('q', 0, 4);
       expect(work.isRestored).toBe(false);

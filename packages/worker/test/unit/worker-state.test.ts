@@ -13,7 +13,10 @@ describe('job state without @partita/state installed', () => {
     });
   }
 
-  type Loaded = { openWorkerState: typeof import('../../src/worker-state').openWorkerState; StateModuleMissingError: typeof import('../../src/errors').StateModuleMissingError };
+  type Loaded = {
+    openWorkerState: typeof import('../../src/worker-state').openWorkerState;
+    StateModuleMissingError: typeof import('../../src/errors').StateModuleMissingError;
+  };
   function load(): Loaded {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { openWorkerState } = require('../../src/worker-state') as typeof import('../../src/worker-state');

@@ -5,6 +5,7 @@ describe('logValue', () => {
   it('escapes newlines and other control characters, so a value cannot start a line of its own', () => {
     const forged = 'Welcome\n[partita] job Evil 1 is dead: written to x/0@0\r\x1b[2J\u2028\u202e';
     const shown = logValue(forged);
+    // eslint-disable-next-line no-control-regex -- the control characters are what must be gone
     expect(shown).not.toMatch(/[\n\r\x1b\u2028\u202e]/);
     expect(shown).toBe('Welcome\\n[partita] job Evil 1 is dead: written to x/0@0\\r\\u001b[2J\\u2028\\u202e');
   });
@@ -21,7 +22,11 @@ describe('logValue', () => {
   });
 
   it('never throws, whatever the value', () => {
-    const throwing = { toString: () => { throw new Error('no'); } };
+    const throwing = {
+      toString: () => {
+        throw new Error('no');
+      },
+    };
     expect(logValue(throwing)).toBe('[unprintable value]');
     expect(logValue(Symbol('s'))).toBe('Symbol(s)');
     expect(logValue(undefined)).toBe('undefined');
@@ -37,7 +42,11 @@ describe('logError', () => {
 
   it('survives odd thrown values and throwing getters', () => {
     const getterBomb = new Error('x');
-    Object.defineProperty(getterBomb, 'message', { get: () => { throw new Error('boom'); } });
+    Object.defineProperty(getterBomb, 'message', {
+      get: () => {
+        throw new Error('boom');
+      },
+    });
     expect(logError(getterBomb)).toBe('[unreadable error]');
     expect(logError('a string\nthrown')).toBe('a string\\nthrown');
     expect(logError(42)).toBe('42');
@@ -60,7 +69,7 @@ describe('LogWriter', () => {
     expect(String(err.read())).toBe('[partita] oops\n');
   });
 
-  it('neither throws nor leaves an unhandled error when its stream fails (EPIPE)', async () => {
+  it('neither throws nor leaves an unhandled error when its stream fails (EPIPE)', () => {
     const out = output();
     const writer = new LogWriter(out, out);
     const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });

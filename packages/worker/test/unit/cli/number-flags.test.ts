@@ -16,16 +16,23 @@ describe('number flags', () => {
   });
 
   // Every number option of `partita worker` is checked before anything starts.
-  it.each(['--stats-interval', '--concurrency', '--max-partitions', '--shutdown-timeout', '--revoke-grace', '--job-timeout'])('partita worker %s abc is refused with the option named', (flag) => {
-    const program = new Command('partita').exitOverride().addCommand(workerCommand().exitOverride().configureOutput({ writeErr: () => undefined }));
-    let error: unknown;
-    try {
-      program.parse(['worker', '--jobs', 'x.js', flag, 'abc'], { from: 'user' });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(CommanderError);
-    expect((error as CommanderError).message).toMatch(new RegExp(`option '(-[a-z], )?${flag} <`));
-    expect((error as CommanderError).message).toContain("argument 'abc' is invalid. expected a whole number");
-  });
+  it.each(['--stats-interval', '--concurrency', '--max-partitions', '--shutdown-timeout', '--revoke-grace', '--job-timeout'])(
+    'partita worker %s abc is refused with the option named',
+    (flag) => {
+      const program = new Command('partita').exitOverride().addCommand(
+        workerCommand()
+          .exitOverride()
+          .configureOutput({ writeErr: () => undefined }),
+      );
+      let error: unknown;
+      try {
+        program.parse(['worker', '--jobs', 'x.js', flag, 'abc'], { from: 'user' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(CommanderError);
+      expect((error as CommanderError).message).toMatch(new RegExp(`option '(-[a-z], )?${flag} <`));
+      expect((error as CommanderError).message).toContain("argument 'abc' is invalid. expected a whole number");
+    },
+  );
 });
