@@ -42,8 +42,8 @@ test('a `partita worker` child process runs the jobs from Kafka: waitUntilFinish
     expect(error).toBeInstanceOf(JobFailedError);
     expect(error).toMatchObject({ jobId: explodeId, state: 'dead', failedReason: 'cannot render -1 frames', attemptsMade: 2 });
 
-    const rendered = await queue.getJob(renderId);
-    expect(rendered).toMatchObject({
+    const renderJob = await queue.getJob(renderId);
+    expect(renderJob).toMatchObject({
       state: 'completed',
       name: 'Render',
       key: 'studio-a',
@@ -51,7 +51,7 @@ test('a `partita worker` child process runs the jobs from Kafka: waitUntilFinish
       progress: { rendered: 0 },
       logs: ['rendering 24 frames'],
     });
-    expect(rendered?.workerId).toMatch(new RegExp(`:${worker.pid}$`));
+    expect(renderJob?.workerId).toMatch(new RegExp(`:${worker.pid}$`));
     // Finished jobs settle a new waiter at once, from their record.
     await expect(store.waitUntilFinished(topic, renderId, { timeoutMs: 2000 })).resolves.toMatchObject({ frames: 24 });
   } finally {
