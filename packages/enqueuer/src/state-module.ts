@@ -11,7 +11,7 @@ export function stateModule(): StateModule {
     loaded = { ...require('@partita/state'), ...require('@partita/state/enqueue') } as StateModule;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes("'@partita/state'")) {
-      throw new StateModuleMissingError(error);
+      throw new StateModuleMissingError("the Queue's state option", error);
     }
     throw error;
   }

@@ -71,3 +71,14 @@ export class JobTimeoutError extends PartitaError {
 export class WorkerCrashedError extends PartitaError {
   readonly reason = 'worker-crashed';
 }
+
+/**
+ * Job state was asked for (a `state` option or `PARTITA_REDIS_URL`) but @partita/state is not
+ * installed: it is an optional peer dependency of the enqueuer and the worker, so that apps without job
+ * state do not install a Redis client. `option` names what asked for it.
+ */
+export class StateModuleMissingError extends PartitaError {
+  constructor(option: string, cause: unknown) {
+    super(`job state needs @partita/state, which is not installed: run \`npm install @partita/state\`, or unset PARTITA_REDIS_URL and ${option}`, { cause });
+  }
+}

@@ -18,6 +18,7 @@ export {
   PartitaError,
   PoisonMessageError,
   SerializationError,
+  StateModuleMissingError,
   UnrecoverableError,
   WorkerCrashedError,
 } from './errors';

@@ -130,11 +130,4 @@ export class ThrownValueError extends PartitaError {
   }
 }
 
-/** Job state was asked for (the `state` option or `PARTITA_REDIS_URL`) but @partita/state is not installed. */
-export class StateModuleMissingError extends PartitaError {
-  constructor(cause: unknown) {
-    super("job state needs @partita/state, which is not installed: run `npm install @partita/state`, or unset PARTITA_REDIS_URL / the worker's state option", {
-      cause,
-    });
-  }
-}
+export { StateModuleMissingError } from '@partita/job';

@@ -11,7 +11,7 @@ function stateModule(): StateModule {
     return require('@partita/state') as StateModule;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes("'@partita/state'")) {
-      throw new StateModuleMissingError(error);
+      throw new StateModuleMissingError("the worker's state option (--redis)", error);
     }
     throw error;
   }
