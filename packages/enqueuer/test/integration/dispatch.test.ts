@@ -92,16 +92,16 @@ describe('sync and async dispatch', () => {
     expect(order).toEqual(Array.from({ length: n }, (_, i) => i));
   });
 
-  it('sync and async jobs of one key keep their call order across the async and acked producer lanes', async () => {
-    const topic = await topics.create('lanes', 1);
+  it('sync and async jobs of one key keep their call order across the async and acked producer channels', async () => {
+    const topic = await topics.create('channels', 1);
     const queue = closer.track(new Queue<{ n: number; pad?: string }>(topic, { connection }));
     const pad = randomBytes(300_000).toString('base64');
     let n = 0;
     const syncResults: Array<Promise<{ n: number; offset: number | undefined }>> = [];
     const phase = async () => {
-      // One call: large, incompressible async jobs (fast lane; librdkafka is still sending them
-      // when the next one comes), a sync job (acked lane: waits until the fast lane drained),
-      // then small async jobs that follow it on the acked lane.
+      // One call: large, incompressible async jobs (fast channel; librdkafka is still sending them
+      // when the next one comes), a sync job (acked channel: waits until the fast channel drained),
+      // then small async jobs that follow it on the acked channel.
       const jobs: Array<{ name: string; data: { n: number; pad?: string }; opts: { key: string; dispatch?: 'sync' } }> = [];
       for (let i = 0; i < 60; i++) jobs.push({ name: 'n', data: { n: n++, pad }, opts: { key: 'k' } });
       const mine = n++;
@@ -110,10 +110,10 @@ describe('sync and async dispatch', () => {
       const results = await queue.addBulk(jobs);
       syncResults.push(Promise.resolve({ n: mine, offset: results[60].offset }));
     };
-    // Past the time async jobs stay on the acked lane after a sync one, async jobs go to the fast
-    // lane again (after the acked lane drained).
+    // Past the time async jobs stay on the acked channel after a sync one, async jobs go to the fast
+    // channel again (after the acked channel drained).
     const pastAckedHold = () => new Promise((resolve) => setTimeout(resolve, 1_100));
-    // A first sync job connects the acked lane, so that the phases race two connected producers.
+    // A first sync job connects the acked channel, so that the phases race two connected producers.
     syncResults.push(queue.add('n', { n: 0 }, { key: 'k', dispatch: 'sync' }).then((r) => ({ n: 0, offset: r.offset })));
     n++;
     await syncResults[0];

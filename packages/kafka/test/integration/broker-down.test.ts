@@ -102,7 +102,7 @@ describe('a broker that is down or a job that cannot be delivered', () => {
     const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       const options = { deliveryTimeoutMs: 1_500 };
-      // Two handles on one process-wide producer: the fast lane does not know whose job failed.
+      // Two handles on one process-wide producer: the fast channel does not know whose job failed.
       const settled = closer.track(getProducer({ brokers: BROKERS }, options));
       const failing = closer.track(getProducer({ brokers: BROKERS }, options));
       const topic = await topics.create('settled', 1);

@@ -68,7 +68,7 @@ describe('producer configuration', () => {
     });
   });
 
-  it('reports every delivery on the acked lane and failures only (with the value) on the fast lane', () => {
+  it('reports every delivery on the acked channel and failures only (with the value) on the fast channel', () => {
     const connection = resolveConnection({ brokers: 'k:9092' }, {});
     const options = resolveProducerOptions();
     expect(producerConfig(connection, options, 'acked')).toMatchObject({ dr_cb: true });
