@@ -20,7 +20,38 @@ export interface LuaQueue {
   cleanUp(): Promise<number>;
 }
 
-export function luaQueue(redis: Redis, name: string): LuaQueue {
+/**
+ * Registers the hooks every script test needs (one connection per file, a fresh key base per test,
+ * its keys removed after it) and returns the current connection and queue.
+ */
+export function useLuaQueue(name: string): { readonly redis: Redis; readonly q: LuaQueue } {
+  let redis: Redis | undefined;
+  let q: LuaQueue | undefined;
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  beforeEach(() => {
+    q = luaQueue(redis!, name);
+  });
+  afterEach(async () => {
+    await q?.cleanUp();
+  });
+  afterAll(async () => {
+    await redis?.quit();
+  });
+  return {
+    get redis() {
+      if (!redis) throw new Error('useLuaQueue: the connection exists only inside tests');
+      return redis;
+    },
+    get q() {
+      if (!q) throw new Error('useLuaQueue: the queue exists only inside tests');
+      return q;
+    },
+  };
+}
+
+function luaQueue(redis: Redis, name: string): LuaQueue {
   const base = `partita-lua-test-${name}-${randomUUID().slice(0, 8)}:{q}`;
   return {
     redis,
